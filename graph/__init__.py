@@ -1,0 +1,27 @@
+"""Read 预算绩效目标表 documents into typed records and a citation knowledge graph.
+
+The stages, one module each: :mod:`graph.source` (bytes to text), :mod:`graph.clean`
+(normalisers), :mod:`graph.tables` (tables to records), :mod:`graph.citations` (document
+numbers and titles), :mod:`graph.issuers` (who issued them), :mod:`graph.knowledge` (the
+networkx graph), :mod:`graph.store` (the index directory) and :mod:`graph.queries`
+(questions analysts ask of the graph).
+"""
+
+from .errors import BudgetGraphError, InputError, IndexFormatError, LookupFailed
+from .models import Citation, Diagnostic, DocumentNumber, Indicator, Issuer, ParsedDocument, Project, Span, TocEntry
+
+__all__ = [
+    "BudgetGraphError",
+    "Citation",
+    "Diagnostic",
+    "DocumentNumber",
+    "IndexFormatError",
+    "Indicator",
+    "InputError",
+    "Issuer",
+    "LookupFailed",
+    "ParsedDocument",
+    "Project",
+    "Span",
+    "TocEntry",
+]

@@ -1,0 +1,145 @@
+"""Normalisers for text extracted from PDF tables: HTML, LaTeX, operators, numbers.
+
+>>> strip_html('<p>一。</p> <ol style="x"> 1. 甲； 2. 乙。 </ol>')
+'一。\\n1. 甲；\\n2. 乙。'
+>>> delatex(r'化解率 $\\geq 90\\%$ ，时间 \\leq 5 天')
+'化解率 ≥ 90% ，时间 ≤ 5 天'
+>>> normalise_operator(r'\\geq'), normalise_operator('不低于'), normalise_operator('优')
+('≥', '≥', None)
+>>> parse_number('1,000'), parse_number('95%'), parse_number('好')
+(1000.0, 95.0, None)
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+__all__ = [
+    "strip_html",
+    "delatex",
+    "clean_cell",
+    "normalise_operator",
+    "parse_number",
+    "parse_amount",
+    "squash",
+    "title_key",
+    "indicator_key",
+]
+
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|ol|ul|tr|table|h\d)\b[^>]*>", re.I)
+_LI_TAG = re.compile(r"<li\b[^>]*>", re.I)
+_ANY_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# "1. 甲 2. 乙" inside an <ol> flattened onto one line: break before each item number.
+_LIST_ITEM = re.compile(r"(?:(?<=\s)|^)(\d{1,2}[.、．]\s)")
+
+
+def strip_html(text: str) -> str:
+    """Remove HTML markup, keeping paragraphs and list items on lines of their own."""
+    had_list = bool(re.search(r"<(?:ol|ul|li)\b", text, re.I))
+    text = _LI_TAG.sub("\n", text)
+    text = _BLOCK_TAG.sub("\n", text)
+    text = _ANY_TAG.sub("", text)
+    text = html.unescape(text)
+    if had_list:
+        text = _LIST_ITEM.sub(r"\n\1", text)
+    lines = (re.sub(r"[ \t\u3000\xa0]+", " ", ln).strip() for ln in text.split("\n"))
+    return "\n".join(ln for ln in lines if ln)
+
+
+_LATEX = [
+    (re.compile(r"\\geq?\b|\\geqslant\b"), "≥"),
+    (re.compile(r"\\leq?\b|\\leqslant\b"), "≤"),
+    (re.compile(r"\\neq\b"), "≠"),
+    (re.compile(r"\\times\b"), "×"),
+    (re.compile(r"\\%"), "%"),
+    (re.compile(r"\\sim\b"), "~"),
+]
+
+
+def delatex(text: str) -> str:
+    """Turn the LaTeX that PDF extraction leaves (``$\\geq 90\\%$``) into plain symbols."""
+    if "\\" not in text and "$" not in text:
+        return text
+    for pattern, repl in _LATEX:
+        text = pattern.sub(repl, text)
+    text = re.sub(r"\$\s*([^$]*?)\s*\$", r"\1", text)
+    return text
+
+
+def clean_cell(text: str) -> str:
+    """Clean one table cell: HTML, LaTeX, and runs of whitespace."""
+    return strip_html(delatex(text)) if ("<" in text or "\\" in text or "$" in text) else " ".join(text.split())
+
+
+_OPERATORS = {
+    "≥": "≥", ">=": "≥", "≧": "≥", "大于等于": "≥", "不低于": "≥", "不少于": "≥", "至少": "≥",
+    "≤": "≤", "<=": "≤", "≦": "≤", "小于等于": "≤", "不高于": "≤", "不超过": "≤", "不多于": "≤",
+    "=": "=", "＝": "=", "==": "=", "等于": "=",
+    ">": ">", "＞": ">", "大于": ">", "高于": ">",
+    "<": "<", "＜": "<", "小于": "<", "低于": "<",
+    "定性": "定性",
+}
+
+
+def normalise_operator(cell: str) -> str | None:
+    """Map an 指标性质 cell to one of ≥ ≤ = > < 定性, or None if it is not an operator."""
+    s = delatex(cell).replace(" ", "").strip()
+    return _OPERATORS.get(s)
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+def parse_number(cell: str) -> float | None:
+    """A number where the cell holds one (``1,000``, ``95%``, ``≥90``), else None."""
+    s = unicodedata.normalize("NFKC", delatex(cell)).replace(",", "").replace(" ", "")
+    s = s.lstrip("≥≤=<>").rstrip("%‰")
+    return float(s) if _NUMBER.match(s) else None
+
+
+def parse_amount(cell: str) -> Decimal | None:
+    """A money amount in 万元 as an exact Decimal, or None if the cell is not a number."""
+    s = unicodedata.normalize("NFKC", cell).replace(",", "").replace(" ", "").removesuffix("万元")
+    if not _NUMBER.match(s):
+        return None
+    try:
+        return Decimal(s)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
+        return None
+
+
+def squash(text: str) -> str:
+    """Remove all whitespace (PDF extraction puts spaces between CJK and digits)."""
+    return re.sub(r"\s+", "", text)
+
+
+_INNER_QUOTES = str.maketrans({"〈": "《", "〉": "》", "<": "《", ">": "》"})
+
+
+def title_key(title: str) -> str:
+    """Normalised identity of a document title, so variants of one title meet.
+
+    Width, spaces and inner quote marks are unified; a leading 中华人民共和国 is dropped
+    (《中华人民共和国残疾人保障法》 and 《残疾人保障法》 are the same law).
+
+    >>> title_key('《中华人民共和国 残疾人保障法》') == title_key('残疾人保障法')
+    True
+    """
+    s = unicodedata.normalize("NFKC", title).strip()
+    if s.startswith("《") and s.endswith("》"):
+        s = s[1:-1]
+    s = squash(s).translate(_INNER_QUOTES)
+    s = s.removeprefix("中华人民共和国")
+    return f"《{s}》"
+
+
+def indicator_key(name: str) -> str:
+    """Normalised 三级指标 name: width and whitespace unified, LaTeX and HTML removed.
+
+    >>> indicator_key('群众 满意度 ')
+    '群众满意度'
+    """
+    return squash(unicodedata.normalize("NFKC", clean_cell(name)))

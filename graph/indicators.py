@@ -1,0 +1,125 @@
+"""Read one indicator row (绩效指标) into an :class:`Indicator`, re-aligning shifted cells.
+
+PDF extraction sometimes drops an empty cell or adds one, pushing 定性/值/权重 one column to
+the right.  Columns are first read by position (using the header row when there is one);
+when the cells there do not hold what the column should (an operator in 指标性质, a number
+in 权重, 是/否 in 是否核心指标), they are recovered by content: the operator is found,
+and the cells after it are the value, the weight and the core flag.
+
+>>> ind, diags = read_indicator_row(['', '产出指标', '数量指标', '立案数', '件', '≥', '70', '30', '是'], 'f', 9)
+>>> (ind.name, ind.operator, ind.target, ind.weight, ind.core, ind.recovered)
+('立案数', '≥', 70.0, 30.0, True, False)
+>>> ind, diags = read_indicator_row(['', '效益指标', '社会效益指标', '粮食稳定', '', '', '定性', '好', '20'], 'f', 9)
+>>> (ind.operator, ind.target_text, ind.weight, ind.core, ind.recovered, diags[0].code)
+('定性', '好', 20.0, None, True, 'shifted-cells')
+"""
+
+from __future__ import annotations
+
+from .clean import clean_cell, normalise_operator, parse_number
+from .models import Diagnostic, Indicator, Span
+
+__all__ = ["read_indicator_row", "header_columns", "DEFAULT_COLUMNS"]
+
+ROLES = ("level1", "level2", "name", "unit", "operator", "value", "weight", "core")
+DEFAULT_COLUMNS: dict[str, int] = {role: i + 1 for i, role in enumerate(ROLES)}
+_HEADER_WORDS = {
+    "一级指标": "level1",
+    "二级指标": "level2",
+    "三级指标": "name",
+    "计量单位": "unit",
+    "指标性质": "operator",
+    "指标值": "value",
+    "权重": "weight",
+    "是否核心指标": "core",
+}
+_CORE = {"是": True, "否": False, "Y": True, "N": False}
+
+
+def header_columns(cells: list[str]) -> dict[str, int]:
+    """Column index of each role from the 绩效指标 header row; defaults where a name is missing.
+
+    >>> header_columns(['绩效指标', '一级指标', '二级指标', '三级指标', '计量单位', '指标性质', '指标值', '权重（%）', '是否核心指标'])['weight']
+    7
+    """
+    cols = dict(DEFAULT_COLUMNS)
+    for i, cell in enumerate(cells):
+        key = cell.replace(" ", "").split("（")[0].split("(")[0]
+        if key in _HEADER_WORDS:
+            cols[_HEADER_WORDS[key]] = i
+    return cols
+
+
+def _cell(cells: list[str], i: int) -> str:
+    return cells[i].strip() if 0 <= i < len(cells) else ""
+
+
+def _positional_ok(op: str, weight: str, core: str) -> bool:
+    return normalise_operator(op) is not None and (weight == "" or parse_number(weight) is not None) and core in ("", *_CORE)
+
+
+def read_indicator_row(
+    cells: list[str], file: str, line: int, columns: dict[str, int] | None = None
+) -> tuple[Indicator | None, list[Diagnostic]]:
+    """Read one row; returns ``(None, [error])`` when no operator can be found at all."""
+    cols = columns or DEFAULT_COLUMNS
+    raw = "\t".join(cells)
+    span = Span(file, line, line, raw)
+    diags: list[Diagnostic] = []
+    level1, level2, name = (clean_cell(_cell(cells, cols[r])) for r in ("level1", "level2", "name"))
+    op_cell, weight_cell, core_cell = (_cell(cells, cols[r]) for r in ("operator", "weight", "core"))
+    recovered = False
+    if _positional_ok(op_cell, weight_cell, core_cell):
+        unit = clean_cell(_cell(cells, cols["unit"]))
+        value = _cell(cells, cols["value"])
+    else:
+        rest = [c.strip() for c in cells[cols["name"] + 1 :]]
+        j = next((i for i, c in enumerate(rest) if normalise_operator(c) is not None), None)
+        if j is None:
+            return None, [
+                Diagnostic(
+                    "warning",
+                    "unreadable-indicator",
+                    f"indicator row {name or raw!r} has no 指标性质 (≥ ≤ = 定性) in any cell; kept raw, not counted",
+                    file,
+                    line,
+                )
+            ]
+        op_cell = rest[j]
+        unit = clean_cell(" ".join(c for c in rest[:j] if c))
+        value, weight_cell, core_cell = (_cell(rest, j + k) for k in (1, 2, 3))
+        recovered = True
+        missing = "; 是否核心指标 missing" if core_cell == "" else ""
+        diags.append(
+            Diagnostic(
+                "warning",
+                "shifted-cells",
+                f"indicator {name!r}: cells shifted, recovered by content as 指标性质={normalise_operator(op_cell)} "
+                f"指标值={value or '∅'} 权重={weight_cell or '∅'}{missing}",
+                file,
+                line,
+            )
+        )
+    weight = parse_number(weight_cell) if weight_cell else None
+    if weight_cell and weight is None:
+        diags.append(Diagnostic("warning", "bad-weight", f"indicator {name!r}: 权重 {weight_cell!r} is not a number", file, line))
+    core = _CORE.get(core_cell)
+    if core_cell and core is None:
+        diags.append(Diagnostic("warning", "bad-core", f"indicator {name!r}: 是否核心指标 {core_cell!r} is not 是/否", file, line))
+    target_text = clean_cell(value)
+    return (
+        Indicator(
+            level1=level1,
+            level2=level2,
+            name=name,
+            unit=unit,
+            operator=normalise_operator(op_cell),  # type: ignore[arg-type]
+            target_text=target_text,
+            target=parse_number(target_text) if target_text else None,
+            weight=weight,
+            core=core,
+            recovered=recovered,
+            span=span,
+        ),
+        diags,
+    )

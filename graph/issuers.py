@@ -1,0 +1,138 @@
+"""Resolve issuer codes (渝府办发, 碚财, 国务院令) to the issuing authority and its level.
+
+Three sources, in this order of trust: the curated table ``graph/data/issuers.csv``; mappings
+learned from the corpus itself (a title that opens with an authority's name next to its
+number, ``《重庆市人民政府办公厅关于…》（渝府办发〔2019〕57号）``); the curated code that
+is the longest prefix of an unknown one (渝财农 → 渝财).  What is left keeps its code as
+its name, with the level guessed from the prefix and the method marked ``guess``.
+
+>>> r = IssuerResolver.from_package()
+>>> r.resolve('渝府办发').name, r.resolve('渝府办发').level
+('重庆市人民政府办公厅', '市')
+>>> r.resolve('渝人社函').method
+'curated-prefix'
+>>> g = r.resolve('北碚某某发'); (g.name, g.level, g.method)
+('北碚某某发', '区', 'guess')
+>>> authority_from_title('《重庆市粮食局重庆市财政局关于下达计划的通知》')
+'重庆市粮食局'
+>>> authority_from_title('《中共中央国务院关于深化医药卫生体制改革的意见》')
+'中共中央'
+>>> authority_from_title('《重庆市食品药品监督管理局北碚区分局关于聘用协管员的请示》')
+'重庆市食品药品监督管理局北碚区分局'
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+from .clean import squash
+from .models import Citation, Issuer, Level
+
+__all__ = ["IssuerResolver", "authority_from_title", "guess_level"]
+
+_ORG_END = (
+    "人民政府办公厅", "人民政府办公室", "人民政府", "办公厅", "办公室", "委员会", "领导小组", "总队",
+    "联合会", "合作社", "中心", "中央", "局", "委", "部", "院", "厅", "办", "署", "会", "社",
+)
+_NEW_ORG = re.compile(r"(?<=[局委部院厅办室会心社署府央])(?=重庆市|北碚区(?!分)|国家|中共|国务院|财政部|四川省)")
+
+
+def authority_from_title(title: str) -> str | None:
+    """The first authority named at the start of a title, before 关于/印发/转发, if any."""
+    inner = squash(title).strip("《》")
+    m = re.match(r"^(.{2,60}?)(?:关于|印发|转发)", inner)
+    if not m:
+        return None
+    head = m.group(1)
+    first = re.split(r"[、,，]", head)[0]
+    first = _NEW_ORG.split(first)[0]
+    return first if first.endswith(_ORG_END) and len(first) >= 3 else None
+
+
+def guess_level(text: str) -> Level:
+    """Level of an authority or code from its wording: 国家, 市 (重庆) or 区 (北碚)."""
+    if "北碚" in text or text.startswith("碚"):
+        return "区"
+    if text.startswith(("渝", "重庆", "市", "中共重庆市委")):
+        return "市"
+    if text.startswith(("国", "中共中央", "中发", "中办", "财政部", "民政部", "交通运输部", "农业农村部", "自然资源部")):
+        return "国家"
+    if text.endswith(("部", "部发", "部令")):
+        return "国家"
+    return "未知"
+
+
+class IssuerResolver:
+    """Maps issuer codes to :class:`Issuer` records.  Build with :meth:`from_package`."""
+
+    def __init__(self, curated: dict[str, tuple[str, Level]]) -> None:
+        self.curated = curated
+        self.learned: dict[str, tuple[str, str]] = {}  # code -> (authority, evidence)
+        self.conflicts: list[tuple[str, str, str]] = []  # code, curated name, learned name
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> IssuerResolver:
+        with open(path, encoding="utf-8", newline="") as f:
+            return cls._from_rows(csv.DictReader(f), str(path))
+
+    @classmethod
+    def from_package(cls) -> IssuerResolver:
+        text = resources.files("graph").joinpath("data/issuers.csv").read_text(encoding="utf-8")
+        return cls._from_rows(csv.DictReader(text.splitlines()), "graph/data/issuers.csv")
+
+    @classmethod
+    def _from_rows(cls, rows: Iterable[dict[str, str]], where: str) -> IssuerResolver:
+        table: dict[str, tuple[str, Level]] = {}
+        for n, row in enumerate(rows, start=2):
+            level = row.get("level", "")
+            if level not in ("国家", "市", "区") or not row.get("code") or not row.get("name"):
+                raise ValueError(f"{where}:{n}: need code,name,level with level 国家/市/区, got {row}")
+            table[row["code"]] = (row["name"], level)  # type: ignore[assignment]
+        return cls(table)
+
+    @property
+    def known_codes(self) -> frozenset[str]:
+        return frozenset(self.curated) | frozenset(self.learned)
+
+    def learn(self, citations: Iterable[Citation]) -> None:
+        """Learn code → authority from titles that open with the authority's name."""
+        votes: dict[str, Counter[str]] = defaultdict(Counter)
+        evidence: dict[tuple[str, str], str] = {}
+        for c in citations:
+            if c.number is None or c.title is None or c.number.kind != "number":
+                continue
+            who = authority_from_title(c.title)
+            if who:
+                votes[c.number.issuer_code][who] += 1
+                evidence.setdefault((c.number.issuer_code, who), f"{c.title}（{c.key}） at {c.span}")
+        for code, counter in votes.items():
+            who, _ = counter.most_common(1)[0]
+            self.learned[code] = (who, evidence[(code, who)])
+            if code in self.curated and squash(self.curated[code][0]) != who:
+                self.conflicts.append((code, self.curated[code][0], who))
+
+    def from_title(self, title: str) -> Issuer | None:
+        """The issuer of a document cited by title alone, when the title opens with its name."""
+        who = authority_from_title(title)
+        if who is None:
+            return None
+        return Issuer("", who, guess_level(who), "title", f"named at the start of {title}")
+
+    def resolve(self, code: str) -> Issuer:
+        if code in self.curated:
+            name, level = self.curated[code]
+            return Issuer(code, name, level, "curated")
+        if code in self.learned:
+            who, ev = self.learned[code]
+            return Issuer(code, who, guess_level(who), "learned", ev)
+        for i in range(len(code) - 1, 1, -1):
+            prefix = code[:i]
+            if prefix in self.curated:
+                name, level = self.curated[prefix]
+                return Issuer(code, name, level, "curated-prefix", f"prefix {prefix}")
+        return Issuer(code, code, guess_level(code), "guess", "level guessed from the code's prefix")

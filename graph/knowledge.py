@@ -1,0 +1,172 @@
+"""Build the citation knowledge graph (a networkx MultiDiGraph) from parsed documents.
+
+Node types and ids (stable and readable):
+
+- ``project:2024:105:执纪监督项目`` — one per table
+- ``dept:重庆市北碚区民政局`` — 业务主管部门
+- ``unit:105-中国共产党重庆市北碚区纪律检查委员会`` — 编制单位
+- ``doc:渝府办发〔2019〕57号`` or ``doc:《残疾人保障法》`` — cited documents
+- ``issuer:重庆市人民政府办公厅`` — issuing authorities (codes resolved by :mod:`graph.issuers`)
+- ``indicator:群众满意度`` — normalised 三级指标 names, shared across projects
+
+Edges (``type`` attribute, also the edge key): ``managed_by``, ``prepared_by``, ``cites``
+(one per field cited in), ``issued_by``, ``measures`` (operator, target, unit, weight, core).
+
+>>> from graph.tables import parse_file
+>>> G = build_graph([parse_file('data/beibei_2024_key_projects.txt')]).graph
+>>> G.nodes['doc:渝府办发〔2019〕57号']['type']
+'document'
+>>> sorted({d['type'] for _, d in G.nodes(data=True)})
+['department', 'document', 'indicator', 'issuer', 'project', 'unit']
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .clean import indicator_key, title_key
+from .issuers import IssuerResolver
+from .models import Citation, Issuer, ParsedDocument, Project
+
+__all__ = ["build_graph", "BuiltGraph", "doc_node", "project_node"]
+
+
+def doc_node(key: str) -> str:
+    return f"doc:{key}"
+
+
+def project_node(project: Project) -> str:
+    return project.id
+
+
+@dataclass(frozen=True)
+class BuiltGraph:
+    """The graph plus the resolved documents and issuers it was built from."""
+
+    graph: nx.MultiDiGraph
+    citations: tuple[tuple[str, Citation], ...]  # (project id, citation), title-only merged into numbers
+    issuers: dict[str, Issuer]  # issuer code -> Issuer
+
+
+def _merge_titles(projects: Sequence[Project]) -> dict[str, str]:
+    """Map title keys to document keys: a title seen once with a number joins that number."""
+    by_title: dict[str, str] = {}
+    for p in projects:
+        for c in p.citations:
+            if c.number is not None and c.title:
+                by_title.setdefault(title_key(c.title), c.key)
+    return by_title
+
+
+def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None = None) -> BuiltGraph:
+    """One graph for all documents; issuer names are learned from the whole corpus first."""
+    resolver = resolver or IssuerResolver.from_package()
+    projects = [p for d in docs for p in d.projects]
+    resolver.learn(c for p in projects for c in p.citations)
+    title_to_number = _merge_titles(projects)
+    G = nx.MultiDiGraph()
+    cited: list[tuple[str, Citation]] = []
+    doc_titles: dict[str, dict[str, int]] = defaultdict(dict)
+    issuers: dict[str, Issuer] = {}
+
+    for p in projects:
+        pid = project_node(p)
+        G.add_node(
+            pid,
+            type="project",
+            label=p.name,
+            name=p.name,
+            year=p.year,
+            department=p.department,
+            unit=p.unit_name,
+            unit_code=p.unit_code,
+            amount=float(p.amount) if p.amount is not None else None,
+            retained=float(p.retained) if p.retained is not None else None,
+            to_towns=float(p.to_towns) if p.to_towns is not None else None,
+            source=str(p.span),
+        )
+        if p.department:
+            dn = f"dept:{p.department}"
+            G.add_node(dn, type="department", label=p.department, name=p.department)
+            G.add_edge(pid, dn, key="managed_by", type="managed_by")
+        if p.unit_name or p.unit_code:
+            un = f"unit:{p.unit_code}-{p.unit_name}" if p.unit_code else f"unit:{p.unit_name}"
+            G.add_node(un, type="unit", label=p.unit_name, name=p.unit_name, code=p.unit_code)
+            G.add_edge(pid, un, key="prepared_by", type="prepared_by")
+        for ind in p.indicators:
+            key = indicator_key(ind.name)
+            if not key:
+                continue
+            inn = f"indicator:{key}"
+            G.add_node(inn, type="indicator", label=key, name=key, level1=ind.level1)
+            G.add_edge(
+                pid,
+                inn,
+                key=f"measures:{ind.span.line}",
+                type="measures",
+                level1=ind.level1,
+                level2=ind.level2,
+                raw_name=ind.name,
+                operator=ind.operator,
+                target=ind.target,
+                target_text=ind.target_text,
+                unit=ind.unit,
+                weight=ind.weight,
+                core=ind.core,
+                recovered=ind.recovered,
+                line=ind.span.line,
+            )
+        for c in p.citations:
+            key = c.key if c.number is not None else title_to_number.get(c.key, c.key)
+            cited.append((pid, c if key == c.key else _rekey(c, key)))
+            dn = doc_node(key)
+            if dn not in G:
+                G.add_node(dn, type="document", label=key, key=key, number=None, title=None, issuer_code=None, year=None)
+            node = G.nodes[dn]
+            if c.number is not None:
+                node.update(number=c.number.canonical, issuer_code=c.number.issuer_code, year=c.number.year, kind=c.number.kind)
+            if c.title:
+                doc_titles[dn][c.title] = doc_titles[dn].get(c.title, 0) + 1
+            edge_key = f"cites:{c.field}"
+            if G.has_edge(pid, dn, key=edge_key):
+                G.edges[pid, dn, edge_key]["mentions"] += 1
+            else:
+                G.add_edge(pid, dn, key=edge_key, type="cites", field=c.field, line=c.span.line, raw=c.span.raw, mentions=1)
+
+    for dn, titles in doc_titles.items():
+        # The title cited most often (longest on ties) names the document.
+        G.nodes[dn]["title"] = max(titles, key=lambda t: (titles[t], len(t)))
+        if G.nodes[dn]["number"]:
+            G.nodes[dn]["label"] = f"{G.nodes[dn]['number']} {G.nodes[dn]['title']}"
+    for dn, data in list(G.nodes(data=True)):
+        if data["type"] != "document":
+            continue
+        if data.get("issuer_code"):
+            iss = resolver.resolve(data["issuer_code"])
+            issuers[iss.code] = iss
+        else:
+            found = resolver.from_title(data["title"] or "")
+            if found is None:
+                continue
+            iss = found
+        inode = f"issuer:{iss.name}"
+        if inode not in G:
+            G.add_node(inode, type="issuer", label=iss.name, name=iss.name, level=iss.level, codes=[], methods=[])
+        inode_data = G.nodes[inode]
+        if iss.code and iss.code not in inode_data["codes"]:
+            inode_data["codes"].append(iss.code)
+        if iss.method not in inode_data["methods"]:
+            inode_data["methods"].append(iss.method)
+        G.add_edge(dn, inode, key="issued_by", type="issued_by", code=iss.code, method=iss.method, evidence=iss.evidence)
+        G.nodes[dn]["level"] = iss.level
+    return BuiltGraph(G, tuple(cited), issuers)
+
+
+def _rekey(c: Citation, key: str) -> Citation:
+    from dataclasses import replace
+
+    return replace(c, key=key)

@@ -1,0 +1,220 @@
+"""Questions analysts ask of the citation graph, as pure functions returning DataFrames.
+
+Documents, departments and projects can be named loosely: a document by its number in any
+bracket style (``渝规资[2020]678 号``), by its title, or by node id; a department or project
+by its full name or any unique part of it.
+
+>>> from graph.store import load_index
+>>> G = load_index(_example_index()).graph
+>>> cited_by(G, '渝规资[2020]678 号')['project'].tolist()[:2]
+['三圣镇春柳村土地整理项目', '歇马街道农荣村土地整理项目']
+>>> round(float(funded_by(G, '民政局')['amount'].sum()), 2)
+1816.93
+>>> top = shared_documents(G).iloc[1]; (top['document'], int(top['n_projects']))
+('doc:渝规资〔2020〕678号', 4)
+>>> issuers_of(G).iloc[0][['issuer', 'level']].tolist()
+['重庆市人民政府办公厅', '市']
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+
+from .citations import find_numbers
+from .clean import squash, title_key
+from .errors import LookupFailed
+
+__all__ = [
+    "find_document",
+    "find_department",
+    "find_project",
+    "cited_by",
+    "documents_of",
+    "funded_by",
+    "shared_documents",
+    "issuers_of",
+]
+
+
+def _nodes(G: nx.MultiDiGraph, kind: str) -> list[str]:
+    return [n for n, t in G.nodes(data="type") if t == kind]
+
+
+def _unique(G: nx.MultiDiGraph, kind: str, text: str, candidates: list[str], what: str) -> str:
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise LookupFailed(f"no {what} matches {text!r}; list them with the {kind} table of the index")
+    shown = ", ".join(G.nodes[c].get("label", c) for c in candidates[:8])
+    raise LookupFailed(f"{len(candidates)} {what}s match {text!r}: {shown}{' …' if len(candidates) > 8 else ''}; be more specific")
+
+
+def find_document(G: nx.MultiDiGraph, text: str) -> str:
+    """Node id of a document given its id, number (any bracket style) or title.
+
+    >>> G = nx.MultiDiGraph(); G.add_node('doc:渝府办发〔2019〕57号', type='document', title='《甲》')
+    >>> find_document(G, '渝府办发[2019]57 号'), find_document(G, '甲')
+    ('doc:渝府办发〔2019〕57号', 'doc:渝府办发〔2019〕57号')
+    """
+    if text in G and G.nodes[text].get("type") == "document":
+        return text
+    nums = find_numbers(text)
+    if nums:
+        node = f"doc:{nums[0][2].canonical}"
+        if node in G:
+            return node
+        raise LookupFailed(f"document {nums[0][2].canonical} is not cited by any project in this index")
+    key = title_key(text)
+    docs = _nodes(G, "document")
+    exact = [n for n in docs if n == f"doc:{key}" or (G.nodes[n].get("title") and title_key(G.nodes[n]["title"]) == key)]
+    if exact:
+        return exact[0]
+    needle = key.strip("《》")
+    return _unique(G, "documents", text, [n for n in docs if needle in title_key(G.nodes[n].get("title") or n)], "document")
+
+
+def find_department(G: nx.MultiDiGraph, text: str) -> str:
+    """Node id of a department by full name, id, or unique part of the name."""
+    node = text if text.startswith("dept:") else f"dept:{text}"
+    if node in G:
+        return node
+    needle = squash(text)
+    return _unique(G, "departments", text, [n for n in _nodes(G, "department") if needle in squash(n)], "department")
+
+
+def find_project(G: nx.MultiDiGraph, text: str) -> str:
+    """Node id of a project by id, exact name, or unique part of the name."""
+    if text in G and G.nodes[text].get("type") == "project":
+        return text
+    projects = _nodes(G, "project")
+    exact = [n for n in projects if G.nodes[n]["name"] == text]
+    if exact:
+        return _unique(G, "projects", text, exact, "project")
+    needle = squash(text)
+    return _unique(G, "projects", text, [n for n in projects if needle in squash(G.nodes[n]["name"])], "project")
+
+
+def _project_rows(G: nx.MultiDiGraph, ids: list[str]) -> list[dict[str, object]]:
+    return [
+        {
+            "project_id": p,
+            "project": G.nodes[p]["name"],
+            "department": G.nodes[p]["department"],
+            "amount": G.nodes[p]["amount"],
+            "source": G.nodes[p]["source"],
+        }
+        for p in ids
+    ]
+
+
+def cited_by(G: nx.MultiDiGraph, document: str) -> pd.DataFrame:
+    """Projects that cite a document, with the fields they cite it in."""
+    dn = find_document(G, document)
+    fields: dict[str, list[str]] = {}
+    for u, _, d in G.in_edges(dn, data=True):
+        if d["type"] == "cites":
+            fields.setdefault(u, []).append(d["field"])
+    rows = _project_rows(G, sorted(fields, key=lambda p: G.nodes[p]["source"]))
+    for r in rows:
+        r["fields"] = "、".join(fields[str(r["project_id"])])
+    return pd.DataFrame(rows, columns=["project_id", "project", "department", "amount", "fields", "source"])
+
+
+def documents_of(G: nx.MultiDiGraph, project: str) -> pd.DataFrame:
+    """Documents a project cites, with their issuers and levels."""
+    pn = find_project(G, project)
+    rows = []
+    for _, dn, d in G.out_edges(pn, data=True):
+        if d["type"] != "cites":
+            continue
+        iss = next((v for _, v, k in G.out_edges(dn, keys=True) if k == "issued_by"), None)
+        rows.append(
+            {
+                "document": dn,
+                "number": G.nodes[dn].get("number"),
+                "title": G.nodes[dn].get("title"),
+                "field": d["field"],
+                "issuer": G.nodes[iss]["name"] if iss else None,
+                "level": G.nodes[iss]["level"] if iss else None,
+                "line": d["line"],
+            }
+        )
+    return pd.DataFrame(rows, columns=["document", "number", "title", "field", "issuer", "level", "line"])
+
+
+def funded_by(G: nx.MultiDiGraph, department: str) -> pd.DataFrame:
+    """Projects a department manages (业务主管部门), largest budget first."""
+    dn = find_department(G, department)
+    ids = [u for u, _, k in G.in_edges(dn, keys=True) if k == "managed_by"]
+    df = pd.DataFrame(_project_rows(G, ids), columns=["project_id", "project", "department", "amount", "source"])
+    return df.sort_values("amount", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def shared_documents(G: nx.MultiDiGraph, min_projects: int = 2) -> pd.DataFrame:
+    """Documents cited by at least ``min_projects`` different projects, most shared first."""
+    rows = []
+    for dn in _nodes(G, "document"):
+        projects = sorted({u for u, _, d in G.in_edges(dn, data=True) if d["type"] == "cites"})
+        if len(projects) < min_projects:
+            continue
+        iss = next((v for _, v, k in G.out_edges(dn, keys=True) if k == "issued_by"), None)
+        rows.append(
+            {
+                "document": dn,
+                "title": G.nodes[dn].get("title"),
+                "issuer": G.nodes[iss]["name"] if iss else None,
+                "n_projects": len(projects),
+                "departments": len({G.nodes[p]["department"] for p in projects}),
+                "projects": "; ".join(G.nodes[p]["name"] for p in projects),
+            }
+        )
+    df = pd.DataFrame(rows, columns=["document", "title", "issuer", "n_projects", "departments", "projects"])
+    return df.sort_values(["n_projects", "document"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.DataFrame:
+    """Issuers the projects rest on: documents, citing projects and their budget, per issuer.
+
+    ``projects`` limits the question to some projects (ids or names); all by default.
+    """
+    chosen = {find_project(G, p) for p in projects} if projects is not None else set(_nodes(G, "project"))
+    stats: dict[str, dict[str, set[str]]] = {}
+    for dn in _nodes(G, "document"):
+        iss = next((v for _, v, k in G.out_edges(dn, keys=True) if k == "issued_by"), None)
+        if iss is None:
+            continue
+        citing = {u for u, _, d in G.in_edges(dn, data=True) if d["type"] == "cites"} & chosen
+        if not citing:
+            continue
+        s = stats.setdefault(iss, {"docs": set(), "projects": set()})
+        s["docs"].add(dn)
+        s["projects"] |= citing
+    rows = [
+        {
+            "issuer": G.nodes[i]["name"],
+            "level": G.nodes[i]["level"],
+            "codes": "; ".join(G.nodes[i]["codes"]),
+            "n_documents": len(s["docs"]),
+            "n_projects": len(s["projects"]),
+            "amount": round(sum(G.nodes[p]["amount"] or 0 for p in s["projects"]), 2),
+        }
+        for i, s in stats.items()
+    ]
+    df = pd.DataFrame(rows, columns=["issuer", "level", "codes", "n_documents", "n_projects", "amount"])
+    return df.sort_values(["n_projects", "n_documents", "issuer"], ascending=[False, False, True], kind="stable").reset_index(drop=True)
+
+
+def _example_index() -> str:
+    """Build the bundled sample into a temporary index once, for the examples above."""
+    import tempfile
+    from pathlib import Path
+
+    from .store import write_index
+    from .tables import parse_file
+
+    out = Path(tempfile.gettempdir()) / "budget-graph-doctest-index"
+    if not (out / "manifest.json").is_file():
+        here = Path(__file__).resolve().parent.parent / "data" / "beibei_2024_key_projects.txt"
+        write_index([parse_file(here)], out)
+    return str(out)

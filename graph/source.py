@@ -1,0 +1,84 @@
+"""Read source files as text: UTF-8 first, GB18030 as a fallback, clear errors otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import EmptyFileError, EncodingError, InputError
+from .models import Diagnostic
+
+__all__ = ["read_text", "find_sources"]
+
+
+def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
+    """Return ``(text, encoding, diagnostics)`` for one file.
+
+    UTF-8 (with or without BOM) is tried first; if it fails, GB18030 (which covers GBK and
+    GB2312), with a warning naming the first byte that was not UTF-8.  Raises
+    :class:`EmptyFileError` for a file with no text and :class:`EncodingError` naming the
+    byte offset when neither decoding works.
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(str(p), f"cannot read file: {exc.strerror or exc}") from exc
+    diags: list[Diagnostic] = []
+    if not data.strip():
+        raise EmptyFileError(str(p), "the file is empty; expected the text of a 预算绩效目标表 document")
+    try:
+        text = data.decode("utf-8-sig")
+        encoding = "utf-8"
+    except UnicodeDecodeError as utf8_err:
+        offset = utf8_err.start
+        line = data.count(b"\n", 0, offset) + 1
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError as gb_err:
+            raise EncodingError(
+                str(p),
+                f"not UTF-8 (bad byte 0x{data[offset]:02x} at byte offset {offset}) and not GB18030 "
+                f"(bad byte at offset {gb_err.start}); convert it to UTF-8, e.g. "
+                f"`iconv -f <encoding> -t utf-8 {p.name}`",
+                line=line,
+            ) from gb_err
+        encoding = "gb18030"
+        diags.append(
+            Diagnostic(
+                "warning",
+                "encoding",
+                f"not UTF-8 (byte offset {offset}); read as GB18030",
+                str(p),
+                line,
+            )
+        )
+    if "\x00" in text:
+        raise EncodingError(str(p), "the file contains NUL bytes; it looks binary (a PDF?), extract its text first")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding, diags
+
+
+def find_sources(paths: list[str | Path]) -> list[Path]:
+    """Expand files and folders into a sorted list of ``.txt`` files.
+
+    Raises :class:`InputError` for a path that does not exist or a folder with no ``.txt``.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*.txt") if f.is_file())
+            if not files:
+                raise InputError(str(p), "folder has no .txt files to read")
+            found.extend(files)
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise InputError(str(p), "no such file or folder")
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(f)
+    return unique

@@ -1,0 +1,307 @@
+"""Cut a document into project tables and read each into a :class:`Project`.
+
+A table opens at its heading (``2024 年区级重点专项绩效目标表（一级项目）``), or at
+``编制单位：`` / ``一级项目名称`` when a heading is missing.  Field rows are label/value
+cells in any column (``一级项目名称\\t名称\\t\\t业务主管部门\\t部门``); indicator rows
+follow the ``绩效指标`` header.  Lines that fit none of these are kept raw on the project
+(``unparsed``) with a warning, so nothing read is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .citations import extract_citations, known_codes_from, split_basis
+from .clean import clean_cell, parse_amount, parse_number, squash
+from .errors import NoTablesError
+from .indicators import DEFAULT_COLUMNS, header_columns, read_indicator_row
+from .models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
+from .source import read_text
+from .toc import crosscheck_toc, is_toc_heading, parse_toc_line
+
+__all__ = ["parse_file", "parse_text", "FIELD_LABELS", "CITING_FIELDS"]
+
+FIELD_LABELS = {
+    "一级项目名称": "name",
+    "项目名称": "name",
+    "业务主管部门": "department",
+    "主管部门": "department",
+    "预算执行率权重": "execution_weight",
+    "部门留用": "retained",
+    "当年预算金额": "amount",
+    "年度预算金额": "amount",
+    "补助街镇": "to_towns",
+    "项目概述": "overview",
+    "立项依据": "basis",
+    "当年绩效目标": "goals",
+    "年度绩效目标": "goals",
+    "绩效指标": "indicators",
+}
+REQUIRED = ("name", "department", "amount", "overview", "basis", "goals", "indicators")
+CITING_FIELDS = {"overview": "项目概述", "basis": "立项依据", "goals": "当年绩效目标"}
+_TEXT_FIELDS = ("overview", "basis", "goals")
+_HEADING = re.compile(r"绩效目标表")
+_UNIT = re.compile(r"^编制单位\s*[:：]\s*(?:(?P<code>[0-9A-Za-z]+)\s*[-－—]\s*)?(?P<name>.*?)\s*$")
+_MONEY = re.compile(r"^单位\s*[:：]\s*(?P<unit>万元|千元|元)\s*$")
+_MONEY_SCALE = {"万元": Decimal(1), "千元": Decimal("0.1"), "元": Decimal("0.0001")}
+
+
+@dataclass
+class _Table:
+    """Mutable scratch state for one table while its lines are read."""
+
+    start: int
+    title: str = ""
+    year: int | None = None
+    unit_code: str = ""
+    unit_name: str = ""
+    money_unit: str = "万元"
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    field_lines: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_COLUMNS))
+    indicators: list[Indicator] = field(default_factory=list)
+    unparsed: list[Span] = field(default_factory=list)
+    raw: list[str] = field(default_factory=list)
+    end: int = 0
+    in_indicators: bool = False
+
+
+def parse_file(path: str | Path, known_codes: frozenset[str] = frozenset()) -> ParsedDocument:
+    """Read one file.  Raises :class:`~graph.errors.InputError` subclasses for unreadable input.
+
+    >>> doc = parse_file('data/beibei_2024_key_projects.txt')
+    >>> len(doc.projects), len(doc.toc)
+    (94, 94)
+    """
+    text, encoding, diags = read_text(path)
+    return parse_text(text, str(path), encoding, diags, known_codes)
+
+
+def parse_text(
+    text: str,
+    path: str = "<text>",
+    encoding: str = "utf-8",
+    diagnostics: Iterable[Diagnostic] = (),
+    known_codes: frozenset[str] = frozenset(),
+) -> ParsedDocument:
+    """Read the text of one document.  Raises :class:`NoTablesError` when it holds no table."""
+    diags = list(diagnostics)
+    lines = text.split("\n")
+    known = known_codes | known_codes_from(lines)
+    toc: list[TocEntry] = []
+    tables: list[_Table] = []
+    preamble: list[str] = []
+    cur: _Table | None = None
+    in_toc = False
+
+    def open_table(lineno: int) -> _Table:
+        nonlocal cur
+        if cur is not None:
+            tables.append(cur)
+        cur = _Table(start=lineno)
+        return cur
+
+    for lineno, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        cells = line.split("\t")
+        first = squash(cells[0])
+        if is_toc_heading(stripped) and cur is None:
+            in_toc = True
+            continue
+        if in_toc:
+            entry = parse_toc_line(line, path, lineno)
+            if entry is not None:
+                toc.append(entry)
+                continue
+            in_toc = False
+        if len([c for c in cells if c.strip()]) == 1 and _HEADING.search(stripped):
+            t = open_table(lineno)
+            t.title = clean_cell(stripped)
+            ym = re.search(r"(\d{4})\s*年", stripped)
+            t.year = int(ym.group(1)) if ym else None
+            t.raw.append(line)
+            t.end = lineno
+            continue
+        um = _UNIT.match(stripped)
+        if um:
+            t = cur if cur is not None and not cur.fields and not cur.unit_name else open_table(lineno)
+            t.unit_code, t.unit_name = um.group("code") or "", um.group("name")
+            t.raw.append(line)
+            t.end = lineno
+            continue
+        if cur is None:
+            if first in FIELD_LABELS:
+                open_table(lineno)
+            else:
+                preamble.append(line)
+                continue
+        assert cur is not None
+        cur.raw.append(line)
+        cur.end = lineno
+        mm = _MONEY.match(stripped)
+        if mm:
+            cur.money_unit = mm.group("unit")
+            continue
+        if first in FIELD_LABELS:
+            role = FIELD_LABELS[first]
+            if role == "name" and "name" in cur.fields:
+                # A second name row: the previous table lost its heading, or this one did.
+                prev = cur
+                cur = open_table(lineno)
+                cur.raw, prev.raw = [line], prev.raw[:-1]
+                cur.year, cur.title, cur.money_unit = prev.year, prev.title, prev.money_unit
+                diags.append(Diagnostic("warning", "no-heading", "table starts without heading or 编制单位", path, lineno))
+            _read_field_row(cur, cells, lineno, path, diags)
+            continue
+        if cur.in_indicators and first.endswith("指标") and first not in FIELD_LABELS:
+            # The empty label cell was lost: the row starts with its 一级指标, one column left.
+            cells = ["", *cells]
+            diags.append(
+                Diagnostic("warning", "shifted-cells", f"indicator row starts one column left ({first}); re-aligned", path, lineno)
+            )
+        if cur.in_indicators and not squash(cells[0]):
+            values = [c for c in cells if c.strip()]
+            if len(values) >= 3:
+                ind, more = read_indicator_row(cells, path, lineno, cur.columns)
+                diags.extend(more)
+                if ind is not None:
+                    cur.indicators.append(ind)
+                else:
+                    cur.unparsed.append(Span(path, lineno, lineno, line))
+                continue
+        cur.unparsed.append(Span(path, lineno, lineno, line))
+        diags.append(
+            Diagnostic("warning", "unparsed-line", f"line not understood inside table; kept raw: {stripped[:60]!r}", path, lineno)
+        )
+    if cur is not None:
+        tables.append(cur)
+    if not tables:
+        where = f" (the contents list {len(toc)} entries but no table follows)" if toc else ""
+        raise NoTablesError(path, f"no 绩效目标表 table found{where}; is this a budget performance target document?")
+
+    projects: list[Project] = []
+    seen_ids: dict[str, int] = {}
+    for t in tables:
+        p = _finish(t, path, known, diags)
+        if p.id in seen_ids:
+            seen_ids[p.id] += 1
+            new_id = f"{p.id}#{seen_ids[p.id]}"
+            diags.append(Diagnostic("warning", "duplicate-id", f"a second table with id {p.id}; named {new_id}", path, t.start))
+            p = _replace_id(p, new_id)
+        else:
+            seen_ids[p.id] = 1
+        projects.append(p)
+    diags.extend(crosscheck_toc(toc, projects))
+    return ParsedDocument(path, encoding, tuple(projects), tuple(toc), tuple(diags), "\n".join(preamble))
+
+
+def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: list[Diagnostic]) -> None:
+    role: str | None = None
+    for cell in cells:
+        c = cell.strip()
+        if not c:
+            continue
+        key = squash(c)
+        if key in FIELD_LABELS:
+            role = FIELD_LABELS[key]
+            if role == "indicators":
+                t.in_indicators = True
+                t.columns = header_columns(cells)
+                return
+            if role in t.fields:
+                diags.append(Diagnostic("warning", "repeated-field", f"field {key} appears twice; values joined", path, lineno))
+            t.fields.setdefault(role, [])
+            t.field_lines.setdefault(role, lineno)
+            continue
+        if role is None:  # pragma: no cover - the first cell is always a label here
+            continue
+        t.fields[role].append(c)
+
+
+def _money(t: _Table, role: str, path: str, diags: list[Diagnostic]) -> Decimal | None:
+    raw = " ".join(t.fields.get(role, []))
+    if not raw:
+        return None
+    value = parse_amount(raw)
+    if value is None:
+        diags.append(
+            Diagnostic("warning", "bad-amount", f"{role} {raw!r} is not a number; left empty", path, t.field_lines.get(role, t.start))
+        )
+        return None
+    return value * _MONEY_SCALE[t.money_unit]
+
+
+def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]) -> Project:
+    missing = [r for r in REQUIRED if r not in t.fields and not (r == "indicators" and t.in_indicators)]
+    if missing:
+        names = ", ".join(next(k for k, v in FIELD_LABELS.items() if v == r) for r in missing)
+        diags.append(
+            Diagnostic(
+                "warning",
+                "incomplete-table",
+                f"table ends at line {t.end} without {names}; cut off? what was read is kept",
+                path,
+                t.start,
+            )
+        )
+    elif not t.indicators:
+        diags.append(Diagnostic("warning", "no-indicators", "table has a 绩效指标 header but no indicator rows", path, t.start))
+    name = clean_cell(" ".join(t.fields.get("name", []))) or f"(unnamed table at line {t.start})"
+    department = clean_cell(" ".join(t.fields.get("department", [])))
+    if not department and t.unit_name:
+        department = t.unit_name
+        diags.append(Diagnostic("warning", "no-department", f"{name}: no 业务主管部门; using 编制单位 {t.unit_name}", path, t.start))
+    if t.money_unit != "万元":
+        diags.append(Diagnostic("warning", "money-unit", f"{name}: amounts in {t.money_unit}, converted to 万元", path, t.start))
+    amount, retained, to_towns = (_money(t, r, path, diags) for r in ("amount", "retained", "to_towns"))
+    if amount is not None and retained is not None and to_towns is not None and retained + to_towns != amount:
+        diags.append(
+            Diagnostic(
+                "warning",
+                "budget-split",
+                f"{name}: 部门留用 {retained} + 补助街镇 {to_towns} = {retained + to_towns} ≠ 当年预算金额 {amount}",
+                path,
+                t.field_lines.get("amount", t.start),
+            )
+        )
+    texts = {r: clean_cell("\n".join(t.fields.get(r, []))) for r in _TEXT_FIELDS}
+    citations: list[Citation] = []
+    for role, label in CITING_FIELDS.items():
+        if texts[role]:
+            citations.extend(extract_citations(texts[role], label, path, t.field_lines[role], known))
+    ew = " ".join(t.fields.get("execution_weight", []))
+    year_part = str(t.year) if t.year else "-"
+    unit_part = t.unit_code or t.unit_name or "-"
+    return Project(
+        id=f"project:{year_part}:{unit_part}:{squash(name)}",
+        name=name,
+        year=t.year,
+        unit_code=t.unit_code,
+        unit_name=t.unit_name,
+        department=department,
+        execution_weight=parse_number(ew) if ew else None,
+        amount=amount,
+        retained=retained,
+        to_towns=to_towns,
+        overview=texts["overview"],
+        basis=tuple(split_basis(texts["basis"])),
+        goals=texts["goals"],
+        indicators=tuple(t.indicators),
+        citations=tuple(citations),
+        unparsed=tuple(t.unparsed),
+        source=path,
+        span=Span(path, t.start, t.end, "\n".join(t.raw)),
+        title=t.title,
+    )
+
+
+def _replace_id(p: Project, new_id: str) -> Project:
+    from dataclasses import replace
+
+    return replace(p, id=new_id)

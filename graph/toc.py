@@ -1,0 +1,96 @@
+"""The table of contents (目录): read its entries and cross-check them against the tables.
+
+>>> e = parse_toc_line('27. 人力社保相关事业发展资金绩效目标表（区人社局）\\t27', 'f', 42)
+>>> (e.number, e.name, e.department_short, e.page)
+(27, '人力社保相关事业发展资金', '区人社局', 27)
+>>> parse_toc_line('预算报告', 'f', 1) is None
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from .clean import squash
+from .models import Diagnostic, Project, Span, TocEntry
+
+__all__ = ["parse_toc_line", "is_toc_heading", "crosscheck_toc"]
+
+_ENTRY = re.compile(r"^\s*(\d{1,4})\s*[.、．]\s*(.+?)\s*(?:[.…·]{2,}\s*)?(?:\t+\s*(\d{1,4}))?\s*$")
+_NAME = re.compile(r"^(?P<name>.+?)(?:绩效目标表|绩效目标)\s*(?:[（(](?P<dept>[^（）()]*)[）)])?\s*$")
+
+
+def is_toc_heading(line: str) -> bool:
+    return squash(line) in ("目录", "目次")
+
+
+def parse_toc_line(line: str, file: str, lineno: int) -> TocEntry | None:
+    """One numbered contents line, or None when the line is not one."""
+    m = _ENTRY.match(line)
+    if not m:
+        return None
+    text = m.group(2).strip()
+    nm = _NAME.match(text)
+    name, dept = (nm.group("name").strip(), (nm.group("dept") or "").strip()) if nm else (text, "")
+    page = int(m.group(3)) if m.group(3) else None
+    return TocEntry(int(m.group(1)), name, dept, page, Span(file, lineno, lineno, line))
+
+
+def _norm(name: str) -> str:
+    return squash(unicodedata.normalize("NFKC", name))
+
+
+def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list[Diagnostic]:
+    """Entries with no table, tables with no entry, and names that differ between the two.
+
+    Names are matched exactly after width and space normalisation; what is left is paired by
+    position (the n-th entry with the n-th table) when the names are similar, then by best
+    similarity.
+    """
+    if not toc:
+        return []
+    file = toc[0].span.file
+    diags: list[Diagnostic] = []
+    free_projects = {i: _norm(p.name) for i, p in enumerate(projects)}
+    by_name: dict[str, list[int]] = {}
+    for i, n in free_projects.items():
+        by_name.setdefault(n, []).append(i)
+    pending: list[tuple[int, TocEntry]] = []
+    for k, entry in enumerate(toc):
+        hits = by_name.get(_norm(entry.name))
+        if hits:
+            free_projects.pop(hits.pop(0))
+        else:
+            pending.append((k, entry))
+    still: list[TocEntry] = []
+    for k, entry in pending:
+        ratio = lambda i: difflib.SequenceMatcher(None, _norm(entry.name), free_projects[i]).ratio()  # noqa: E731
+        best = k if k in free_projects and ratio(k) >= 0.6 else None
+        if best is None and free_projects:
+            cand = max(free_projects, key=ratio)
+            best = cand if ratio(cand) >= 0.75 else None
+        if best is None:
+            still.append(entry)
+            continue
+        free_projects.pop(best)
+        p = projects[best]
+        diags.append(
+            Diagnostic(
+                "warning",
+                "toc-name-differs",
+                f"contents entry {entry.number} (line {entry.span.line}) says {entry.name!r}, the table says {p.name!r}",
+                p.span.file,
+                p.span.line,
+            )
+        )
+    for entry in still:
+        diags.append(
+            Diagnostic("warning", "toc-missing-table", f"contents entry {entry.number} {entry.name!r} has no table", file, entry.span.line)
+        )
+    for i in sorted(free_projects):
+        p = projects[i]
+        diags.append(Diagnostic("warning", "toc-missing-entry", f"table {p.name!r} has no contents entry", p.span.file, p.span.line))
+    return diags
