@@ -70,7 +70,7 @@ def build(
         except InputError as exc:
             if not keep_going:
                 raise
-            errors.append(Diagnostic("error", type(exc).__name__, str(exc), exc.path, exc.line))
+            errors.append(Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line))
     if not docs:
         raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
     if errors:

@@ -134,7 +134,9 @@ def find_numbers(text: str, known_codes: frozenset[str] = frozenset()) -> list[t
             org = _decree_org(m.group("org"))
             if len(org) < 2:
                 continue
-            start = m.start("org") + max(0, squash(m.group("org")).find(org[:1]))
+            raw_org = m.group("org")
+            at = raw_org.find(_ORG_PREFIX_DROP[0])
+            start = m.start("org") + (at if at >= 0 else max(0, raw_org.find(org[:2])))
             raw = text[start : m.end()]
             found.append((start, m.end(), DocumentNumber(f"{org}令", None, _serial(m.group("serial")), "decree", raw)))
     found.sort(key=lambda t: t[0])

@@ -69,6 +69,7 @@ def read_indicator_row(
     level1, level2, name = (clean_cell(_cell(cells, cols[r])) for r in ("level1", "level2", "name"))
     op_cell, weight_cell, core_cell = (_cell(cells, cols[r]) for r in ("operator", "weight", "core"))
     recovered = False
+    missing = ""
     if _positional_ok(op_cell, weight_cell, core_cell):
         unit = clean_cell(_cell(cells, cols["unit"]))
         value = _cell(cells, cols["value"])
@@ -88,8 +89,10 @@ def read_indicator_row(
         op_cell = rest[j]
         unit = clean_cell(" ".join(c for c in rest[:j] if c))
         value, weight_cell, core_cell = (_cell(rest, j + k) for k in (1, 2, 3))
-        recovered = True
+        # The operator where the header puts it: the cells are bad, not shifted.
+        recovered = cols["name"] + 1 + j != cols["operator"]
         missing = "; 是否核心指标 missing" if core_cell == "" else ""
+    if recovered:
         diags.append(
             Diagnostic(
                 "warning",

@@ -44,13 +44,12 @@ _NEW_ORG = re.compile(r"(?<=[局委部院厅办室会心社署府央])(?=重庆�
 
 def authority_from_title(title: str) -> str | None:
     """The first authority named at the start of a title, before 关于/印发/转发, if any."""
-    inner = squash(title).strip("《》")
-    m = re.match(r"^(.{2,60}?)(?:关于|印发|转发)", inner)
+    inner = title.strip().strip("《》").strip()
+    m = re.match(r"^(.{2,60}?)\s*(?:关于|印发|转发)", inner)
     if not m:
         return None
-    head = m.group(1)
-    first = re.split(r"[、,，]", head)[0]
-    first = _NEW_ORG.split(first)[0]
+    first = re.split(r"[\s、,，]+", m.group(1).strip())[0]
+    first = _NEW_ORG.split(squash(first))[0]
     return first if first.endswith(_ORG_END) and len(first) >= 3 else None
 
 

@@ -10,7 +10,7 @@ Node types and ids (stable and readable):
 - ``indicator:群众满意度`` — normalised 三级指标 names, shared across projects
 
 Edges (``type`` attribute, also the edge key): ``managed_by``, ``prepared_by``, ``cites``
-(one per field cited in), ``issued_by``, ``measures`` (operator, target, unit, weight, core).
+(one per field cited in), ``issued_by``, ``measures`` (operator, target_value, target_text, unit, weight, core).
 
 >>> from graph.tables import parse_file
 >>> G = build_graph([parse_file('data/beibei_2024_key_projects.txt')]).graph
@@ -112,7 +112,7 @@ def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None 
                 level2=ind.level2,
                 raw_name=ind.name,
                 operator=ind.operator,
-                target=ind.target,
+                target_value=ind.target,
                 target_text=ind.target_text,
                 unit=ind.unit,
                 weight=ind.weight,

@@ -1,0 +1,74 @@
+"""build_index.py as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_default_run_builds_the_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert build_index.main(["--out", str(tmp_path / "idx")]) == 0
+    out = capsys.readouterr().out
+    assert "94 projects, 520 indicator rows" in out
+    assert "beibei_2024_key_projects.txt:482: warning [shifted-cells]" in out
+    assert "toc-name-differs" in out
+    assert (tmp_path / "idx" / "manifest.json").is_file()
+
+
+def test_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert build_index.main(["--out", str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["counts"]["projects"] == 94 and len(data["diagnostics"]) == 6
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        ("没有表格的文本\n".encode(), "no 绩效目标表 table found"),
+        (b"\xff\xfe\x81\x30\xff", "not UTF-8 (bad byte 0xff at byte offset 0)"),
+    ],
+)
+def test_bad_input_exits_1_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    assert build_index.main([str(bad), "--out", str(tmp_path / "idx")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "bad.txt" in err and message in err
+
+
+def test_keep_going_skips_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "empty.txt").write_bytes(b"")
+    (tmp_path / "docs" / "good.txt").write_text((ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx")]) == 1
+    capsys.readouterr()
+    assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx"), "--keep-going"]) == 0
+    out = capsys.readouterr().out
+    assert "2 projects" in out and "empty.txt: error [EmptyFileError]" in out
+    diags = (tmp_path / "idx" / "diagnostics.csv").read_text(encoding="utf-8")
+    assert "EmptyFileError" in diags
+
+
+def test_several_files_make_one_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fx = ROOT / "tests/fixtures"
+    assert build_index.main([str(fx / "two_tables.txt"), str(fx / "shifted_rows.txt"), "--out", str(tmp_path)]) == 0
+    assert "read 2 file(s): 4 projects" in capsys.readouterr().out
+
+
+def test_script_runs_as_a_user_would(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "build_index.py"), "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert r.returncode == 0, r.stderr
+    assert "read 1 file(s): 94 projects" in r.stdout
+    r = subprocess.run([sys.executable, str(ROOT / "build_index.py"), "/no/such.txt"], capture_output=True, text=True, check=False)
+    assert r.returncode == 1 and r.stderr == "error: /no/such.txt: no such file or folder\n"
