@@ -22,10 +22,14 @@ from graph.errors import BudgetGraphError
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="build_index.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("paths", nargs="*", type=Path, help=f"files or folders of .txt documents (default: {DEFAULT_SAMPLE.name})")
+    p.add_argument(
+        "paths", nargs="*", type=Path, help=f"files or folders of .txt documents (default: {DEFAULT_SAMPLE.name})"
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"index directory to write (default: {DEFAULT_OUT})")
     p.add_argument("--keep-going", action="store_true", help="skip unreadable files, report them, build the rest")
-    p.add_argument("--issuers", type=Path, help="a curated issuer table (CSV: code,name,level) to use instead of the bundled one")
+    p.add_argument(
+        "--issuers", type=Path, help="a curated issuer table (CSV: code,name,level) to use instead of the bundled one"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON (warnings included)")
     return p
 
@@ -43,10 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     c = report.counts
-    print(f"read {c['sources']} file(s): {c['projects']} projects, {c['indicators']} indicator rows "
-          f"({c['indicator_nodes']} distinct indicators), {c['toc_entries']} contents entries")
-    print(f"citations: {c['citations']} of {c['documents']} documents from {c['issuers']} issuers; "
-          f"{c['departments']} departments, {c['units']} units")
+    print(
+        f"read {c['sources']} file(s): {c['projects']} projects, {c['indicators']} indicator rows "
+        f"({c['indicator_nodes']} distinct indicators), {c['toc_entries']} contents entries"
+    )
+    print(
+        f"citations: {c['citations']} of {c['documents']} documents from {c['issuers']} issuers; "
+        f"{c['departments']} departments, {c['units']} units"
+    )
     print(f"graph: {c['nodes']} nodes, {c['edges']} edges -> {report.out}/")
     diags = report.diagnostics
     if diags:

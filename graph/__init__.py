@@ -7,7 +7,7 @@ networkx graph), :mod:`graph.store` (the index directory) and :mod:`graph.querie
 (questions analysts ask of the graph).
 """
 
-from .errors import BudgetGraphError, InputError, IndexFormatError, LookupFailed
+from .errors import BudgetGraphError, IndexFormatError, InputError, LookupFailed
 from .models import Citation, Diagnostic, DocumentNumber, Indicator, Issuer, ParsedDocument, Project, Span, TocEntry
 
 __all__ = [

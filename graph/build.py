@@ -20,7 +20,7 @@ from .source import find_sources
 from .store import write_index
 from .tables import parse_file
 
-__all__ = ["build", "BuildReport", "DEFAULT_SAMPLE", "DEFAULT_OUT"]
+__all__ = ["DEFAULT_OUT", "DEFAULT_SAMPLE", "BuildReport", "build"]
 
 DEFAULT_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "beibei_2024_key_projects.txt"
 DEFAULT_OUT = Path("build/index")
@@ -76,6 +76,8 @@ def build(
     if errors:
         # Keep the skipped files on record in the index itself.
         first = docs[0]
-        docs[0] = ParsedDocument(first.path, first.encoding, first.projects, first.toc, (*errors, *first.diagnostics), first.preamble)
-    built, manifest = write_index(docs, out, resolver)
+        docs[0] = ParsedDocument(
+            first.path, first.encoding, first.projects, first.toc, (*errors, *first.diagnostics), first.preamble
+        )
+    _, manifest = write_index(docs, out, resolver)
     return BuildReport(Path(out), tuple(docs), tuple(errors), manifest["counts"], manifest)

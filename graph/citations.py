@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from .clean import squash, title_key
 from .models import Citation, DocumentNumber, Span
 
-__all__ = ["extract_citations", "find_numbers", "find_titles", "split_basis", "DOC_TYPE_SUFFIXES"]
+__all__ = ["DOC_TYPE_SUFFIXES", "extract_citations", "find_numbers", "find_titles", "split_basis"]
 
 _OPEN = "〔[【（(［"
 _CLOSE = "〕]】）)］"
@@ -44,15 +44,72 @@ _DECREE_B = re.compile(rf"(?P<org>[{_CJK}]{{2,24}}(?:\s+[{_CJK}]{{2,24}})*)\s*�
 _NOT_IN_CODE = set("号的了在于为是将对把被向即及和与或并等、，。；：“”‘’《》〈〉")
 # Words glued to the front of a code by the sentence around it.
 _LEADING_WORDS = (
-    "根据", "按照", "依据", "依照", "参照", "遵照", "对照", "结合", "执行", "落实", "贯彻", "详见",
-    "文件", "印发", "转发", "通知", "精神", "要求", "规定", "设在", "见", "按", "据", "经", "由", "以",
+    "根据",
+    "按照",
+    "依据",
+    "依照",
+    "参照",
+    "遵照",
+    "对照",
+    "结合",
+    "执行",
+    "落实",
+    "贯彻",
+    "详见",
+    "文件",
+    "印发",
+    "转发",
+    "通知",
+    "精神",
+    "要求",
+    "规定",
+    "设在",
+    "见",
+    "按",
+    "据",
+    "经",
+    "由",
+    "以",
 )
 _ORG_PREFIX_DROP = ("中华人民共和国",)
 
 DOC_TYPE_SUFFIXES = (
-    "法", "条例", "办法", "规定", "意见", "通知", "方案", "规划", "细则", "决定", "批复", "纲要",
-    "标准", "规范", "规程", "计划", "函", "纪要", "要点", "制度", "规则", "合同", "指南", "目录",
-    "公告", "通告", "报告", "协议", "清单", "决议", "命令", "令", "指引", "要求", "措施", "章程",
+    "法",
+    "条例",
+    "办法",
+    "规定",
+    "意见",
+    "通知",
+    "方案",
+    "规划",
+    "细则",
+    "决定",
+    "批复",
+    "纲要",
+    "标准",
+    "规范",
+    "规程",
+    "计划",
+    "函",
+    "纪要",
+    "要点",
+    "制度",
+    "规则",
+    "合同",
+    "指南",
+    "目录",
+    "公告",
+    "通告",
+    "报告",
+    "协议",
+    "清单",
+    "决议",
+    "命令",
+    "令",
+    "指引",
+    "要求",
+    "措施",
+    "章程",
 )
 
 
@@ -126,7 +183,9 @@ def find_numbers(text: str, known_codes: frozenset[str] = frozenset()) -> list[t
             continue
         start = m.start("pre") + m.group("pre").rfind(code) if code in m.group("pre") else m.start()
         raw = text[start:end]
-        found.append((start, end, DocumentNumber(code, _year(m.group("year")), _serial(m.group("serial")), "number", raw)))
+        found.append(
+            (start, end, DocumentNumber(code, _year(m.group("year")), _serial(m.group("serial")), "number", raw))
+        )
     for pattern in (_DECREE_A, _DECREE_B):
         for m in pattern.finditer(text):
             if any(s <= m.start("serial") < e for s, e, _ in found):
@@ -194,19 +253,20 @@ def extract_citations(
     used_titles: set[int] = set()
     for start, end, num in numbers:
         title = None
+        raw_start = start
         for ti, (ts, te, tt) in enumerate(titles):
             if ts <= start < te:  # number written inside the title marks
                 used_titles.add(ti)
                 rest = squash(tt.replace(num.raw, "")).strip("《》（）() ")
                 title = tt.replace(num.raw, "").replace("（）", "") if len(rest) >= 4 else None
+                raw_start = ts
                 break
             if te <= start and _GAP_TO_NUMBER.match(text[te:start]) and ti not in used_titles:
                 used_titles.add(ti)
-                title = tt
+                title, raw_start = tt, ts
                 break
-        raw_start = min(start, next((ts for ti, (ts, te, _) in enumerate(titles) if title == titles[ti][2] and ti in used_titles), start))
         out.append((start, Citation(num.canonical, num, title, field, Span(file, line, line, text[raw_start:end]))))
-    for ti, (ts, te, tt) in enumerate(titles):
+    for ti, (ts, _, tt) in enumerate(titles):
         if ti in used_titles:
             continue
         if field != "立项依据" and not _looks_like_document(tt):

@@ -18,15 +18,15 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 __all__ = [
-    "strip_html",
-    "delatex",
     "clean_cell",
-    "normalise_operator",
-    "parse_number",
-    "parse_amount",
-    "squash",
-    "title_key",
+    "delatex",
     "indicator_key",
+    "normalise_operator",
+    "parse_amount",
+    "parse_number",
+    "squash",
+    "strip_html",
+    "title_key",
 ]
 
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|ol|ul|tr|table|h\d)\b[^>]*>", re.I)
@@ -75,11 +75,32 @@ def clean_cell(text: str) -> str:
 
 
 _OPERATORS = {
-    "≥": "≥", ">=": "≥", "≧": "≥", "大于等于": "≥", "不低于": "≥", "不少于": "≥", "至少": "≥",
-    "≤": "≤", "<=": "≤", "≦": "≤", "小于等于": "≤", "不高于": "≤", "不超过": "≤", "不多于": "≤",
-    "=": "=", "＝": "=", "==": "=", "等于": "=",
-    ">": ">", "＞": ">", "大于": ">", "高于": ">",
-    "<": "<", "＜": "<", "小于": "<", "低于": "<",
+    "≥": "≥",
+    ">=": "≥",
+    "≧": "≥",
+    "大于等于": "≥",
+    "不低于": "≥",
+    "不少于": "≥",
+    "至少": "≥",
+    "≤": "≤",
+    "<=": "≤",
+    "≦": "≤",
+    "小于等于": "≤",
+    "不高于": "≤",
+    "不超过": "≤",
+    "不多于": "≤",
+    "=": "=",
+    "＝": "=",
+    "==": "=",
+    "等于": "=",
+    ">": ">",
+    "＞": ">",
+    "大于": ">",
+    "高于": ">",
+    "<": "<",
+    "＜": "<",
+    "小于": "<",
+    "低于": "<",
     "定性": "定性",
 }
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetGraphError",
-    "InputError",
     "EmptyFileError",
     "EncodingError",
-    "NoTablesError",
     "IndexFormatError",
+    "InputError",
     "LookupFailed",
+    "NoTablesError",
 ]
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from .clean import clean_cell, normalise_operator, parse_number
 from .models import Diagnostic, Indicator, Span
 
-__all__ = ["read_indicator_row", "header_columns", "DEFAULT_COLUMNS"]
+__all__ = ["DEFAULT_COLUMNS", "header_columns", "read_indicator_row"]
 
 ROLES = ("level1", "level2", "name", "unit", "operator", "value", "weight", "core")
 DEFAULT_COLUMNS: dict[str, int] = {role: i + 1 for i, role in enumerate(ROLES)}
@@ -39,8 +39,9 @@ _CORE = {"是": True, "否": False, "Y": True, "N": False}
 def header_columns(cells: list[str]) -> dict[str, int]:
     """Column index of each role from the 绩效指标 header row; defaults where a name is missing.
 
-    >>> header_columns(['绩效指标', '一级指标', '二级指标', '三级指标', '计量单位', '指标性质', '指标值', '权重（%）', '是否核心指标'])['weight']
-    7
+    >>> header = '绩效指标 一级指标 二级指标 三级指标 计量单位 指标性质 权重（%） 指标值 是否核心指标'.split()
+    >>> header_columns(header)['weight'], header_columns(header)['value']
+    (6, 7)
     """
     cols = dict(DEFAULT_COLUMNS)
     for i, cell in enumerate(cells):
@@ -55,7 +56,11 @@ def _cell(cells: list[str], i: int) -> str:
 
 
 def _positional_ok(op: str, weight: str, core: str) -> bool:
-    return normalise_operator(op) is not None and (weight == "" or parse_number(weight) is not None) and core in ("", *_CORE)
+    return (
+        normalise_operator(op) is not None
+        and (weight == "" or parse_number(weight) is not None)
+        and core in ("", *_CORE)
+    )
 
 
 def read_indicator_row(
@@ -105,10 +110,16 @@ def read_indicator_row(
         )
     weight = parse_number(weight_cell) if weight_cell else None
     if weight_cell and weight is None:
-        diags.append(Diagnostic("warning", "bad-weight", f"indicator {name!r}: 权重 {weight_cell!r} is not a number", file, line))
+        diags.append(
+            Diagnostic("warning", "bad-weight", f"indicator {name!r}: 权重 {weight_cell!r} is not a number", file, line)
+        )
     core = _CORE.get(core_cell)
     if core_cell and core is None:
-        diags.append(Diagnostic("warning", "bad-core", f"indicator {name!r}: 是否核心指标 {core_cell!r} is not 是/否", file, line))
+        diags.append(
+            Diagnostic(
+                "warning", "bad-core", f"indicator {name!r}: 是否核心指标 {core_cell!r} is not 是/否", file, line
+            )
+        )
     target_text = clean_cell(value)
     return (
         Indicator(

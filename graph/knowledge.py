@@ -32,7 +32,7 @@ from .clean import indicator_key, title_key
 from .issuers import IssuerResolver
 from .models import Citation, Issuer, ParsedDocument, Project
 
-__all__ = ["build_graph", "BuiltGraph", "doc_node", "project_node"]
+__all__ = ["BuiltGraph", "build_graph", "doc_node", "project_node"]
 
 
 def doc_node(key: str) -> str:
@@ -125,17 +125,23 @@ def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None 
             cited.append((pid, c if key == c.key else _rekey(c, key)))
             dn = doc_node(key)
             if dn not in G:
-                G.add_node(dn, type="document", label=key, key=key, number=None, title=None, issuer_code=None, year=None)
+                G.add_node(
+                    dn, type="document", label=key, key=key, number=None, title=None, issuer_code=None, year=None
+                )
             node = G.nodes[dn]
             if c.number is not None:
-                node.update(number=c.number.canonical, issuer_code=c.number.issuer_code, year=c.number.year, kind=c.number.kind)
+                node.update(
+                    number=c.number.canonical, issuer_code=c.number.issuer_code, year=c.number.year, kind=c.number.kind
+                )
             if c.title:
                 doc_titles[dn][c.title] = doc_titles[dn].get(c.title, 0) + 1
             edge_key = f"cites:{c.field}"
             if G.has_edge(pid, dn, key=edge_key):
                 G.edges[pid, dn, edge_key]["mentions"] += 1
             else:
-                G.add_edge(pid, dn, key=edge_key, type="cites", field=c.field, line=c.span.line, raw=c.span.raw, mentions=1)
+                G.add_edge(
+                    pid, dn, key=edge_key, type="cites", field=c.field, line=c.span.line, raw=c.span.raw, mentions=1
+                )
 
     for dn, titles in doc_titles.items():
         # The title cited most often (longest on ties) names the document.
@@ -161,7 +167,9 @@ def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None 
             inode_data["codes"].append(iss.code)
         if iss.method not in inode_data["methods"]:
             inode_data["methods"].append(iss.method)
-        G.add_edge(dn, inode, key="issued_by", type="issued_by", code=iss.code, method=iss.method, evidence=iss.evidence)
+        G.add_edge(
+            dn, inode, key="issued_by", type="issued_by", code=iss.code, method=iss.method, evidence=iss.evidence
+        )
         G.nodes[dn]["level"] = iss.level
     return BuiltGraph(G, tuple(cited), issuers)
 

@@ -19,15 +19,15 @@ from decimal import Decimal
 from typing import Literal
 
 __all__ = [
-    "Span",
-    "Diagnostic",
-    "Indicator",
-    "Project",
-    "TocEntry",
-    "DocumentNumber",
     "Citation",
+    "Diagnostic",
+    "DocumentNumber",
+    "Indicator",
     "Issuer",
     "ParsedDocument",
+    "Project",
+    "Span",
+    "TocEntry",
 ]
 
 Level = Literal["国家", "市", "区", "未知"]

@@ -26,14 +26,14 @@ from .clean import squash, title_key
 from .errors import LookupFailed
 
 __all__ = [
-    "find_document",
-    "find_department",
-    "find_project",
     "cited_by",
     "documents_of",
+    "find_department",
+    "find_document",
+    "find_project",
     "funded_by",
-    "shared_documents",
     "issuers_of",
+    "shared_documents",
 ]
 
 
@@ -47,7 +47,9 @@ def _unique(G: nx.MultiDiGraph, kind: str, text: str, candidates: list[str], wha
     if not candidates:
         raise LookupFailed(f"no {what} matches {text!r}; list them with the {kind} table of the index")
     shown = ", ".join(G.nodes[c].get("label", c) for c in candidates[:8])
-    raise LookupFailed(f"{len(candidates)} {what}s match {text!r}: {shown}{' …' if len(candidates) > 8 else ''}; be more specific")
+    raise LookupFailed(
+        f"{len(candidates)} {what}s match {text!r}: {shown}{' …' if len(candidates) > 8 else ''}; be more specific"
+    )
 
 
 def find_document(G: nx.MultiDiGraph, text: str) -> str:
@@ -67,11 +69,15 @@ def find_document(G: nx.MultiDiGraph, text: str) -> str:
         raise LookupFailed(f"document {nums[0][2].canonical} is not cited by any project in this index")
     key = title_key(text)
     docs = _nodes(G, "document")
-    exact = [n for n in docs if n == f"doc:{key}" or (G.nodes[n].get("title") and title_key(G.nodes[n]["title"]) == key)]
+    exact = [
+        n for n in docs if n == f"doc:{key}" or (G.nodes[n].get("title") and title_key(G.nodes[n]["title"]) == key)
+    ]
     if exact:
         return exact[0]
     needle = key.strip("《》")
-    return _unique(G, "documents", text, [n for n in docs if needle in title_key(G.nodes[n].get("title") or n)], "document")
+    return _unique(
+        G, "documents", text, [n for n in docs if needle in title_key(G.nodes[n].get("title") or n)], "document"
+    )
 
 
 def find_department(G: nx.MultiDiGraph, text: str) -> str:
@@ -202,7 +208,9 @@ def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.Data
         for i, s in stats.items()
     ]
     df = pd.DataFrame(rows, columns=["issuer", "level", "codes", "n_documents", "n_projects", "amount"])
-    return df.sort_values(["n_projects", "n_documents", "issuer"], ascending=[False, False, True], kind="stable").reset_index(drop=True)
+    return df.sort_values(
+        ["n_projects", "n_documents", "issuer"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _example_index() -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 from .errors import EmptyFileError, EncodingError, InputError
 from .models import Diagnostic
 
-__all__ = ["read_text", "find_sources"]
+__all__ = ["find_sources", "read_text"]
 
 
 def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:

@@ -39,7 +39,7 @@ from .issuers import IssuerResolver
 from .knowledge import BuiltGraph, build_graph
 from .models import ParsedDocument
 
-__all__ = ["write_index", "load_index", "Index", "FORMAT", "VERSION", "tables_for"]
+__all__ = ["FORMAT", "VERSION", "Index", "load_index", "tables_for", "write_index"]
 
 FORMAT = "budget-graph-index"
 VERSION = 1
@@ -78,34 +78,76 @@ def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, p
         for p in d.projects:
             projects.append(
                 {
-                    "id": p.id, "name": p.name, "year": p.year, "unit_code": p.unit_code, "unit_name": p.unit_name,
-                    "department": p.department, "execution_weight": p.execution_weight, "amount": _f(p.amount),
-                    "retained": _f(p.retained), "to_towns": _f(p.to_towns), "n_indicators": len(p.indicators),
-                    "n_citations": len(p.citations), "n_unparsed": len(p.unparsed), "overview": p.overview,
-                    "basis": "\n".join(p.basis), "goals": p.goals, "file": p.span.file, "line": p.span.line,
-                    "end_line": p.span.end_line, "title": p.title,
+                    "id": p.id,
+                    "name": p.name,
+                    "year": p.year,
+                    "unit_code": p.unit_code,
+                    "unit_name": p.unit_name,
+                    "department": p.department,
+                    "execution_weight": p.execution_weight,
+                    "amount": _f(p.amount),
+                    "retained": _f(p.retained),
+                    "to_towns": _f(p.to_towns),
+                    "n_indicators": len(p.indicators),
+                    "n_citations": len(p.citations),
+                    "n_unparsed": len(p.unparsed),
+                    "overview": p.overview,
+                    "basis": "\n".join(p.basis),
+                    "goals": p.goals,
+                    "file": p.span.file,
+                    "line": p.span.line,
+                    "end_line": p.span.end_line,
+                    "title": p.title,
                 }
             )
             for ind in p.indicators:
                 indicators.append(
                     {
-                        "project_id": p.id, "project": p.name, "department": p.department, "level1": ind.level1,
-                        "level2": ind.level2, "name": ind.name, "unit": ind.unit, "operator": ind.operator,
-                        "target": ind.target, "target_text": ind.target_text, "weight": ind.weight, "core": ind.core,
-                        "recovered": ind.recovered, "file": ind.span.file, "line": ind.span.line, "raw": ind.span.raw,
+                        "project_id": p.id,
+                        "project": p.name,
+                        "department": p.department,
+                        "level1": ind.level1,
+                        "level2": ind.level2,
+                        "name": ind.name,
+                        "unit": ind.unit,
+                        "operator": ind.operator,
+                        "target": ind.target,
+                        "target_text": ind.target_text,
+                        "weight": ind.weight,
+                        "core": ind.core,
+                        "recovered": ind.recovered,
+                        "file": ind.span.file,
+                        "line": ind.span.line,
+                        "raw": ind.span.raw,
                     }
                 )
         for e in d.toc:
-            toc.append({"file": e.span.file, "line": e.span.line, "number": e.number, "name": e.name,
-                        "department_short": e.department_short, "page": e.page})
+            toc.append(
+                {
+                    "file": e.span.file,
+                    "line": e.span.line,
+                    "number": e.number,
+                    "name": e.name,
+                    "department_short": e.department_short,
+                    "page": e.page,
+                }
+            )
         for g in d.diagnostics:
             diags.append({"severity": g.severity, "code": g.code, "message": g.message, "file": g.file, "line": g.line})
     names = {p["id"]: p["name"] for p in projects}
     citations = [
         {
-            "project_id": pid, "project": names[pid], "field": c.field, "document": f"doc:{c.key}", "key": c.key,
-            "number": c.number.canonical if c.number else None, "issuer_code": c.number.issuer_code if c.number else None,
-            "year": c.number.year if c.number else None, "title": c.title, "file": c.span.file, "line": c.span.line,
+            "project_id": pid,
+            "project": names[pid],
+            "field": c.field,
+            "document": f"doc:{c.key}",
+            "key": c.key,
+            "number": c.number.canonical if c.number else None,
+            "issuer_code": c.number.issuer_code if c.number else None,
+            "year": c.number.year if c.number else None,
+            "title": c.title,
+            "file": c.span.file,
+            "line": c.span.line,
             "raw": c.span.raw,
         }
         for pid, c in built.citations
@@ -117,11 +159,17 @@ def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, p
             iss = next((v for _, v, k in G.out_edges(n, keys=True) if k == "issued_by"), None)
             documents.append(
                 {
-                    "id": n, "key": a["key"], "number": a.get("number"), "title": a.get("title"),
-                    "issuer_code": a.get("issuer_code"), "year": a.get("year"),
-                    "issuer": G.nodes[iss]["name"] if iss else None, "level": a.get("level"),
+                    "id": n,
+                    "key": a["key"],
+                    "number": a.get("number"),
+                    "title": a.get("title"),
+                    "issuer_code": a.get("issuer_code"),
+                    "year": a.get("year"),
+                    "issuer": G.nodes[iss]["name"] if iss else None,
+                    "level": a.get("level"),
                     "issuer_method": G.edges[n, iss, "issued_by"]["method"] if iss else None,
-                    "n_projects": len(citing), "n_mentions": sum(
+                    "n_projects": len(citing),
+                    "n_mentions": sum(
                         d.get("mentions", 1) for _, _, d in G.in_edges(n, data=True) if d["type"] == "cites"
                     ),
                 }
@@ -130,8 +178,15 @@ def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, p
             docs_of = [u for u, _ in G.in_edges(n)]
             projs = {p for dn in docs_of for p, _ in G.in_edges(dn)}
             issuers.append(
-                {"id": n, "name": a["name"], "level": a["level"], "codes": "; ".join(a["codes"]),
-                 "methods": "; ".join(a["methods"]), "n_documents": len(docs_of), "n_projects": len(projs)}
+                {
+                    "id": n,
+                    "name": a["name"],
+                    "level": a["level"],
+                    "codes": "; ".join(a["codes"]),
+                    "methods": "; ".join(a["methods"]),
+                    "n_documents": len(docs_of),
+                    "n_projects": len(projs),
+                }
             )
     cols = {
         "projects": list(projects[0]) if projects else ["id"],
@@ -142,8 +197,15 @@ def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, p
         "toc": ["file", "line", "number", "name", "department_short", "page"],
         "diagnostics": ["severity", "code", "message", "file", "line"],
     }
-    rows = {"projects": projects, "indicators": indicators, "citations": citations, "documents": documents,
-            "issuers": issuers, "toc": toc, "diagnostics": diags}
+    rows = {
+        "projects": projects,
+        "indicators": indicators,
+        "citations": citations,
+        "documents": documents,
+        "issuers": issuers,
+        "toc": toc,
+        "diagnostics": diags,
+    }
     return {k: pd.DataFrame(rows[k], columns=cols[k]) for k in TABLES}
 
 
@@ -178,16 +240,41 @@ def write_index(
                 f.write(json.dumps(_jsonable(p), ensure_ascii=False) + "\n")
     with open(out / "sources.jsonl", "w", encoding="utf-8") as f:
         for d in docs:
-            f.write(json.dumps({"path": d.path, "encoding": d.encoding, "projects": len(d.projects), "toc": len(d.toc),
-                                "diagnostics": len(d.diagnostics), "preamble": d.preamble}, ensure_ascii=False) + "\n")
-    files = ["graph.json", "graph.graphml", "graph.gexf", *(f"{t}.csv" for t in TABLES), "records.jsonl", "sources.jsonl"]
+            f.write(
+                json.dumps(
+                    {
+                        "path": d.path,
+                        "encoding": d.encoding,
+                        "projects": len(d.projects),
+                        "toc": len(d.toc),
+                        "diagnostics": len(d.diagnostics),
+                        "preamble": d.preamble,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+    files = [
+        "graph.json",
+        "graph.graphml",
+        "graph.gexf",
+        *(f"{t}.csv" for t in TABLES),
+        "records.jsonl",
+        "sources.jsonl",
+    ]
     manifest = {
         "format": FORMAT,
         "version": VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "networkx": nx.__version__,
-        "sources": [{"path": d.path, "sha256": _sha256(Path(d.path)) if Path(d.path).is_file() else None,
-                     "encoding": d.encoding} for d in docs],
+        "sources": [
+            {
+                "path": d.path,
+                "sha256": _sha256(Path(d.path)) if Path(d.path).is_file() else None,
+                "encoding": d.encoding,
+            }
+            for d in docs
+        ],
         "counts": summary_counts(docs, built),
         "files": {name: _sha256(out / name) for name in files},
     }
@@ -241,7 +328,9 @@ def load_index(path: str | Path, verify: bool = True) -> Index:
     root = Path(path)
     mpath = root / "manifest.json"
     if not mpath.is_file():
-        raise IndexFormatError(f"{root}: no manifest.json; is this an index directory? build one with `python build_index.py --out {root}`")
+        raise IndexFormatError(
+            f"{root}: no manifest.json; is this an index directory? build one with `python build_index.py --out {root}`"
+        )
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -256,8 +345,13 @@ def load_index(path: str | Path, verify: bool = True) -> Index:
         if not fp.is_file():
             raise IndexFormatError(f"{fp}: listed in the manifest but missing; rebuild the index")
         if verify and _sha256(fp) != digest:
-            raise IndexFormatError(f"{fp}: checksum differs from manifest.json (changed after the build); rebuild the index")
+            raise IndexFormatError(
+                f"{fp}: checksum differs from manifest.json (changed after the build); rebuild the index"
+            )
     with open(root / "graph.json", encoding="utf-8") as f:
         G = nx.node_link_graph(json.load(f), directed=True, multigraph=True, edges="edges")
-    frames = {t: pd.read_csv(root / f"{t}.csv", dtype={"unit_code": str}, keep_default_na=False, na_values=[""]) for t in TABLES}
+    frames = {
+        t: pd.read_csv(root / f"{t}.csv", dtype={"unit_code": str}, keep_default_na=False, na_values=[""])
+        for t in TABLES
+    }
     return Index(root, manifest, G, **frames)

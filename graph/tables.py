@@ -23,7 +23,7 @@ from .models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Sp
 from .source import read_text
 from .toc import crosscheck_toc, is_toc_heading, parse_toc_line
 
-__all__ = ["parse_file", "parse_text", "FIELD_LABELS", "CITING_FIELDS"]
+__all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_file", "parse_text"]
 
 FIELD_LABELS = {
     "一级项目名称": "name",
@@ -156,14 +156,22 @@ def parse_text(
                 cur = open_table(lineno)
                 cur.raw, prev.raw = [line], prev.raw[:-1]
                 cur.year, cur.title, cur.money_unit = prev.year, prev.title, prev.money_unit
-                diags.append(Diagnostic("warning", "no-heading", "table starts without heading or 编制单位", path, lineno))
+                diags.append(
+                    Diagnostic("warning", "no-heading", "table starts without heading or 编制单位", path, lineno)
+                )
             _read_field_row(cur, cells, lineno, path, diags)
             continue
         if cur.in_indicators and first.endswith("指标") and first not in FIELD_LABELS:
             # The empty label cell was lost: the row starts with its 一级指标, one column left.
             cells = ["", *cells]
             diags.append(
-                Diagnostic("warning", "shifted-cells", f"indicator row starts one column left ({first}); re-aligned", path, lineno)
+                Diagnostic(
+                    "warning",
+                    "shifted-cells",
+                    f"indicator row starts one column left ({first}); re-aligned",
+                    path,
+                    lineno,
+                )
             )
         if cur.in_indicators and not squash(cells[0]):
             values = [c for c in cells if c.strip()]
@@ -177,7 +185,13 @@ def parse_text(
                 continue
         cur.unparsed.append(Span(path, lineno, lineno, line))
         diags.append(
-            Diagnostic("warning", "unparsed-line", f"line not understood inside table; kept raw: {stripped[:60]!r}", path, lineno)
+            Diagnostic(
+                "warning",
+                "unparsed-line",
+                f"line not understood inside table; kept raw: {stripped[:60]!r}",
+                path,
+                lineno,
+            )
         )
     if cur is not None:
         tables.append(cur)
@@ -192,7 +206,9 @@ def parse_text(
         if p.id in seen_ids:
             seen_ids[p.id] += 1
             new_id = f"{p.id}#{seen_ids[p.id]}"
-            diags.append(Diagnostic("warning", "duplicate-id", f"a second table with id {p.id}; named {new_id}", path, t.start))
+            diags.append(
+                Diagnostic("warning", "duplicate-id", f"a second table with id {p.id}; named {new_id}", path, t.start)
+            )
             p = _replace_id(p, new_id)
         else:
             seen_ids[p.id] = 1
@@ -215,7 +231,9 @@ def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: 
                 t.columns = header_columns(cells)
                 return
             if role in t.fields:
-                diags.append(Diagnostic("warning", "repeated-field", f"field {key} appears twice; values joined", path, lineno))
+                diags.append(
+                    Diagnostic("warning", "repeated-field", f"field {key} appears twice; values joined", path, lineno)
+                )
             t.fields.setdefault(role, [])
             t.field_lines.setdefault(role, lineno)
             continue
@@ -231,7 +249,13 @@ def _money(t: _Table, role: str, path: str, diags: list[Diagnostic]) -> Decimal 
     value = parse_amount(raw)
     if value is None:
         diags.append(
-            Diagnostic("warning", "bad-amount", f"{role} {raw!r} is not a number; left empty", path, t.field_lines.get(role, t.start))
+            Diagnostic(
+                "warning",
+                "bad-amount",
+                f"{role} {raw!r} is not a number; left empty",
+                path,
+                t.field_lines.get(role, t.start),
+            )
         )
         return None
     return value * _MONEY_SCALE[t.money_unit]
@@ -251,14 +275,22 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
             )
         )
     elif not t.indicators:
-        diags.append(Diagnostic("warning", "no-indicators", "table has a 绩效指标 header but no indicator rows", path, t.start))
+        diags.append(
+            Diagnostic("warning", "no-indicators", "table has a 绩效指标 header but no indicator rows", path, t.start)
+        )
     name = clean_cell(" ".join(t.fields.get("name", []))) or f"(unnamed table at line {t.start})"
     department = clean_cell(" ".join(t.fields.get("department", [])))
     if not department and t.unit_name:
         department = t.unit_name
-        diags.append(Diagnostic("warning", "no-department", f"{name}: no 业务主管部门; using 编制单位 {t.unit_name}", path, t.start))
+        diags.append(
+            Diagnostic(
+                "warning", "no-department", f"{name}: no 业务主管部门; using 编制单位 {t.unit_name}", path, t.start
+            )
+        )
     if t.money_unit != "万元":
-        diags.append(Diagnostic("warning", "money-unit", f"{name}: amounts in {t.money_unit}, converted to 万元", path, t.start))
+        diags.append(
+            Diagnostic("warning", "money-unit", f"{name}: amounts in {t.money_unit}, converted to 万元", path, t.start)
+        )
     amount, retained, to_towns = (_money(t, r, path, diags) for r in ("amount", "retained", "to_towns"))
     if amount is not None and retained is not None and to_towns is not None and retained + to_towns != amount:
         diags.append(

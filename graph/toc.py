@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from .clean import squash
 from .models import Diagnostic, Project, Span, TocEntry
 
-__all__ = ["parse_toc_line", "is_toc_heading", "crosscheck_toc"]
+__all__ = ["crosscheck_toc", "is_toc_heading", "parse_toc_line"]
 
 _ENTRY = re.compile(r"^\s*(\d{1,4})\s*[.、．]\s*(.+?)\s*(?:[.…·]{2,}\s*)?(?:\t+\s*(\d{1,4}))?\s*$")
 _NAME = re.compile(r"^(?P<name>.+?)(?:绩效目标表|绩效目标)\s*(?:[（(](?P<dept>[^（）()]*)[）)])?\s*$")
@@ -67,11 +67,12 @@ def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list
             pending.append((k, entry))
     still: list[TocEntry] = []
     for k, entry in pending:
-        ratio = lambda i: difflib.SequenceMatcher(None, _norm(entry.name), free_projects[i]).ratio()  # noqa: E731
-        best = k if k in free_projects and ratio(k) >= 0.6 else None
-        if best is None and free_projects:
-            cand = max(free_projects, key=ratio)
-            best = cand if ratio(cand) >= 0.75 else None
+        want = _norm(entry.name)
+        ratios = {i: difflib.SequenceMatcher(None, want, name).ratio() for i, name in free_projects.items()}
+        best = k if ratios.get(k, 0.0) >= 0.6 else None
+        if best is None and ratios:
+            cand = max(ratios, key=lambda i: ratios[i])
+            best = cand if ratios[cand] >= 0.75 else None
         if best is None:
             still.append(entry)
             continue
@@ -81,16 +82,27 @@ def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list
             Diagnostic(
                 "warning",
                 "toc-name-differs",
-                f"contents entry {entry.number} (line {entry.span.line}) says {entry.name!r}, the table says {p.name!r}",
+                f"contents entry {entry.number} (line {entry.span.line}) says {entry.name!r}, "
+                f"the table says {p.name!r}",
                 p.span.file,
                 p.span.line,
             )
         )
     for entry in still:
         diags.append(
-            Diagnostic("warning", "toc-missing-table", f"contents entry {entry.number} {entry.name!r} has no table", file, entry.span.line)
+            Diagnostic(
+                "warning",
+                "toc-missing-table",
+                f"contents entry {entry.number} {entry.name!r} has no table",
+                file,
+                entry.span.line,
+            )
         )
     for i in sorted(free_projects):
         p = projects[i]
-        diags.append(Diagnostic("warning", "toc-missing-entry", f"table {p.name!r} has no contents entry", p.span.file, p.span.line))
+        diags.append(
+            Diagnostic(
+                "warning", "toc-missing-entry", f"table {p.name!r} has no contents entry", p.span.file, p.span.line
+            )
+        )
     return diags

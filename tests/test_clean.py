@@ -2,16 +2,39 @@ from __future__ import annotations
 
 import pytest
 
-from graph.clean import clean_cell, delatex, indicator_key, normalise_operator, parse_amount, parse_number, strip_html, title_key
+from graph.clean import (
+    clean_cell,
+    delatex,
+    indicator_key,
+    normalise_operator,
+    parse_amount,
+    parse_number,
+    strip_html,
+    title_key,
+)
 
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("≥", "≥"), (r"\geq", "≥"), ("$\\geq$", "≥"), (">=", "≥"), ("不低于", "≥"),
-        ("≤", "≤"), (r"\leq", "≤"), ("不超过", "≤"),
-        ("=", "="), ("＝", "="), (">", ">"), ("<", "<"), ("定性", "定性"), (" 定性 ", "定性"),
-        ("", None), ("优", None), ("95", None), ("%", None),
+        ("≥", "≥"),
+        (r"\geq", "≥"),
+        ("$\\geq$", "≥"),
+        (">=", "≥"),
+        ("不低于", "≥"),
+        ("≤", "≤"),
+        (r"\leq", "≤"),
+        ("不超过", "≤"),
+        ("=", "="),
+        ("＝", "="),
+        (">", ">"),
+        ("<", "<"),
+        ("定性", "定性"),
+        (" 定性 ", "定性"),
+        ("", None),
+        ("优", None),
+        ("95", None),
+        ("%", None),
     ],
 )
 def test_normalise_operator(cell: str, expected: str | None) -> None:
@@ -20,8 +43,18 @@ def test_normalise_operator(cell: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("95", 95.0), ("1,000", 1000.0), ("90%", 90.0), ("$\\geq 90\\%$", 90.0), ("０.５", 0.5), ("-3", -3.0),
-     ("好", None), ("2024年12月", None), ("", None), ("1.2.3", None)],
+    [
+        ("95", 95.0),
+        ("1,000", 1000.0),
+        ("90%", 90.0),
+        ("$\\geq 90\\%$", 90.0),
+        ("０.５", 0.5),
+        ("-3", -3.0),
+        ("好", None),
+        ("2024年12月", None),
+        ("", None),
+        ("1.2.3", None),
+    ],
 )
 def test_parse_number(cell: str, expected: float | None) -> None:
     assert parse_number(cell) == expected

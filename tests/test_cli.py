@@ -37,7 +37,9 @@ def test_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         (b"\xff\xfe\x81\x30\xff", "not UTF-8 (bad byte 0xff at byte offset 0)"),
     ],
 )
-def test_bad_input_exits_1_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str) -> None:
+def test_bad_input_exits_1_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str
+) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
     assert build_index.main([str(bad), "--out", str(tmp_path / "idx")]) == 1
@@ -48,7 +50,9 @@ def test_bad_input_exits_1_with_a_message(tmp_path: Path, capsys: pytest.Capture
 def test_keep_going_skips_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "empty.txt").write_bytes(b"")
-    (tmp_path / "docs" / "good.txt").write_text((ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "docs" / "good.txt").write_text(
+        (ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx")]) == 1
     capsys.readouterr()
     assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx"), "--keep-going"]) == 0
@@ -66,9 +70,15 @@ def test_several_files_make_one_graph(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_script_runs_as_a_user_would(tmp_path: Path) -> None:
     r = subprocess.run(
-        [sys.executable, str(ROOT / "build_index.py"), "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, check=False
+        [sys.executable, str(ROOT / "build_index.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert r.returncode == 0, r.stderr
     assert "read 1 file(s): 94 projects" in r.stdout
-    r = subprocess.run([sys.executable, str(ROOT / "build_index.py"), "/no/such.txt"], capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "build_index.py"), "/no/such.txt"], capture_output=True, text=True, check=False
+    )
     assert r.returncode == 1 and r.stderr == "error: /no/such.txt: no such file or folder\n"

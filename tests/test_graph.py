@@ -24,7 +24,10 @@ T = """2024 年区级重点专项绩效目标表（一级项目）
 
 
 def doc(*tables: dict[str, str]):
-    text = "\n".join(T.format(**{"code": "201", "unit": "某局", "dept": "某局", "amount": "1", "overview": "概述。", **t}) for t in tables)
+    text = "\n".join(
+        T.format(**{"code": "201", "unit": "某局", "dept": "某局", "amount": "1", "overview": "概述。", **t})
+        for t in tables
+    )
     return parse_text(text, "made.txt")
 
 
@@ -32,7 +35,13 @@ def test_node_and_edge_types(sample_index: Index) -> None:
     G = sample_index.graph
     types = {t for _, t in G.nodes(data="type")}
     assert types == {"project", "department", "unit", "document", "issuer", "indicator"}
-    assert {d["type"] for *_, d in G.edges(data=True)} == {"managed_by", "prepared_by", "cites", "issued_by", "measures"}
+    assert {d["type"] for *_, d in G.edges(data=True)} == {
+        "managed_by",
+        "prepared_by",
+        "cites",
+        "issued_by",
+        "measures",
+    }
     assert G.nodes["doc:渝府办发〔2019〕57号"]["type"] == "document"
     assert G.has_edge("project:2024:105:执纪监督项目", "unit:105-中国共产党重庆市北碚区纪律检查委员会", "prepared_by")
 

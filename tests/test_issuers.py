@@ -36,7 +36,9 @@ def test_resolve(resolver: IssuerResolver, code: str, name: str, level: str, met
 
 
 def test_learned_from_titles_in_the_corpus(resolver: IssuerResolver) -> None:
-    cites = extract_citations("《重庆市安全生产委员会办公室关于加强安全工作的通知》（渝安办〔2021〕60号）", "立项依据", "f.txt", 3)
+    cites = extract_citations(
+        "《重庆市安全生产委员会办公室关于加强安全工作的通知》（渝安办〔2021〕60号）", "立项依据", "f.txt", 3
+    )
     resolver.learn(cites)
     iss = resolver.resolve("渝安办")
     assert (iss.name, iss.level, iss.method) == ("重庆市安全生产委员会办公室", "市", "learned")
@@ -65,7 +67,17 @@ def test_authority_from_title(title: str, expected: str | None) -> None:
     assert authority_from_title(title) == expected
 
 
-@pytest.mark.parametrize(("text", "level"), [("重庆市北碚区财政局", "区"), ("碚财", "区"), ("渝财", "市"), ("国务院", "国家"), ("民政部", "国家"), ("巴中市人民政府", "未知")])
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("重庆市北碚区财政局", "区"),
+        ("碚财", "区"),
+        ("渝财", "市"),
+        ("国务院", "国家"),
+        ("民政部", "国家"),
+        ("巴中市人民政府", "未知"),
+    ],
+)
 def test_guess_level(text: str, level: str) -> None:
     assert guess_level(text) == level
 

@@ -58,7 +58,7 @@ def test_no_pickle_anywhere(built: Path) -> None:
 
 
 def test_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(IndexFormatError, match="no manifest.json; is this an index directory"):
+    with pytest.raises(IndexFormatError, match=r"no manifest\.json; is this an index directory"):
         load_index(tmp_path / "nope")
 
 
