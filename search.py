@@ -46,7 +46,8 @@ def _print(df: pd.DataFrame, as_json: bool) -> None:
         "display.max_rows",
         500,
     ):
-        print(df.astype(object).where(df.notna(), "").to_string(index=False))
+        text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+        print(df.fillna(dict.fromkeys(text_cols, "")).to_string(index=False))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -93,4 +94,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        sys.stderr.close()
+        sys.exit(0)

@@ -74,6 +74,26 @@ def authority_from_title(title: str) -> str | None:
     return first if first.endswith(_ORG_END) and len(first) >= 3 else None
 
 
+def legislator_of(title: str) -> Issuer | None:
+    """Who enacts a law or regulation, from its legal form (立法法): …法 by the NPC Standing
+    Committee, 中国共产党…条例/规定 by 中共中央, 重庆市…条例 by the municipal people's congress,
+    other …条例 by the State Council.  Marked method ``title`` with the rule as evidence."""
+    inner = squash(title).strip("《》")
+    inner = re.sub(r"[（(][^（）()]*[）)]$", "", inner).removeprefix("中华人民共和国")
+    if inner.endswith("法") and not inner.endswith(("办法", "方法", "做法", "实施法")):
+        return Issuer("", "全国人民代表大会常务委员会", "国家", "title", f"{title}: a law (…法)")
+    if inner.startswith("中国共产党") and inner.endswith(("条例", "规定", "规则")):
+        return Issuer("", "中共中央", "国家", "title", f"{title}: an intra-party regulation")
+    if inner.endswith("条例"):
+        if inner.startswith("重庆市"):
+            return Issuer(
+                "", "重庆市人民代表大会常务委员会", "市", "title", f"{title}: a local regulation (重庆市…条例)"
+            )
+        if not re.match(r"^.{1,8}?[省市区县州]", inner):
+            return Issuer("", "国务院", "国家", "title", f"{title}: an administrative regulation (…条例)")
+    return None
+
+
 def guess_level(text: str) -> Level:
     """Level of an authority or code from its wording: 国家, 市 (重庆) or 区 (北碚)."""
     if "北碚" in text or text.startswith("碚"):
@@ -139,11 +159,20 @@ class IssuerResolver:
                 self.conflicts.append((code, self.curated[code][0], who))
 
     def from_title(self, title: str) -> Issuer | None:
-        """The issuer of a document cited by title alone, when the title opens with its name."""
+        """The issuer of a document cited by title alone: named at its start, or by legal form.
+
+        >>> r = IssuerResolver({})
+        >>> r.from_title('《中华人民共和国残疾人保障法》').name
+        '全国人民代表大会常务委员会'
+        >>> r.from_title('《重庆市残疾人保障条例》').name, r.from_title('《军人抚恤优待条例》').name
+        ('重庆市人民代表大会常务委员会', '国务院')
+        >>> r.from_title('《外来入侵物种管理办法》') is None
+        True
+        """
         who = authority_from_title(title)
-        if who is None:
-            return None
-        return Issuer("", who, guess_level(who), "title", f"named at the start of {title}")
+        if who is not None:
+            return Issuer("", who, guess_level(who), "title", f"named at the start of {title}")
+        return legislator_of(title)
 
     def resolve(self, code: str) -> Issuer:
         if code in self.curated:

@@ -1,0 +1,67 @@
+"""search.py as a user runs it against a built index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import search
+from graph.store import Index
+
+
+@pytest.fixture
+def index_dir(sample_index: Index) -> str:
+    return str(sample_index.path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = search.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cited_by_table_and_json(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "cited-by", "渝规资[2020]678 号", "--index", index_dir)
+    assert code == 0 and "三圣镇春柳村土地整理项目" in out and "245.30" in out
+    code, out, _ = run(capsys, "cited-by", "渝规资〔2020〕678号", "--index", index_dir, "--json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 4 and {"project_id", "project", "department", "amount"} <= set(rows[0])
+
+
+@pytest.mark.parametrize(
+    ("argv", "expect"),
+    [
+        (["documents", "保交楼经费"], "北碚府发〔2023〕36号"),
+        (["funded-by", "民政局"], "民政局社会福利专项（重点）"),
+        (["shared-docs", "--min", "4"], "渝规资〔2023〕317号"),
+        (["issuers", "--project", "保交楼经费"], "重庆市北碚区人民政府"),
+    ],
+)
+def test_commands(index_dir: str, capsys: pytest.CaptureFixture[str], argv: list[str], expect: str) -> None:
+    code, out, _ = run(capsys, *argv, "--index", index_dir)
+    assert code == 0 and expect in out
+
+
+def test_no_rows(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "shared-docs", "--min", "99", "--index", index_dir)
+    assert code == 0 and out.strip() == "(no rows)"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["funded-by", "北碚区"], "departments match '北碚区'"),
+        (["cited-by", "渝府办发〔1999〕1号"], "not cited by any project"),
+        (["documents", "没有这个项目"], "no project matches"),
+    ],
+)
+def test_errors_exit_1(index_dir: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, *argv, "--index", index_dir)
+    assert code == 1 and out == "" and err.startswith("error: ") and message in err
+
+
+def test_missing_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "issuers", "--index", str(tmp_path / "none"))
+    assert code == 1 and "build one with `python build_index.py" in err
