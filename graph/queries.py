@@ -213,16 +213,19 @@ def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.Data
     ).reset_index(drop=True)
 
 
+_EXAMPLE: list[str] = []
+
+
 def _example_index() -> str:
-    """Build the bundled sample into a temporary index once, for the examples above."""
+    """Build the bundled sample into a temporary index once per process, for the examples."""
     import tempfile
     from pathlib import Path
 
     from .store import write_index
     from .tables import parse_file
 
-    out = Path(tempfile.gettempdir()) / "budget-graph-doctest-index"
-    if not (out / "manifest.json").is_file():
-        here = Path(__file__).resolve().parent.parent / "data" / "beibei_2024_key_projects.txt"
-        write_index([parse_file(here)], out)
-    return str(out)
+    if not _EXAMPLE:
+        out = tempfile.mkdtemp(prefix="budget-graph-example-")
+        write_index([parse_file(Path(__file__).resolve().parent.parent / "data" / "beibei_2024_key_projects.txt")], out)
+        _EXAMPLE.append(out)
+    return _EXAMPLE[0]

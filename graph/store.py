@@ -37,7 +37,7 @@ import pandas as pd
 from .errors import IndexFormatError
 from .issuers import IssuerResolver
 from .knowledge import BuiltGraph, build_graph
-from .models import ParsedDocument
+from .models import Citation, Diagnostic, DocumentNumber, Indicator, ParsedDocument, Project, Span
 
 __all__ = ["FORMAT", "VERSION", "Index", "load_index", "tables_for", "write_index"]
 
@@ -355,3 +355,61 @@ def load_index(path: str | Path, verify: bool = True) -> Index:
         for t in TABLES
     }
     return Index(root, manifest, G, **frames)
+
+
+def _span(d: dict[str, Any]) -> Span:
+    return Span(d["file"], d["line"], d["end_line"], d.get("raw", ""))
+
+
+def _dec(x: str | None) -> Decimal | None:
+    return Decimal(x) if x is not None else None
+
+
+def _project(d: dict[str, Any]) -> Project:
+    inds = tuple(Indicator(**{**i, "span": _span(i["span"])}) for i in d["indicators"])
+    cites = tuple(
+        Citation(
+            c["key"],
+            DocumentNumber(**c["number"]) if c["number"] else None,
+            c["title"],
+            c["field"],
+            _span(c["span"]),
+        )
+        for c in d["citations"]
+    )
+    return Project(
+        **{
+            **d,
+            "amount": _dec(d["amount"]),
+            "retained": _dec(d["retained"]),
+            "to_towns": _dec(d["to_towns"]),
+            "basis": tuple(d["basis"]),
+            "indicators": inds,
+            "citations": cites,
+            "unparsed": tuple(_span(u) for u in d["unparsed"]),
+            "span": _span(d["span"]),
+        }
+    )
+
+
+def load_records(path: str | Path) -> tuple[list[Project], list[Diagnostic]]:
+    """The typed project records and the reader's diagnostics, back from an index directory.
+
+    >>> projects, diags = load_records(_example_index())
+    >>> len(projects), projects[18].indicators[-1].recovered, diags[0].code
+    (94, True, 'shifted-cells')
+    """
+    idx = load_index(path)
+    with open(idx.path / "records.jsonl", encoding="utf-8") as f:
+        projects = [_project(json.loads(line)) for line in f if line.strip()]
+    diags = [
+        Diagnostic(r["severity"], r["code"], r["message"], r["file"], None if pd.isna(r["line"]) else int(r["line"]))
+        for r in idx.diagnostics.to_dict("records")
+    ]
+    return projects, diags
+
+
+def _example_index() -> str:
+    from .queries import _example_index as build_example
+
+    return build_example()

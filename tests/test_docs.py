@@ -33,7 +33,7 @@ def test_every_build_option_is_documented() -> None:
 
 
 def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (block,) = re.findall(r"```python\n(.*?)```", README, re.S)
+    block = "\n".join(re.findall(r"```python\n(.*?)```", README, re.S))
     monkeypatch.chdir(tmp_path)
     assert build_index.main(["--out", "build/index"]) == 0
     r = subprocess.run(
@@ -46,3 +46,4 @@ def test_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     )
     assert r.returncode == 0, r.stderr
     assert "歇马街道农荣村土地整理项目" in r.stdout and "doc:渝规资〔2020〕678号" in r.stdout
+    assert "findings = to_frame(lint_index" in block

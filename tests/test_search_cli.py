@@ -65,3 +65,31 @@ def test_errors_exit_1(index_dir: str, capsys: pytest.CaptureFixture[str], argv:
 def test_missing_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "issuers", "--index", str(tmp_path / "none"))
     assert code == 1 and "build one with `python build_index.py" in err
+
+
+def test_lint_table_json_csv(index_dir: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "lint", "--rule", "unit-mismatch", "--index", index_dir)
+    assert code == 0 and "清扫保洁面积" in out and "beibei_2024_key_projects.txt:764" in out
+    code, out, _ = run(capsys, "lint", "--rule", "foreign-body-goals", "--json", "--index", index_dir)
+    (f,) = json.loads(out)
+    assert f["project"] == "区工业发展专项资金" and f["values"]["body"] == "供销公司" and f["line"] == 560
+    csv = tmp_path / "f.csv"
+    code, _, err = run(capsys, "lint", "--csv", str(csv), "--index", index_dir)
+    assert code == 0 and "findings to" in err
+    import pandas as pd
+
+    df = pd.read_csv(csv)
+    assert {"rule", "severity", "project", "message", "values", "file", "line"} <= set(df.columns) and len(df) > 50
+    code, out, _ = run(capsys, "lint", "--csv", "-", "--severity", "warning", "--index", index_dir)
+    assert code == 0 and out.startswith("rule,severity,") and ",info," not in out
+
+
+def test_lint_summary_rules_and_fail_on(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "lint", "--summary", "--index", index_dir)
+    assert code == 0 and "no-satisfaction-indicator" in out and "copied-text" in out
+    code, out, _ = run(capsys, "lint", "--rules", "--index", index_dir)
+    assert code == 0 and "cost-lower-bound" in out
+    assert run(capsys, "lint", "--fail-on", "error", "--index", index_dir)[0] == 0  # the sample has no errors
+    assert run(capsys, "lint", "--fail-on", "warning", "--index", index_dir)[0] == 2
+    code, out, _ = run(capsys, "lint", "--project", "迎春灯饰", "--index", index_dir)
+    assert code == 0 and set(out.split()) >= {"cost-lower-bound"} and "公园管护" not in out

@@ -1,0 +1,456 @@
+"""Quality checks on the tables themselves: indicators, budgets, texts and citations.
+
+Each rule is a small function that yields :class:`Finding` records with a rule id, a severity,
+the values involved and the source file:line.  :data:`RULES` lists them with a one-line
+description; ``python search.py lint --rules`` prints it.
+
+>>> from graph.tables import parse_text
+>>> doc = parse_text(_EXAMPLE, "x.txt")
+>>> sorted({f.rule for f in lint(doc.projects)})
+['cost-lower-bound', 'no-satisfaction-indicator', 'unit-mismatch', 'weights-sum']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .clean import indicator_key, squash
+from .models import Diagnostic, Indicator, Project
+
+__all__ = ["RULES", "SEVERITIES", "Finding", "lint", "lint_index", "to_frame"]
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one project's table."""
+
+    rule: str
+    severity: Severity
+    project_id: str
+    project: str
+    message: str
+    values: tuple[tuple[str, Any], ...]
+    file: str
+    line: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+RULES: dict[str, tuple[Severity, str]] = {
+    "weights-sum": ("error", "indicator weights plus 预算执行率权重 do not sum to 100"),
+    "budget-split": ("error", "部门留用 + 补助街镇 differs from 当年预算金额"),
+    "missing-field": ("error", "项目概述, 立项依据, 当年绩效目标 or the indicators are empty"),
+    "cost-lower-bound": ("warning", "a cost indicator bounded from below (≥, >) where an upper bound is meant"),
+    "unit-mismatch": (
+        "warning",
+        "a unit that does not fit the indicator (area in 万元/平方米, a count in %, a rate in 个)",
+    ),
+    "qualitative-with-number": ("warning", "定性 with a numeric target"),
+    "quantitative-without-number": ("warning", "≥ ≤ = > < with a target that is not a number"),
+    "percent-out-of-range": ("warning", "a % target above 100 or below 0"),
+    "bad-weight": ("warning", "an indicator weight that is missing, zero or negative"),
+    "unknown-level1": ("warning", "一级指标 other than 产出/效益/满意度/成本指标"),
+    "no-core-indicator": ("warning", "no indicator marked 是否核心指标 = 是"),
+    "no-satisfaction-indicator": ("warning", "no 满意度 indicator"),
+    "no-output-or-effect": ("warning", "no 产出指标 or no 效益指标"),
+    "duplicate-indicator": ("warning", "two indicators with the same 三级指标 name"),
+    "copied-text": ("warning", "goals or overview copied verbatim from another project"),
+    "goals-equal-overview": ("warning", "当年绩效目标 identical to 项目概述"),
+    "foreign-body-goals": (
+        "warning",
+        "goals speak of another body (供销公司) that the name and overview never mention",
+    ),
+    "toc-mismatch": ("warning", "the table of contents and the tables disagree"),
+    "missing-unit": ("info", "a quantitative indicator with no 计量单位"),
+    "citation-format": (
+        "info",
+        "a document number not in the national format (GB/T 9704: 〔〕, four-digit year, no leading zero, no 第, 号)",
+    ),
+    "title-only-citation": ("info", "a notice or opinion cited in 立项依据 by title only, without its document number"),
+    "source-defect": ("info", "the reader had to repair or skip something in this table (see message)"),
+}
+
+_LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+_RATIO_WORDS = ("率", "比例", "占比", "比重", "百分比")
+_COST_WORDS = ("成本", "费用", "资金投入", "经费", "支出")
+_COUNT_WORDS = ("户数", "人数", "次数", "个数", "数量", "件数", "场次", "人次")
+_AREA_UNITS = ("平方米", "平方公里", "亩", "公顷", "平米", "㎡", "m2", "km2")
+_COUNT_UNITS = {"个", "次", "人", "人次", "户", "件", "场", "场次", "家", "项", "批次", "条", "份", "名", "台", "座"}
+
+
+def _f(rule: str, p: Project, message: str, line: int | None = None, **values: Any) -> Finding:
+    return Finding(rule, RULES[rule][0], p.id, p.name, message, tuple(values.items()), p.span.file, line or p.span.line)
+
+
+def _is_ratio(ind: Indicator) -> bool:
+    return ind.unit in ("%", "‰") or any(w in ind.name for w in _RATIO_WORDS)
+
+
+# --- rules on one project --------------------------------------------------------------------
+
+
+def check_weights(p: Project) -> Iterator[Finding]:
+    weights = [i.weight for i in p.indicators if i.weight is not None]
+    if not p.indicators:
+        return
+    total = sum(weights) + (p.execution_weight or 0)
+    if abs(total - 100) > 0.01:
+        yield _f(
+            "weights-sum",
+            p,
+            f"indicator weights {sum(weights):g} + 预算执行率权重 {p.execution_weight or 0:g} = {total:g}, not 100",
+            indicators=sum(weights),
+            execution=p.execution_weight,
+            total=total,
+        )
+
+
+def check_budget(p: Project) -> Iterator[Finding]:
+    if p.amount is None or p.retained is None or p.to_towns is None:
+        return
+    if p.retained + p.to_towns != p.amount:
+        yield _f(
+            "budget-split",
+            p,
+            f"部门留用 {p.retained} + 补助街镇 {p.to_towns} = {p.retained + p.to_towns} ≠ 当年预算金额 {p.amount}",
+            retained=str(p.retained),
+            to_towns=str(p.to_towns),
+            amount=str(p.amount),
+        )
+
+
+def check_fields(p: Project) -> Iterator[Finding]:
+    empty = [
+        label
+        for label, text in (("项目概述", p.overview), ("立项依据", "".join(p.basis)), ("当年绩效目标", p.goals))
+        if not text
+    ]
+    if not p.indicators:
+        empty.append("绩效指标")
+    if empty:
+        yield _f("missing-field", p, f"empty: {'、'.join(empty)}", fields=empty)
+
+
+def check_indicators(p: Project) -> Iterator[Finding]:
+    for i in p.indicators:
+        line = i.span.line
+        is_cost = "成本" in i.level1 or "成本" in i.level2 or any(w in i.name for w in _COST_WORDS)
+        if is_cost and not _is_ratio(i) and i.operator in ("≥", ">") and "时间" not in i.name:
+            yield _f(
+                "cost-lower-bound",
+                p,
+                f"{i.name} {i.operator} {i.target_text} {i.unit}: a cost bounded from below; "
+                "an upper bound (≤) is meant",
+                line,
+                indicator=i.name,
+                operator=i.operator,
+                target=i.target_text,
+                unit=i.unit,
+            )
+        problem = _unit_problem(i)
+        if problem:
+            yield _f(
+                "unit-mismatch", p, f"{i.name} measured in {i.unit!r}: {problem}", line, indicator=i.name, unit=i.unit
+            )
+        if i.operator == "定性" and i.target is not None:
+            yield _f(
+                "qualitative-with-number",
+                p,
+                f"{i.name}: 定性 with the number {i.target_text}",
+                line,
+                indicator=i.name,
+                target=i.target_text,
+            )
+        if i.operator not in (None, "定性") and i.target is None:
+            yield _f(
+                "quantitative-without-number",
+                p,
+                f"{i.name}: {i.operator} with {i.target_text or 'no target'!r}",
+                line,
+                indicator=i.name,
+                operator=i.operator,
+                target=i.target_text,
+            )
+        if i.operator not in (None, "定性") and not i.unit:
+            yield _f(
+                "missing-unit", p, f"{i.name}: {i.operator} {i.target_text} with no 计量单位", line, indicator=i.name
+            )
+        if i.unit == "%" and i.target is not None and not 0 <= i.target <= 100:
+            yield _f(
+                "percent-out-of-range",
+                p,
+                f"{i.name}: {i.target_text}% is outside 0–100",
+                line,
+                indicator=i.name,
+                target=i.target,
+            )
+        if i.weight is None or i.weight <= 0:
+            yield _f("bad-weight", p, f"{i.name}: weight {i.weight}", line, indicator=i.name, weight=i.weight)
+        if i.level1 not in _LEVEL1:
+            yield _f("unknown-level1", p, f"{i.name}: 一级指标 {i.level1!r}", line, indicator=i.name, level1=i.level1)
+
+
+def _unit_problem(i: Indicator) -> str | None:
+    unit, name = i.unit, i.name
+    if not unit:
+        return None
+    if any(w in name for w in _RATIO_WORDS):
+        return "a rate or share needs % (or ‰), not a count" if unit in _COUNT_UNITS else None
+    if "面积" in name and ("元" in unit or not any(u in unit for u in _AREA_UNITS)):
+        return "an area needs an area unit (平方米, 亩, 公顷), not a price or a count"
+    if unit in ("%", "‰") and any(w in name for w in _COUNT_WORDS):
+        return "a count cannot be a percentage"
+    return None
+
+
+def check_structure(p: Project) -> Iterator[Finding]:
+    if not p.indicators:
+        return
+    if not any(i.core for i in p.indicators):
+        unknown = sum(1 for i in p.indicators if i.core is None)
+        note = f" ({unknown} rows have no 是否核心指标 cell)" if unknown else ""
+        yield _f("no-core-indicator", p, f"none of {len(p.indicators)} indicators is core{note}")
+    if not any(i.level1.startswith("满意度") or "满意" in i.name for i in p.indicators):
+        yield _f("no-satisfaction-indicator", p, "no 满意度指标 among the indicators")
+    levels = {i.level1 for i in p.indicators}
+    missing = [lv for lv in ("产出指标", "效益指标") if lv not in levels]
+    if missing:
+        yield _f("no-output-or-effect", p, f"no {'、'.join(missing)}", missing=missing)
+    seen: dict[str, Indicator] = {}
+    for i in p.indicators:
+        k = indicator_key(i.name)
+        if k in seen:
+            yield _f(
+                "duplicate-indicator",
+                p,
+                f"{i.name} appears twice (lines {seen[k].span.line} and {i.span.line})",
+                i.span.line,
+                indicator=i.name,
+                lines=[seen[k].span.line, i.span.line],
+            )
+        else:
+            seen[k] = i
+
+
+def _norm_text(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s\W_]+", "", s)
+
+
+def check_goals_vs_overview(p: Project) -> Iterator[Finding]:
+    if p.goals and _norm_text(p.goals) == _norm_text(p.overview):
+        yield _f("goals-equal-overview", p, "当年绩效目标 repeats 项目概述 word for word")
+
+
+_NUMBER_FORMS = (
+    (re.compile(r"[\[【（(［]"), "brackets should be 〔〕"),
+    (re.compile(r"[〔\[【（(［]\s*\d{2}\s*[〕\]】）)］]"), "the year should have four digits"),
+    (re.compile(r"[〕\]】）)］]\s*(?:字\s*)?第"), "no 第 before the serial"),
+    (re.compile(r"[〕\]】）)］]\s*[A-Za-z]?0\d"), "no leading zero in the serial"),
+)
+
+
+def check_citations(p: Project) -> Iterator[Finding]:
+    for c in p.citations:
+        if c.number is not None and c.number.kind == "number":
+            raw = c.number.raw
+            problems = [why for pat, why in _NUMBER_FORMS if pat.search(raw)]
+            if not squash(raw).endswith("号"):
+                problems.append("should end with 号")
+            if problems:
+                yield _f(
+                    "citation-format",
+                    p,
+                    f"{raw!r} ({c.field}): {'; '.join(problems)}; canonical {c.number.canonical}",
+                    c.span.line,
+                    raw=raw,
+                    canonical=c.number.canonical,
+                )
+        elif c.number is None and c.field == "立项依据" and c.title:
+            inner = squash(c.title).strip("《》")
+            if inner.endswith(("通知", "意见", "批复", "决定", "函")):
+                yield _f(
+                    "title-only-citation",
+                    p,
+                    f"{c.title} is cited without its document number",
+                    c.span.line,
+                    title=c.title,
+                )
+
+
+SINGLE_RULES: tuple[Callable[[Project], Iterable[Finding]], ...] = (
+    check_weights,
+    check_budget,
+    check_fields,
+    check_indicators,
+    check_structure,
+    check_goals_vs_overview,
+    check_citations,
+)
+
+# --- rules across projects -------------------------------------------------------------------
+
+
+def check_copied_text(projects: Sequence[Project]) -> Iterator[Finding]:
+    """Goals or overview identical (after normalising spaces and punctuation) to another project's."""
+    owners: dict[str, list[tuple[Project, str]]] = defaultdict(list)
+    for p in projects:
+        for label, text in (("当年绩效目标", p.goals), ("项目概述", p.overview)):
+            key = _norm_text(text)
+            if len(key) >= 20:
+                owners[key].append((p, label))
+    for group in owners.values():
+        if len({p.id for p, _ in group}) < 2:
+            continue
+        for p, label in group:
+            others = [f"{o.name}（{ol}）" for o, ol in group if o.id != p.id]
+            yield _f(
+                "copied-text",
+                p,
+                f"{label} is identical to that of {'、'.join(others)}",
+                field=label,
+                others=[o.id for o, _ in group if o.id != p.id],
+            )
+
+
+_BODY_PREFIX = re.compile(r"^(?:重庆市|中国共产党|中共)?(?:重庆市)?(?:北碚区|区)?(?:委员会)?")
+_BODY_SUFFIX = re.compile(r"(?:合作社|联合会|委员会|管理局|事务局|事务中心|中心|办公室|局|委|社|办|会|部)$")
+
+
+def _body_cores(name: str) -> set[str]:
+    """Short cores by which a body is mentioned: 重庆市北碚区供销合作社 → 供销."""
+    s = squash(name)
+    cores = set()
+    for part in re.split(r"[、（）()]", s):
+        core = _BODY_SUFFIX.sub("", _BODY_PREFIX.sub("", part))
+        core = core.removesuffix("和")
+        if len(core) >= 2:
+            cores.add(core)
+    return cores
+
+
+_ORG_AFTER = "(?:公司|合作社|社|管理局|局|部门|部|委员会|委|办公室|办|中心|站|所|单位|机构)"
+
+
+def _without_citations(text: str) -> str:
+    text = re.sub(r"《[^》]*》", "", text)
+    return re.sub(r"[\u4e00-\u9fff]{1,12}[〔\[【（(［]\s*\d{2,4}\s*[〕\]】）)］]\s*\d+\s*号?", "", text)
+
+
+def check_foreign_body_goals(projects: Sequence[Project], short_names: Iterable[str] = ()) -> Iterator[Finding]:
+    """Goals that name another body (供销公司) which the project's name and overview never mention.
+
+    A body is a department of the corpus (or a short name from the contents, 区供销社), found by
+    its core name followed by an organisation word: 供销 + 公司, 民政 + 局/部门.
+    """
+    by_dept: dict[str, set[str]] = defaultdict(set)
+    for p in projects:
+        by_dept[p.department] |= _body_cores(p.department)
+    cores: dict[str, str] = {c: d for d, cs in by_dept.items() for c in cs}
+    for name in short_names:
+        for c in _body_cores(name):
+            cores.setdefault(c, name)
+    for p in projects:
+        own = by_dept[p.department] | _body_cores(p.unit_name)
+        goals = squash(_without_citations(p.goals))
+        context = squash(p.overview + p.name)
+        for core, body in cores.items():
+            if core in own or any(core in o or o in core for o in own) or core in context:
+                continue
+            m = re.search(re.escape(core) + _ORG_AFTER, goals)
+            if m:
+                snippet = goals[max(0, m.start() - 8) : m.end() + 8]
+                yield _f(
+                    "foreign-body-goals",
+                    p,
+                    f"goals speak of {m.group(0)!r} (…{snippet}…), the field of {body}, "
+                    "which the name and overview never mention",
+                    body=m.group(0),
+                    department=body,
+                )
+
+
+def _diagnostic_findings(projects: Sequence[Project], diagnostics: Sequence[Diagnostic]) -> Iterator[Finding]:
+    by_file: dict[str, list[Project]] = defaultdict(list)
+    for p in projects:
+        by_file[p.span.file].append(p)
+    for d in diagnostics:
+        if d.line is None:
+            continue
+        owner = next((p for p in by_file.get(d.file, []) if p.span.line <= d.line <= p.span.end_line), None)
+        rule = "toc-mismatch" if d.code.startswith("toc-") else "source-defect"
+        if owner is None:
+            # A contents entry with no table belongs to no project: reported against the file.
+            yield Finding(rule, RULES[rule][0], "", "", f"[{d.code}] {d.message}", (("code", d.code),), d.file, d.line)
+        elif d.code != "budget-split":  # reported by its own rule
+            yield _f(rule, owner, f"[{d.code}] {d.message}", d.line, code=d.code)
+
+
+def lint(
+    projects: Sequence[Project], diagnostics: Sequence[Diagnostic] = (), short_names: Iterable[str] = ()
+) -> list[Finding]:
+    """Run every rule; findings sorted by file, line and rule."""
+    out: list[Finding] = []
+    for p in projects:
+        for rule in SINGLE_RULES:
+            out.extend(rule(p))
+    out.extend(check_copied_text(projects))
+    out.extend(check_foreign_body_goals(projects, short_names))
+    out.extend(_diagnostic_findings(projects, diagnostics))
+    return sorted(out, key=lambda f: (f.file, f.line, f.rule, f.project_id))
+
+
+def lint_index(path: str | Path) -> list[Finding]:
+    """Lint the records of a built index directory (see :func:`graph.store.load_records`)."""
+    from .store import load_index, load_records
+
+    projects, diags = load_records(path)
+    toc = load_index(path, verify=False).toc
+    return lint(projects, diags, toc["department_short"].dropna().tolist() if len(toc) else ())
+
+
+def to_frame(findings: Sequence[Finding]) -> pd.DataFrame:
+    """Findings as a DataFrame, ``values`` as a JSON object per row."""
+    cols = ["rule", "severity", "project_id", "project", "message", "values", "file", "line"]
+    rows = [
+        {
+            "rule": f.rule,
+            "severity": f.severity,
+            "project_id": f.project_id,
+            "project": f.project,
+            "message": f.message,
+            "values": json.dumps(dict(f.values), ensure_ascii=False),
+            "file": f.file,
+            "line": f.line,
+        }
+        for f in findings
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+_EXAMPLE = """2024 年区级重点专项绩效目标表（一级项目）
+编制单位：202-某局
+一级项目名称\t迎春灯饰\t\t业务主管部门\t某局
+预算执行率权重\t10\t\t部门留用\t500
+当年预算金额\t500\t\t补助街镇\t0
+项目概述\t布置灯饰。
+立项依据\t《某办法》（渝府发〔2020〕1号）
+当年绩效目标\t完成灯饰布置。
+绩效指标\t一级指标\t二级指标\t三级指标\t计量单位\t指标性质\t指标值\t权重（%）\t是否核心指标
+\t产出指标\t成本指标\t活动开展成本\t万元\t≥\t500\t50\t是
+\t效益指标\t社会效益指标\t清扫保洁面积\t万元/平方米\t≥\t2.7\t30\t否
+"""
