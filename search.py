@@ -1,6 +1,8 @@
 #!/usr/bin/env python
-"""Ask a built index questions from the command line.
+"""Search a built index and ask it questions from the command line.
 
+    python search.py query "森林防火" --top 5            # Chinese or English, keyword or paraphrase
+    python search.py similar 照明设施电费                # projects like a given one (no model loaded)
     python search.py cited-by "渝规资〔2020〕678号"     # projects resting on a document
     python search.py documents 保交楼经费               # what a project cites, and who issued it
     python search.py funded-by 民政局                   # projects a department manages
@@ -16,74 +18,239 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
-
-from graph.build import DEFAULT_OUT
+from graph.defaults import DEFAULT_OUT
 from graph.errors import BudgetGraphError
-from graph.lint import RULES, SEVERITIES, Finding, lint_index, to_frame
-from graph.queries import cited_by, documents_of, funded_by, issuers_of, shared_documents
-from graph.store import Index, load_index
 
-Command = Callable[[argparse.Namespace, Index], pd.DataFrame]
+SEVERITIES = ("error", "warning", "info")  # as graph.lint, without importing pandas at start-up
 
 
-def _print(df: pd.DataFrame, as_json: bool) -> None:
+# --- output ------------------------------------------------------------------------------
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
+    return str(value).replace("\n", " ")
+
+
+def print_rows(rows: Sequence[dict[str, Any]], as_json: bool, columns: Sequence[str] | None = None) -> None:
+    """A JSON list of objects, or an aligned table (CJK characters count two columns)."""
     if as_json:
-        rows = json.loads(df.to_json(orient="records", force_ascii=False))
-        for r in rows:
-            if isinstance(r.get("values"), str):
-                r["values"] = json.loads(r["values"])
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(json.dumps(list(rows), ensure_ascii=False, indent=2))
         return
-    if df.empty:
+    if not rows:
         print("(no rows)")
         return
-    with pd.option_context(
-        "display.unicode.east_asian_width",
-        True,
-        "display.width",
-        200,
-        "display.max_colwidth",
-        48,
-        "display.max_rows",
-        500,
-    ):
-        text_cols = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-        print(df.fillna(dict.fromkeys(text_cols, "")).to_string(index=False))
+    cols = list(columns or rows[0].keys())
+    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    widths = [max(_width(c), *(_width(row[j]) for row in cells)) for j, c in enumerate(cols)]
+    numeric = [all(_NUMBER.fullmatch(row[j]) or not row[j] for row in cells) for j in range(len(cols))]
+
+    def line(values: Sequence[str]) -> str:
+        out = []
+        for v, w, num in zip(values, widths, numeric, strict=True):
+            pad = " " * (w - _width(v))
+            out.append(pad + v if num else v + pad)
+        return "  ".join(out).rstrip()
+
+    print(line(cols))
+    for row in cells:
+        print(line(row))
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    """DataFrame rows as plain dicts (NaN as None, JSON text in 'values' decoded)."""
+    rows = json.loads(df.to_json(orient="records", force_ascii=False))
+    for r in rows:
+        if isinstance(r.get("values"), str):
+            r["values"] = json.loads(r["values"])
+    return rows
+
+
+# --- search ------------------------------------------------------------------------------
+
+
+def _filters(args: argparse.Namespace):
+    from index.searcher import Filters
+
+    return Filters(args.department, args.unit, args.min_amount, args.max_amount, args.cites)
+
+
+def _hits(hits: list[Any], as_json: bool) -> None:
+    if as_json:
+        print_rows([h.to_json() for h in hits], True)
+        return
+    rows = [
+        {
+            "#": h.rank,
+            "project": h.name,
+            "department": h.department,
+            "amount": h.amount,
+            "score": f"{h.score:.3f}",
+            "dense": f"{h.dense:.3f}",
+            "lexical": f"{h.lexical:.3f}",
+            "why": f"{h.field}: {h.snippet[:36]}" + (f"  [{' '.join(h.matched_terms[:6])}]" if h.matched_terms else ""),
+        }
+        for h in hits
+    ]
+    print_rows(rows, False)
+
+
+def run_query(args: argparse.Namespace) -> int:
+    from index.searcher import Searcher
+
+    searcher = Searcher.load(args.index, model=args.model)
+    _hits(searcher.query(args.text, args.top, _filters(args), args.mode), args.json)
+    return 0
+
+
+def run_similar(args: argparse.Namespace) -> int:
+    from index.searcher import Searcher
+
+    searcher = Searcher.load(args.index)
+    _hits(searcher.similar(args.project, args.top, _filters(args)), args.json)
+    return 0
+
+
+# --- graph questions ----------------------------------------------------------------------
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    from graph import queries
+    from graph.store import load_index
+
+    G = load_index(args.index).graph
+    if args.command == "cited-by":
+        df = queries.cited_by(G, args.document)
+    elif args.command == "documents":
+        df = queries.documents_of(G, args.project)
+    elif args.command == "funded-by":
+        df = queries.funded_by(G, args.department)
+    elif args.command == "shared-docs":
+        df = queries.shared_documents(G, args.min)
+    else:
+        df = queries.issuers_of(G, args.project)
+    print_rows(_records(df), args.json, list(df.columns))
+    return 0
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    from graph.lint import RULES, lint_index, to_frame
+
+    if args.rules:
+        print_rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()], args.json)
+        return 0
+    least = SEVERITIES.index(args.severity)
+    findings = [
+        f
+        for f in lint_index(args.index)
+        if SEVERITIES.index(f.severity) <= least
+        and (not args.rule or f.rule in args.rule)
+        and (not args.project or args.project in f.project or args.project in f.project_id)
+    ]
+    frame = to_frame(findings)
+    failed = bool(args.fail_on) and any(
+        SEVERITIES.index(f.severity) <= SEVERITIES.index(args.fail_on) for f in findings
+    )
+    if args.csv and str(args.csv) == "-":
+        frame.to_csv(sys.stdout, index=False)
+        return 2 if failed else 0
+    if args.csv:
+        frame.to_csv(args.csv, index=False)
+        print(f"wrote {len(frame)} findings to {args.csv}", file=sys.stderr)
+    if args.summary:
+        rows = [
+            {
+                "rule": rule,
+                "severity": sev,
+                "findings": sum(1 for f in findings if f.rule == rule),
+                "projects": len({f.project_id for f in findings if f.rule == rule and f.project_id}),
+                "description": desc,
+            }
+            for rule, (sev, desc) in RULES.items()
+            if SEVERITIES.index(sev) <= least and (not args.rule or rule in args.rule)
+        ]
+        print_rows(rows, args.json)
+    elif args.json:
+        print_rows(_records(frame), True)
+    else:
+        rows = [
+            {"rule": f.rule, "severity": f.severity, "project": f.project, "message": f.message, "where": f.where}
+            for f in findings
+        ]
+        print_rows(rows, False, ["rule", "severity", "project", "message", "where"])
+    return 2 if failed else 0
+
+
+# --- arguments ----------------------------------------------------------------------------
 
 
 def parser() -> argparse.ArgumentParser:
+    from graph.lint import RULES  # light: the rules table only needs the module's constants
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, default=DEFAULT_OUT, help=f"index directory (default: {DEFAULT_OUT})")
     common.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--top", type=int, default=10, help="how many results (default: 10)")
+    filters.add_argument("--department", help="only projects whose 业务主管部门 contains this")
+    filters.add_argument("--unit", help="only projects whose 编制单位 contains this (or has this code)")
+    filters.add_argument("--min-amount", type=float, help="only projects with 当年预算金额 ≥ this (万元)")
+    filters.add_argument("--max-amount", type=float, help="only projects with 当年预算金额 ≤ this (万元)")
+    filters.add_argument("--cites", metavar="DOCUMENT", help="only projects citing this document (number or title)")
+
     p = argparse.ArgumentParser(prog="search.py", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("query", parents=[common, filters], help="projects matching a question, in Chinese or English")
+    c.add_argument("text")
+    c.add_argument("--mode", choices=("fused", "dense", "lexical"), default="fused", help="ranking (default: fused)")
+    c.add_argument("--model", help="refuse unless the index was built with this model")
+    c.set_defaults(run=run_query)
+
+    c = sub.add_parser("similar", parents=[common, filters], help="projects most like a given one (id or name)")
+    c.add_argument("project")
+    c.set_defaults(run=run_similar)
 
     c = sub.add_parser(
         "cited-by", parents=[common], help="projects that cite a document (number in any bracket style, or title)"
     )
     c.add_argument("document")
-    c.set_defaults(run=lambda a, idx: cited_by(idx.graph, a.document))
+    c.set_defaults(run=run_graph)
 
     c = sub.add_parser("documents", parents=[common], help="documents a project cites, with issuer and level")
     c.add_argument("project", help="project id, name, or a unique part of the name")
-    c.set_defaults(run=lambda a, idx: documents_of(idx.graph, a.project))
+    c.set_defaults(run=run_graph)
 
     c = sub.add_parser("funded-by", parents=[common], help="projects a department manages, largest budget first")
     c.add_argument("department", help="department name or a unique part of it")
-    c.set_defaults(run=lambda a, idx: funded_by(idx.graph, a.department))
+    c.set_defaults(run=run_graph)
 
     c = sub.add_parser("shared-docs", parents=[common], help="documents cited by several projects")
     c.add_argument("--min", type=int, default=2, help="least number of citing projects (default: 2)")
-    c.set_defaults(run=lambda a, idx: shared_documents(idx.graph, a.min))
+    c.set_defaults(run=run_graph)
 
     c = sub.add_parser("issuers", parents=[common], help="issuing authorities the projects rest on, with level")
     c.add_argument("--project", action="append", help="limit to these projects (repeatable)")
-    c.set_defaults(run=lambda a, idx: issuers_of(idx.graph, a.project))
+    c.set_defaults(run=run_graph)
 
     c = sub.add_parser("lint", parents=[common], help="quality findings on indicators, budgets, texts and citations")
     c.add_argument("--summary", action="store_true", help="one row per rule: findings, projects, description")
@@ -92,75 +259,20 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--severity", choices=SEVERITIES, default="info", help="least severity shown (default: info)")
     c.add_argument("--project", help="only projects whose name or id contains this")
     c.add_argument(
-        "--csv", type=Path, metavar="FILE", help="also write the findings to FILE as CSV ('-' for stdout only)"
+        "--csv", type=Path, metavar="FILE", help="also write the findings to FILE as CSV ('-': CSV to stdout only)"
     )
     c.add_argument("--fail-on", choices=SEVERITIES, help="exit 2 when a finding of this severity or worse is shown")
     c.set_defaults(run=run_lint)
     return p
 
 
-def filter_findings(findings: list[Finding], args: argparse.Namespace) -> list[Finding]:
-    least = SEVERITIES.index(args.severity)
-    return [
-        f
-        for f in findings
-        if SEVERITIES.index(f.severity) <= least
-        and (not args.rule or f.rule in args.rule)
-        and (not args.project or args.project in f.project or args.project in f.project_id)
-    ]
-
-
-def summarise(findings: list[Finding], args: argparse.Namespace) -> pd.DataFrame:
-    """One row per rule the filters let through, found or not."""
-    least = SEVERITIES.index(args.severity)
-    rows = [
-        {
-            "rule": rule,
-            "severity": sev,
-            "findings": sum(1 for f in findings if f.rule == rule),
-            "projects": len({f.project_id for f in findings if f.rule == rule and f.project_id}),
-            "description": desc,
-        }
-        for rule, (sev, desc) in RULES.items()
-        if SEVERITIES.index(sev) <= least and (not args.rule or rule in args.rule)
-    ]
-    return pd.DataFrame(rows)
-
-
-def run_lint(args: argparse.Namespace, index: Index) -> pd.DataFrame:
-    if args.rules:
-        return pd.DataFrame([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()])
-    findings = filter_findings(lint_index(index.path), args)
-    args.failed = bool(args.fail_on) and any(
-        SEVERITIES.index(f.severity) <= SEVERITIES.index(args.fail_on) for f in findings
-    )
-    frame = to_frame(findings)
-    if args.csv:
-        if str(args.csv) == "-":
-            frame.to_csv(sys.stdout, index=False)
-            args.printed = True
-        else:
-            frame.to_csv(args.csv, index=False)
-            print(f"wrote {len(frame)} findings to {args.csv}", file=sys.stderr)
-    if args.summary:
-        return summarise(findings, args)
-    if not args.json:
-        frame = frame.assign(where=frame["file"] + ":" + frame["line"].astype(str))
-        frame = frame[["rule", "severity", "project", "message", "where"]]
-    return frame
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        index = load_index(args.index)
-        df = args.run(args, index)
-    except BudgetGraphError as exc:
+        return int(args.run(args))
+    except (BudgetGraphError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if not getattr(args, "printed", False):
-        _print(df, args.json)
-    return 2 if getattr(args, "failed", False) else 0
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from .errors import InputError
 from .issuers import IssuerResolver
 from .models import Diagnostic, ParsedDocument
@@ -21,9 +22,6 @@ from .store import write_index
 from .tables import parse_file
 
 __all__ = ["DEFAULT_OUT", "DEFAULT_SAMPLE", "BuildReport", "build"]
-
-DEFAULT_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "beibei_2024_key_projects.txt"
-DEFAULT_OUT = Path("build/index")
 
 
 def _shown(path: Path) -> Path:

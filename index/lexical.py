@@ -1,0 +1,112 @@
+"""Lexical search: jieba tokens with a user dictionary grown from the corpus, BM25 from bm25s.
+
+>>> tok = Tokens(["森林防火", "群众满意度"])
+>>> tok.cut("北碚区森林防火经费，群众满意度")
+['北碚', '北碚区', '森林', '防火', '森林防火', '经费', '群众', '满意', '满意度', '群众满意度']
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["BM25Index", "Tokens", "corpus_terms"]
+
+_STOP = set(
+    "的 了 和 与 及 或 等 对 在 为 是 将 把 被 向 从 由 于 以 其 之 并 且 按 按照 根据 通过 进行 开展 加强 做好 "
+    "确保 推进 工作 项目 我 我区 全区 区 年 月 日 个 次 万元 元 一 二 三 四 五".split()
+)
+_KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def corpus_terms(names: Iterable[str], max_len: int = 10) -> list[str]:
+    """Terms for the user dictionary: indicator and project names, brackets and spaces removed.
+
+    >>> corpus_terms(['北碚区森林防火经费（重点）', '群众满意度', '群众满意度', 'a'])
+    ['北碚区森林防火经费', '群众满意度']
+    """
+    out: dict[str, None] = {}
+    for n in names:
+        t = re.sub(r"[（(][^）)]*[）)]|\s+", "", n)
+        if 2 <= len(t) <= max_len and re.fullmatch(r"[\u4e00-\u9fff]+", t):
+            out[t] = None
+    return list(out)
+
+
+class Tokens:
+    """A jieba tokenizer of its own (the global one is left alone) with the corpus terms added.
+
+    Search-engine mode (``cut_for_search``) emits a long word and its parts, so 森林防火 in a
+    query meets 森林防火 and 防火 in the texts.  Punctuation and a short list of stop words are
+    dropped; English words are lower-cased.
+    """
+
+    def __init__(self, terms: Sequence[str] = ()) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self.terms = list(terms)
+        self._tk = jieba.Tokenizer()
+        self._tk.initialize()
+        for t in self.terms:
+            self._tk.add_word(t)
+
+    def cut(self, text: str) -> list[str]:
+        out = []
+        for w in self._tk.cut_for_search(text):
+            w = w.strip().lower()
+            if w and _KEEP.search(w) and w not in _STOP:
+                out.append(w)
+        return out
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text("".join(f"{t}\n" for t in self.terms), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Tokens:
+        return cls([t for t in Path(path).read_text(encoding="utf-8").splitlines() if t])
+
+
+class BM25Index:
+    """BM25 over token lists (bm25s, saved as .npy without pickle and JSON)."""
+
+    def __init__(self, retriever) -> None:  # bm25s.BM25
+        self.r = retriever
+        self.vocab: dict[str, int] = retriever.vocab_dict
+
+    @classmethod
+    def build(cls, docs: Sequence[list[str]], progress: bool = False) -> BM25Index:
+        import bm25s
+
+        r = bm25s.BM25(k1=1.2, b=0.75)
+        r.index([d or [""] for d in docs], show_progress=progress)
+        return cls(r)
+
+    def save(self, path: str | Path) -> None:
+        self.r.save(str(path), show_progress=False)
+
+    @classmethod
+    def load(cls, path: str | Path) -> BM25Index:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False, verbosity=0))
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        known = [t for t in query if t in self.vocab]
+        if not known:
+            return np.zeros(self.r.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self.r.get_scores(known), dtype=np.float32)
+
+    def idf(self, term: str) -> float | None:
+        """BM25 idf of a term in this corpus, None when the corpus never has it."""
+        tid = self.vocab.get(term)
+        if tid is None:
+            return None
+        indptr = self.r.scores["indptr"]
+        df = int(indptr[tid + 1] - indptr[tid])
+        n = int(self.r.scores["num_docs"])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))

@@ -1,0 +1,324 @@
+"""Hybrid search over projects: dense (faiss, per-field vectors) fused with BM25.
+
+Candidates come from faiss (every row of a small corpus) and from BM25; each is scored with
+per-field vectors (dense) and BM25 (lexical).  The fusion gives BM25 a weight that grows with
+the share of the query (idf-weighted) that the best lexical match actually holds, raised to a
+power: a Chinese keyword query that one project matches in full gets the whole lexical weight;
+an English or paraphrased question that shares a common word or two with some text keeps the
+dense ranking instead of being reordered by those stray matches.  ``bench/bench_search.py``
+measures it against each signal alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from graph.errors import LookupFailed
+
+from .encoder import Encoder, load_encoder
+from .lexical import BM25Index, Tokens
+from .store import FIELDS, SearchIndex, load_search
+
+__all__ = ["CANDIDATES", "EVIDENCE_POWER", "FIELD_WEIGHT", "LEXICAL_WEIGHT", "Filters", "Hit", "Searcher"]
+
+Mode = Literal["fused", "dense", "lexical"]
+
+LEXICAL_WEIGHT = 0.5  # weight of BM25 when the best lexical match holds the whole query
+EVIDENCE_POWER = 3.0  # partial lexical matches count less than in proportion: weight·evidence^power
+FIELD_WEIGHT = 0.5  # dense score = (1-w)·sim(all fields) + w·max sim(one field)
+CANDIDATES = 2000  # rows taken from faiss (and from BM25) for re-ranking with the per-field vectors
+_SUBFIELDS = tuple(f for f in FIELDS if f != "all")
+_FIELD_LABEL = {"name": "一级项目名称", "overview": "项目概述", "goals": "当年绩效目标", "indicators": "绩效指标"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict results: department or unit (any part of the name, or the unit code), the
+    budget range in 万元, or projects citing a document (number in any spelling, or title)."""
+
+    department: str | None = None
+    unit: str | None = None
+    min_amount: float | None = None
+    max_amount: float | None = None
+    cites: str | None = None
+
+    def empty(self) -> bool:
+        return all(v is None for v in self.__dict__.values())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One project in a result list, with its scores and why it matched."""
+
+    rank: int
+    id: str
+    name: str
+    department: str
+    unit: str
+    amount: float | None
+    score: float  # fused (or the single signal asked for)
+    dense: float  # cosine-based dense score
+    lexical: float  # BM25
+    field: str  # the best-matching field
+    snippet: str  # the sentence of that field that matched best
+    matched_terms: tuple[str, ...]
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["matched_terms"] = list(self.matched_terms)
+        return d
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    lo, hi = float(x.min()), float(x.max())
+    return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+
+
+class Searcher:
+    """Load an index once, then call :meth:`query` and :meth:`similar` as often as needed.
+
+    The query encoder is created on the first :meth:`query` (``similar`` never needs it).
+    """
+
+    def __init__(self, index: SearchIndex, encoder: Encoder | None = None) -> None:
+        self.index = index
+        self._encoder = encoder
+        self._tokens: Tokens | None = None
+        self._bm25: BM25Index | None = None
+        self._graph: Any = None
+        self.docs = index.docs
+        self.ids = index.ids
+        self._row = {d["id"]: i for i, d in enumerate(self.docs)}
+        self._sentence_cache: dict[int, list[tuple[str, str, list[str]]]] = {}
+        self._empty = np.array([[not d["fields"][f] for f in _SUBFIELDS] for d in self.docs], dtype=bool).reshape(
+            -1, len(_SUBFIELDS)
+        )
+
+    @classmethod
+    def load(cls, path: str | Path = "build/index", model: str | None = None, verify: bool = True) -> Searcher:
+        """``path`` is the index directory (its ``search/`` part is read).
+
+        ``model``, when given, must be the model the index was built with.
+        """
+        p = Path(path)
+        idx = load_search(p if (p / "docs.jsonl").is_file() else p / "search", verify)
+        if model is not None and model != idx.spec.name:
+            raise LookupFailed(
+                f"the index was built with model {idx.spec.name!r}, not {model!r}; query with the same model "
+                f"or rebuild with `python build_index.py --model {model}`"
+            )
+        return cls(idx)
+
+    # --- lazy parts ---------------------------------------------------------------------
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = load_encoder(self.index.spec, fast_queries=True)
+        return self._encoder
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._tokens is None:
+            self._tokens = Tokens.load(self.index.path / "userdict.txt")
+        return self._tokens
+
+    @property
+    def bm25(self) -> BM25Index:
+        if self._bm25 is None:
+            self._bm25 = BM25Index.load(self.index.path / "bm25")
+        return self._bm25
+
+    # --- filters ------------------------------------------------------------------------
+
+    def _allowed(self, filters: Filters | None) -> np.ndarray:
+        mask = np.ones(len(self.docs), dtype=bool)
+        if filters is None or filters.empty():
+            return mask
+        doc_key = None
+        if filters.cites:
+            doc_key = self._document_key(filters.cites)
+        for i, d in enumerate(self.docs):
+            amount = d["amount"]
+            if filters.department and filters.department not in d["department"]:
+                mask[i] = False
+            elif filters.unit and filters.unit not in d["unit"] and filters.unit != d["unit_code"]:
+                mask[i] = False
+            elif filters.min_amount is not None and (amount is None or amount < filters.min_amount):
+                mask[i] = False
+            elif filters.max_amount is not None and (amount is None or amount > filters.max_amount):
+                mask[i] = False
+            elif doc_key is not None and doc_key not in d["documents"]:
+                mask[i] = False
+        return mask
+
+    def _document_key(self, text: str) -> str:
+        """Resolve a document named any way through the citation graph next to this index."""
+        if self._graph is None:
+            from graph.store import load_index
+
+            self._graph = load_index(self.index.path.parent, verify=False).graph
+        from graph.queries import find_document
+
+        return str(self._graph.nodes[find_document(self._graph, text)]["key"])
+
+    # --- scoring ------------------------------------------------------------------------
+
+    def _candidates(self, q_all: np.ndarray, allowed: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+        """Rows worth scoring: faiss's nearest :data:`CANDIDATES` (all rows of a small corpus),
+        plus ``extra`` (the best lexical matches); under a narrow filter, every allowed row."""
+        n = len(self.docs)
+        n_allowed = int(allowed.sum())
+        if n_allowed < n and n_allowed <= CANDIDATES:
+            return np.flatnonzero(allowed)
+        _, found = self.index.faiss.search(np.ascontiguousarray(q_all[None, :], dtype=np.float32), min(n, CANDIDATES))
+        rows = found[0][found[0] >= 0]
+        if extra is not None and len(extra):
+            rows = np.union1d(rows, extra)
+        return rows[allowed[rows]]
+
+    def _dense(self, qvecs: dict[str, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Dense score of each candidate row, and the index of its best sub-field."""
+        v = self.index.vectors
+        s_all = np.asarray(v["all"][rows] @ qvecs["all"])
+        per_field = np.stack([np.asarray(v[f][rows] @ qvecs[f]) for f in _SUBFIELDS], axis=1)
+        # An empty field (no goals written) must not win by accident.
+        per_field[self._empty[rows]] = -1.0
+        return (1 - FIELD_WEIGHT) * s_all + FIELD_WEIGHT * per_field.max(1), per_field.argmax(1)
+
+    def _rank(self, rows: np.ndarray, scores: np.ndarray, k: int, exclude: int | None = None) -> list[int]:
+        keep = rows != exclude if exclude is not None else np.ones(len(rows), dtype=bool)
+        order = np.argsort(-scores[keep], kind="stable")[:k]
+        return [int(i) for i in rows[keep][order]]
+
+    def query(self, text: str, k: int = 10, filters: Filters | None = None, mode: Mode = "fused") -> list[Hit]:
+        """Projects matching a question in Chinese or English, best first."""
+        if not text.strip():
+            raise LookupFailed("empty query; say what you are looking for, e.g. 森林防火 or 'street lighting'")
+        allowed = self._allowed(filters)
+        q_tokens = self.tokens.cut(text)
+        lex = self.bm25.scores(q_tokens)
+        n = len(self.docs)
+        dense = np.zeros(n, np.float32)
+        best = np.zeros(n, dtype=np.int64)
+        if mode == "lexical":
+            rows = np.flatnonzero(allowed & (lex > 0))
+            score = lex
+        else:
+            qv = self.encoder.queries([text])[0]
+            order = np.argsort(-lex)[:CANDIDATES]
+            top_lex = order[lex[order] > 0]
+            rows = self._candidates(qv, allowed, top_lex)
+            dense[rows], best[rows] = self._dense(dict.fromkeys(FIELDS, qv), rows)
+            score = np.full(n, -np.inf, np.float32)
+            if mode == "dense":
+                score[rows] = dense[rows]
+            elif len(rows):
+                w = LEXICAL_WEIGHT * self.lexical_evidence(q_tokens, lex) ** EVIDENCE_POWER
+                lex_part = w * lex[rows] / lex.max() if lex.max() > 0 else 0.0
+                score[rows] = (1 - w) * _minmax(dense[rows]) + lex_part
+        ranked = self._rank(rows, score[rows], k)
+        return [self._hit(r, i, score, dense, lex, best, set(q_tokens)) for r, i in enumerate(ranked, 1)]
+
+    def lexical_evidence(self, q_tokens: Sequence[str], lex: np.ndarray) -> float:
+        """How much of the query (idf-weighted) the best lexical match contains, 0..1.
+
+        1 when the top BM25 project holds every query term; near 0 for English or paraphrased
+        questions that share only a common word or two with the texts.
+        """
+        if not len(lex) or lex.max() <= 0:
+            return 0.0
+        top = int(lex.argmax())
+        terms = list(dict.fromkeys(q_tokens))
+        held = [self.bm25.idf(t) if self.bm25.scores([t])[top] > 0 else None for t in terms]
+        idfs = [self.bm25.idf(t) for t in terms]
+        known = [i for i in idfs if i is not None]
+        # Terms the top project lacks count at their own idf, or at the query's highest if unknown.
+        unknown = max(known) if known else 1.0
+        total = sum(i if i is not None else unknown for i in idfs)
+        return float(sum(h for h in held if h is not None) / total) if total > 0 else 0.0
+
+    def find(self, project: str) -> int:
+        """Row of a project by id, exact name, or a unique part of its name."""
+        if project in self._row:
+            return self._row[project]
+        exact = [i for i, d in enumerate(self.docs) if d["name"] == project]
+        squashed = re.sub(r"\s+", "", project)
+        cands = exact or [i for i, d in enumerate(self.docs) if squashed in re.sub(r"\s+", "", d["name"])]
+        if len(cands) == 1:
+            return cands[0]
+        if not cands:
+            raise LookupFailed(f"no project matches {project!r}; give its id or part of its name")
+        names = ", ".join(self.docs[i]["name"] for i in cands[:8])
+        raise LookupFailed(f"{len(cands)} projects match {project!r}: {names}; be more specific or give the id")
+
+    def similar(self, project: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """Projects most like a given one, from the stored vectors (no model is loaded)."""
+        row = self.find(project)
+        v = self.index.vectors
+        mine = {f: np.asarray(v[f][row]) for f in FIELDS}
+        rows = self._candidates(mine["all"], self._allowed(filters))
+        dense, best = self._dense(mine, rows)
+        me = self.docs[row]
+        hits = []
+        for r, i in enumerate(self._rank(rows, dense, k, exclude=row), 1):
+            d = self.docs[i]
+            j = int(np.flatnonzero(rows == i)[0])
+            shared = [f"doc:{x}" for x in sorted(set(me["documents"]) & set(d["documents"]))]
+            shared += sorted(set(me["indicators"]) & set(d["indicators"]))
+            field = _SUBFIELDS[int(best[j])]
+            hits.append(self._make(r, i, float(dense[j]), float(dense[j]), 0.0, field, self._first(d, field), shared))
+        return hits
+
+    # --- explanations -------------------------------------------------------------------
+
+    def _sentences(self, i: int) -> list[tuple[str, str, list[str]]]:
+        """(field, sentence, tokens) of a project, tokenised once and kept."""
+        if i not in self._sentence_cache:
+            self._sentence_cache[i] = [
+                (f, sentence, list(dict.fromkeys(self.tokens.cut(sentence))))
+                for f in _SUBFIELDS
+                for sentence in re.split(r"(?<=[。！？；\n])", self.docs[i]["fields"][f])
+                if sentence.strip()
+            ]
+        return self._sentence_cache[i]
+
+    def _first(self, d: dict[str, Any], field: str) -> str:
+        text = d["fields"][field]
+        return _short(re.split(r"(?<=[。！？；\n])", text)[0] if text else "")
+
+    def _hit(self, rank: int, i: int, score, dense, lex, best, q_tokens: set[str]) -> Hit:
+        d = self.docs[i]
+        field = _SUBFIELDS[int(best[i])]
+        matched: list[str] = []
+        snippet = self._first(d, field)
+        if q_tokens:
+            # The field and sentence holding most query terms explain a lexical match best.
+            top = (0, field, snippet)
+            for f, sentence, tokens in self._sentences(i):
+                hit = [t for t in tokens if t in q_tokens]
+                if len(hit) > top[0]:
+                    top = (len(hit), f, _short(sentence))
+                    matched = hit
+            if top[0]:
+                _, field, snippet = top
+        return self._make(rank, i, float(score[i]), float(dense[i]), float(lex[i]), field, snippet, matched)
+
+    def _make(self, rank, i, score, dense, lex, field, snippet, matched) -> Hit:
+        d = self.docs[i]
+        return Hit(
+            rank, d["id"], d["name"], d["department"], d["unit"], d["amount"], round(score, 4), round(dense, 4),
+            round(lex, 4), _FIELD_LABEL[field], snippet, tuple(matched), d["source"],
+        )  # fmt: skip
+
+
+def _short(text: str, n: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
