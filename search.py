@@ -3,6 +3,7 @@
 
     python search.py query "森林防火" --top 5            # Chinese or English, keyword or paraphrase
     python search.py similar 照明设施电费                # projects like a given one (no model loaded)
+    python search.py duplicates --top 20                # the same activity funded twice, with evidence
     python search.py cited-by "渝规资〔2020〕678号"     # projects resting on a document
     python search.py documents 保交楼经费               # what a project cites, and who issued it
     python search.py funded-by 民政局                   # projects a department manages
@@ -130,6 +131,55 @@ def run_similar(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_duplicates(args: argparse.Namespace) -> int:
+    from index.duplicates import to_frame
+    from index.searcher import Searcher
+
+    pairs = Searcher.load(args.index).duplicates(
+        args.neighbours, args.min_score, args.threshold, args.cross_department, args.department
+    )
+    shown = pairs[: args.top]
+    if args.csv or args.excel:
+        frame = to_frame(pairs)  # every candidate at or above --min-score, not only the top
+        if args.csv:
+            frame.to_csv(args.csv, index=False)
+        if args.excel:
+            frame.to_excel(args.excel, index=False, sheet_name="candidates")
+        print(
+            f"wrote {len(frame)} candidate pairs to {', '.join(str(p) for p in (args.csv, args.excel) if p)}",
+            file=sys.stderr,
+        )
+    if args.json:
+        print_rows([p.to_json() for p in shown], True)
+        return 0
+    rows = []
+    for r, p in enumerate(shown, 1):
+        if p.shared_sentences:
+            evidence = f"“{p.shared_sentences[0].a[:30]}”"
+        elif p.shared_documents:
+            evidence = "cite " + "、".join(p.shared_documents[:2])
+        else:
+            evidence = "、".join(p.shared_indicators[:3])
+        rows.append(
+            {
+                "#": r,
+                "cluster": "" if p.cluster is None else str(p.cluster),
+                "score": f"{p.score:.3f}",
+                "label": p.label,
+                "a": p.a,
+                "b": p.b,
+                "sem": f"{p.parts['semantic']:.2f}",
+                "sent": f"{p.parts['sentences']:.2f}",
+                "docs": f"{p.parts['documents']:.2f}",
+                "ind": f"{p.parts['indicators']:.2f}",
+                "dept": "same" if p.same_department else "different",
+                "evidence": evidence,
+            }
+        )
+    print_rows(rows, False)
+    return 0
+
+
 # --- graph questions ----------------------------------------------------------------------
 
 
@@ -229,6 +279,25 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("similar", parents=[common, filters], help="projects most like a given one (id or name)")
     c.add_argument("project")
     c.set_defaults(run=run_similar)
+
+    c = sub.add_parser(
+        "duplicates", parents=[common], help="pairs that may fund the same activity twice, with evidence"
+    )
+    c.add_argument("--top", type=int, default=20, help="how many pairs to show (default: 20)")
+    c.add_argument("--min-score", type=float, default=0.0, help="only pairs scoring at least this (0..1)")
+    c.add_argument("--cross-department", action="store_true", help="only pairs of projects of different departments")
+    c.add_argument("--department", help="only pairs where one project's department contains this")
+    c.add_argument(
+        "--threshold", type=float, default=0.5, help="pairs at or above this form review clusters (default: 0.5)"
+    )
+    c.add_argument(
+        "--neighbours", type=int, default=10, help="faiss neighbours per project taken as candidates (default: 10)"
+    )
+    c.add_argument(
+        "--csv", type=Path, metavar="FILE", help="write every candidate pair, with all signals, to FILE (CSV)"
+    )
+    c.add_argument("--excel", type=Path, metavar="FILE", help="the same as an Excel workbook (.xlsx)")
+    c.set_defaults(run=run_duplicates)
 
     c = sub.add_parser(
         "cited-by", parents=[common], help="projects that cite a document (number in any bracket style, or title)"

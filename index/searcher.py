@@ -93,6 +93,7 @@ class Searcher:
         self._tokens: Tokens | None = None
         self._bm25: BM25Index | None = None
         self._graph: Any = None
+        self._dup: Any = None
         self.docs = index.docs
         self.ids = index.ids
         self._row = {d["id"]: i for i, d in enumerate(self.docs)}
@@ -276,6 +277,21 @@ class Searcher:
             field = _SUBFIELDS[int(best[j])]
             hits.append(self._make(r, i, float(dense[j]), float(dense[j]), 0.0, field, self._first(d, field), shared))
         return hits
+
+    def duplicates(
+        self,
+        k: int = 10,
+        min_score: float = 0.0,
+        threshold: float = 0.5,
+        cross_department: bool = False,
+        department: str | None = None,
+    ) -> list[Any]:
+        """Candidate duplicate or overlapping pairs (see :mod:`index.duplicates`), best first."""
+        from .duplicates import DupCorpus, find_duplicates
+
+        if self._dup is None:
+            self._dup = DupCorpus.from_search_index(self.index)
+        return find_duplicates(self._dup, k, min_score, threshold, cross_department, department)
 
     # --- explanations -------------------------------------------------------------------
 

@@ -154,3 +154,26 @@ def test_search_errors_exit_1(
 def test_query_without_search_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "query", "森林", "--index", str(tmp_path))
     assert code == 1 and "no search index here; build it with `python build_index.py`" in err
+
+
+def test_duplicates_cli(index_dir: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "duplicates", "--top", "5", "--index", index_dir)
+    header = out.splitlines()[0].split()
+    assert code == 0 and header[:6] == ["#", "cluster", "score", "label", "a", "b"] and len(out.splitlines()) == 6
+    code, out, _ = run(capsys, "duplicates", "--top", "3", "--json", "--index", index_dir)
+    rows = json.loads(out)
+    assert len(rows) == 3 and {"a", "b", "score", "parts", "shared_sentences", "shared_documents", "label"} <= set(
+        rows[0]
+    )
+    code, out, err = run(
+        capsys, "duplicates", "--cross-department", "--min-score", "0.2", "--csv", str(tmp_path / "d.csv"),
+        "--excel", str(tmp_path / "d.xlsx"), "--index", index_dir,
+    )  # fmt: skip
+    assert code == 0 and "candidate pairs to" in err
+    import pandas as pd
+
+    csv = pd.read_csv(tmp_path / "d.csv")
+    xlsx = pd.read_excel(tmp_path / "d.xlsx")
+    assert (
+        len(csv) == len(xlsx) > 0 and (csv["department_a"] != csv["department_b"]).all() and (csv["score"] >= 0.2).all()
+    )
