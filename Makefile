@@ -1,13 +1,14 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    build the index (graph and search) from the bundled sample (build/index)
-#   make test   lint, type-check and run the tests (doctests included)
+#   make test   lint, type-check and run the tests (doctests and notebooks included); installs a
+#               Chinese font and chromium from Debian's packages when missing (scripts/system-deps.sh)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  ?= 2.13.0
 
-.PHONY: run test lint clean
+.PHONY: run test lint sysdeps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +25,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+sysdeps:
+	bash scripts/system-deps.sh
+
+test: lint sysdeps
 	$(BIN)/python -m pytest
 
 clean:

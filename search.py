@@ -4,6 +4,8 @@
     python search.py query "森林防火" --top 5            # Chinese or English, keyword or paraphrase
     python search.py similar 照明设施电费                # projects like a given one (no model loaded)
     python search.py duplicates --top 20                # the same activity funded twice, with evidence
+    python search.py graph 保交楼经费 --html view.html   # an interactive picture of a neighbourhood
+    python search.py export --out exports/               # Gephi files, CSV/Excel tables, JSON Lines
     python search.py cited-by "渝规资〔2020〕678号"     # projects resting on a document
     python search.py documents 保交楼经费               # what a project cites, and who issued it
     python search.py funded-by 民政局                   # projects a department manages
@@ -180,6 +182,22 @@ def run_duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_view(args: argparse.Namespace) -> int:
+    from graph.corpus import open_corpus
+
+    out = open_corpus(args.index).html(args.html, args.project, args.depth)
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB); open it in a browser, no network needed")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from graph.corpus import open_corpus
+
+    for path in open_corpus(args.index).export(args.out, excel=not args.no_excel):
+        print(path)
+    return 0
+
+
 # --- graph questions ----------------------------------------------------------------------
 
 
@@ -298,6 +316,19 @@ def parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--excel", type=Path, metavar="FILE", help="the same as an Excel workbook (.xlsx)")
     c.set_defaults(run=run_duplicates)
+
+    c = sub.add_parser(
+        "graph", parents=[common], help="an interactive HTML view of a project's neighbourhood or the citation graph"
+    )
+    c.add_argument("project", nargs="?", help="project id or name (default: the whole citation graph)")
+    c.add_argument("--html", type=Path, required=True, metavar="FILE", help="the page to write (opens offline)")
+    c.add_argument("--depth", type=int, default=2, help="links around the project to show (default: 2)")
+    c.set_defaults(run=run_view)
+
+    c = sub.add_parser("export", parents=[common], help="GraphML/GEXF, CSV and Excel tables, JSON Lines of projects")
+    c.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into")
+    c.add_argument("--no-excel", action="store_true", help="skip the Excel workbook")
+    c.set_defaults(run=run_export)
 
     c = sub.add_parser(
         "cited-by", parents=[common], help="projects that cite a document (number in any bracket style, or title)"

@@ -1,8 +1,10 @@
-"""Every notebook runs top to bottom from a clean state (code cells in one namespace)."""
+"""Every notebook runs top to bottom from a clean state, and its figures render Chinese glyphs."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -12,17 +14,36 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, search_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), (
         "commit notebooks without outputs"
     )
-    monkeypatch.chdir(tmp_path)  # builds its own index under tmp_path/build
+    shutil.copytree(search_dir.parent, tmp_path / "build" / "index")  # as `make run` leaves it
+    monkeypatch.chdir(tmp_path)
+    plt.close("all")
     ns: dict[str, object] = {"__name__": "__main__"}
-    for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
-        exec(compile("".join(cell["source"]), f"{path.name}[cell {i}]", "exec"), ns)
-    assert (tmp_path / "build" / "index" / "manifest.json").is_file()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
+            exec(compile("".join(cell["source"]), f"{path.name}[cell {i}]", "exec"), ns)
+        for n in plt.get_fignums():
+            plt.figure(n).savefig(tmp_path / f"{path.stem}-{n}.png", dpi=60)
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert not missing, missing[:3]
+    plt.close("all")
 
 
-def test_there_is_a_notebook() -> None:
-    assert NOTEBOOKS
+def test_there_are_three_notebooks() -> None:
+    assert [p.name for p in NOTEBOOKS] == ["01_tour.ipynb", "02_duplicates.ipynb", "03_legal_basis_network.ipynb"]
+
+
+def test_chinese_font_is_found() -> None:
+    from graph.plotting import CJK_FONTS, use_chinese_font
+
+    assert use_chinese_font() in CJK_FONTS

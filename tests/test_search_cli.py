@@ -177,3 +177,12 @@ def test_duplicates_cli(index_dir: str, capsys: pytest.CaptureFixture[str], tmp_
     assert (
         len(csv) == len(xlsx) > 0 and (csv["department_a"] != csv["department_b"]).all() and (csv["score"] >= 0.2).all()
     )
+
+
+def test_graph_and_export_commands(index_dir: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "graph", "保交楼经费", "--html", str(tmp_path / "v.html"), "--index", index_dir)
+    assert code == 0 and "open it in a browser" in out and (tmp_path / "v.html").stat().st_size > 1000
+    code, out, _ = run(capsys, "export", "--out", str(tmp_path / "exp"), "--no-excel", "--index", index_dir)
+    assert code == 0 and "projects.jsonl" in out and not (tmp_path / "exp" / "tables.xlsx").exists()
+    code, _, err = run(capsys, "graph", "没有这个项目", "--html", str(tmp_path / "x.html"), "--index", index_dir)
+    assert code == 1 and "no project matches" in err

@@ -1,0 +1,267 @@
+"""One way in for analysts: a built index as a :class:`Corpus` of DataFrames, a graph and search.
+
+>>> from graph.corpus import open_corpus
+>>> c = open_corpus(_example())
+>>> len(c.projects), round(float(c.projects['amount'].sum()), 2)
+(94, 41826.39)
+>>> c.cited_by('渝规资[2020]678 号')['project'].tolist()[0]
+'三圣镇春柳村土地整理项目'
+>>> route = c.path('照明设施电费', '路灯运行设施维护费')   # project -> shared document -> project
+>>> len(route), route[1].startswith('doc:')
+(3, True)
+>>> hood = c.neighbours('保交楼经费', depth=1)
+>>> sorted(set(hood['type']))
+['department', 'document', 'indicator', 'project', 'unit']
+>>> bool(c.communities().iloc[0]['size'] >= 2)
+True
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from . import queries
+from .defaults import DEFAULT_OUT
+from .errors import LookupFailed
+from .store import Index, load_index
+
+__all__ = ["Corpus", "open_corpus"]
+
+
+def open_corpus(path: str | Path = DEFAULT_OUT) -> Corpus:
+    """Open a built index directory (``python build_index.py`` writes ``build/index``)."""
+    return Corpus(load_index(path))
+
+
+class Corpus:
+    """Projects, indicators, citations and documents as DataFrames; the graph; search; duplicates."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.directory = index.path
+        self.graph: nx.MultiDiGraph = index.graph
+        self.projects: pd.DataFrame = index.projects
+        self.indicators: pd.DataFrame = index.indicators
+        self.citations: pd.DataFrame = index.citations
+        self.documents: pd.DataFrame = index.documents
+        self.issuers: pd.DataFrame = index.issuers
+        self.toc: pd.DataFrame = index.toc
+        self.diagnostics: pd.DataFrame = index.diagnostics
+        self._searcher: Any = None
+
+    def __repr__(self) -> str:
+        c = self.index.manifest["counts"]
+        return (
+            f"<Corpus {self.directory}: {c['projects']} projects, {c['documents']} documents, {c['issuers']} issuers>"
+        )
+
+    # --- search (needs the search index) -------------------------------------------------
+
+    @property
+    def searcher(self) -> Any:
+        if self._searcher is None:
+            from index.searcher import Searcher
+
+            self._searcher = Searcher.load(self.directory)
+        return self._searcher
+
+    def query(self, text: str, k: int = 10, **filters: Any) -> pd.DataFrame:
+        """Projects matching a question (Chinese or English); filters as in :class:`index.searcher.Filters`."""
+        from index.searcher import Filters
+
+        hits = self.searcher.query(text, k, Filters(**filters) if filters else None)
+        return pd.DataFrame([h.to_json() for h in hits])
+
+    def similar(self, project: str, k: int = 10, **filters: Any) -> pd.DataFrame:
+        """Projects most like one (id or name), from stored vectors."""
+        from index.searcher import Filters
+
+        hits = self.searcher.similar(project, k, Filters(**filters) if filters else None)
+        return pd.DataFrame([h.to_json() for h in hits])
+
+    def duplicates(self, **options: Any) -> pd.DataFrame:
+        """Candidate duplicate or overlapping pairs with every signal (see :mod:`index.duplicates`)."""
+        from index.duplicates import to_frame
+
+        return to_frame(self.searcher.duplicates(**options))
+
+    # --- the graph ---------------------------------------------------------------------
+
+    def cited_by(self, document: str) -> pd.DataFrame:
+        return queries.cited_by(self.graph, document)
+
+    def funded_by(self, department: str) -> pd.DataFrame:
+        return queries.funded_by(self.graph, department)
+
+    def documents_of(self, project: str) -> pd.DataFrame:
+        return queries.documents_of(self.graph, project)
+
+    def shared_documents(self, min_projects: int = 2) -> pd.DataFrame:
+        return queries.shared_documents(self.graph, min_projects)
+
+    def issuers_of(self, projects: list[str] | None = None) -> pd.DataFrame:
+        return queries.issuers_of(self.graph, projects)
+
+    def _node(self, name: str) -> str:
+        if name in self.graph:
+            return name
+        try:
+            return queries.find_project(self.graph, name)
+        except LookupFailed as not_project:
+            try:
+                return queries.find_document(self.graph, name)
+            except LookupFailed:
+                raise LookupFailed(f"{not_project}; nor is it a document number or title") from None
+
+    def neighbours(self, project: str, depth: int = 1) -> pd.DataFrame:
+        """Everything within ``depth`` links of a project (either direction), nearest first."""
+        start = self._node(project)
+        dist = nx.single_source_shortest_path_length(self.graph.to_undirected(as_view=True), start, cutoff=depth)
+        rows = [
+            {
+                "node": n,
+                "type": self.graph.nodes[n]["type"],
+                "label": self.graph.nodes[n].get("label", n),
+                "distance": d,
+            }
+            for n, d in dist.items()
+        ]
+        return pd.DataFrame(rows).sort_values(["distance", "type", "node"], kind="stable").reset_index(drop=True)
+
+    def _project_links(self) -> nx.Graph:
+        """Projects, documents and indicators only: the paths that mean a shared basis or measure."""
+        keep = [n for n, t in self.graph.nodes(data="type") if t in ("project", "document", "indicator")]
+        return nx.Graph(self.graph.subgraph(keep))
+
+    def path(self, a: str, b: str) -> list[str]:
+        """The shortest chain from one project to another through shared documents or indicators."""
+        src, dst = self._node(a), self._node(b)
+        try:
+            return list(nx.shortest_path(self._project_links(), src, dst))
+        except nx.NetworkXNoPath as exc:
+            raise LookupFailed(f"no chain of shared documents or indicators links {a!r} and {b!r}") from exc
+
+    def project_graph(self) -> nx.Graph:
+        """Projects linked by what they share: documents (weight 1 each) and indicators (by rarity)."""
+        G = nx.Graph()
+        projects = [n for n, t in self.graph.nodes(data="type") if t == "project"]
+        G.add_nodes_from(projects)
+        n = max(len(projects), 1)
+        for node, t in self.graph.nodes(data="type"):
+            if t not in ("document", "indicator"):
+                continue
+            users = sorted({u for u, _ in self.graph.in_edges(node)})
+            if len(users) < 2:
+                continue
+            w = 1.0 if t == "document" else max(0.1, 1 - len(users) / n * 5)
+            for i, u in enumerate(users):
+                for v in users[i + 1 :]:
+                    G.add_edge(u, v, weight=G.get_edge_data(u, v, {"weight": 0})["weight"] + w)
+        return G
+
+    def communities(self, resolution: float = 1.0, seed: int = 0) -> pd.DataFrame:
+        """Groups of projects that share documents and indicators (Louvain), labelled by common terms."""
+        G = self.project_graph()
+        groups = nx.community.louvain_communities(G, weight="weight", resolution=resolution, seed=seed)
+        rows = []
+        for members in sorted(groups, key=lambda g: (-len(g), sorted(g))):
+            names = [self.graph.nodes[m]["name"] for m in sorted(members)]
+            rows.append(
+                {
+                    "label": _common_terms(names),
+                    "size": len(members),
+                    "departments": len({self.graph.nodes[m]["department"] for m in members}),
+                    "amount": round(sum(self.graph.nodes[m]["amount"] or 0 for m in members), 2),
+                    "projects": "; ".join(names),
+                }
+            )
+        df = pd.DataFrame(rows)
+        df.insert(0, "community", range(1, len(df) + 1))
+        return df
+
+    def lint(self) -> pd.DataFrame:
+        from .lint import lint_index, to_frame
+
+        return to_frame(lint_index(self.directory))
+
+    # --- pictures and exports ---------------------------------------------------------
+
+    def html(self, out: str | Path, project: str | None = None, depth: int = 2) -> Path:
+        """An interactive offline HTML view of a project's neighbourhood, or of the citation graph."""
+        from .html_view import write_html
+
+        return write_html(self.graph, out, None if project is None else self._node(project), depth)
+
+    def export(self, out: str | Path, excel: bool = True) -> list[Path]:
+        """GraphML and GEXF (Gephi), CSV tables, an Excel workbook, and JSON Lines of projects."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in ("graph.graphml", "graph.gexf"):
+            shutil.copy2(self.directory / name, out / name)
+            written.append(out / name)
+        tables = {
+            "projects": self.projects,
+            "indicators": self.indicators,
+            "citations": self.citations,
+            "documents": self.documents,
+            "issuers": self.issuers,
+        }
+        for name, df in tables.items():
+            df.to_csv(out / f"{name}.csv", index=False)
+            written.append(out / f"{name}.csv")
+        if excel:
+            with pd.ExcelWriter(out / "tables.xlsx") as xw:
+                for name, df in tables.items():
+                    df.to_excel(xw, sheet_name=name, index=False)
+            written.append(out / "tables.xlsx")
+        cites = self.citations.groupby("project_id")
+        inds = self.indicators.groupby("project_id")
+        with open(out / "projects.jsonl", "w", encoding="utf-8") as f:
+            for p in self.projects.to_dict("records"):
+                pid = p["id"]
+                p = {k: (None if isinstance(v, float) and v != v else v) for k, v in p.items()}
+                p["citations"] = _records(cites.get_group(pid)) if pid in cites.groups else []
+                p["indicators"] = _records(inds.get_group(pid)) if pid in inds.groups else []
+                f.write(json.dumps(p, ensure_ascii=False, default=str) + "\n")
+        written.append(out / "projects.jsonl")
+        return written
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = [c for c in df.columns if c not in ("project_id", "project", "department")]
+    return json.loads(df[cols].to_json(orient="records", force_ascii=False))
+
+
+_GENERIC = re.compile(r"^(项目|经费|专项|专项经费|重点|重点项目|工作|资金|补助|建设|北碚区|北碚|区级|服务|保障|业务)$")
+
+
+def _common_terms(names: list[str], n: int = 3) -> str:
+    """Words the names of a group share most (jieba), generic budget words left out."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    counts: Counter[str] = Counter()
+    for name in names:
+        words = {
+            w for w in jieba.lcut(re.sub(r"[（(][^）)]*[）)]|\s+", "", name)) if len(w) >= 2 and not _GENERIC.match(w)
+        }
+        counts.update(words)
+    common = [w for w, c in counts.most_common() if c >= 2][:n] or [w for w, _ in counts.most_common(n)]
+    return "、".join(common)
+
+
+def _example() -> str:
+    from .queries import _example_index
+
+    return _example_index()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# System packages the tests and notebooks need, installed from Debian's packages when missing:
+#   fonts-wqy-microhei  a font with Chinese glyphs, so matplotlib labels are characters, not boxes
+#   chromium            a real headless browser for the test of the interactive HTML view
+# Without root (or apt-get) it says what to install and carries on; the browser test then skips
+# unless REQUIRE_BROWSER is set (CI sets it), and the font test fails with the same advice.
+set -u
+need=()
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
+[ ${#need[@]} -eq 0 ] && exit 0
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "installing ${need[*]} (Debian packages)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+    echo "warning: please install ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
+fi
+exit 0

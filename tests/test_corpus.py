@@ -1,0 +1,80 @@
+"""The analyst's entry point: one object over a built index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from graph.corpus import Corpus, open_corpus
+from graph.errors import IndexFormatError, LookupFailed
+
+
+@pytest.fixture(scope="module")
+def corpus(search_dir: Path) -> Corpus:
+    return open_corpus(search_dir.parent)
+
+
+def test_tables_and_graph(corpus: Corpus) -> None:
+    assert len(corpus.projects) == 94 and len(corpus.indicators) == 520
+    assert {"project_id", "document", "field"} <= set(corpus.citations.columns)
+    assert isinstance(corpus.graph, nx.MultiDiGraph) and "94 projects" in repr(corpus)
+
+
+def test_search_through_the_corpus(corpus: Corpus) -> None:
+    hits = corpus.query("防止山林起火", k=2)
+    assert isinstance(hits, pd.DataFrame) and set(hits["name"]) == {
+        "森林防火基础设施建设",
+        "北碚区森林防火经费（重点）",
+    }
+    assert corpus.query("补助", k=3, department="民政局")["department"].eq("重庆市北碚区民政局").all()
+    assert corpus.similar("照明设施电费", k=1)["name"].tolist() == ["路灯运行设施维护费"]
+    dup = corpus.duplicates(min_score=0.5)
+    assert len(dup) >= 5 and dup["score"].ge(0.5).all()
+
+
+def test_graph_questions(corpus: Corpus) -> None:
+    assert len(corpus.cited_by("渝规资〔2020〕678号")) == 4
+    assert len(corpus.funded_by("民政局")) == 2
+    assert "北碚府发〔2023〕36号" in set(corpus.documents_of("保交楼经费")["number"])
+
+
+def test_neighbours_by_depth(corpus: Corpus) -> None:
+    one = corpus.neighbours("保交楼经费", depth=1)
+    two = corpus.neighbours("保交楼经费", depth=2)
+    assert one["distance"].max() == 1 and len(two) > len(one)
+    assert one.iloc[0]["node"] == "project:2024:201:保交楼经费" and one.iloc[0]["distance"] == 0
+
+
+def test_path_through_shared_documents_or_indicators(corpus: Corpus) -> None:
+    route = corpus.path("照明设施电费", "路灯运行设施维护费")
+    assert len(route) == 3 and corpus.graph.nodes[route[1]]["type"] in ("document", "indicator")
+    with pytest.raises(LookupFailed, match="no project matches"):
+        corpus.path("照明设施电费", "没有这个项目")
+
+
+def test_communities_are_labelled(corpus: Corpus) -> None:
+    df = corpus.communities()
+    assert df["size"].sum() == 94 and df["label"].str.len().gt(0).all()
+    land = df[df["projects"].str.contains("三圣镇春柳村土地整理项目")].iloc[0]
+    assert "土地" in land["label"]  # the land consolidation group is named by what its projects share
+    assert "澄江民权村土地整理项目" in land["projects"]
+
+
+def test_export(corpus: Corpus, tmp_path: Path) -> None:
+    files = {p.name for p in corpus.export(tmp_path / "out")}
+    assert {"graph.graphml", "graph.gexf", "projects.csv", "tables.xlsx", "projects.jsonl"} <= files
+    rows = [json.loads(line) for line in (tmp_path / "out" / "projects.jsonl").read_text(encoding="utf-8").splitlines()]
+    first = rows[0]
+    assert len(rows) == 94 and first["citations"] and first["indicators"] and "line" in first["indicators"][0]
+    assert set(pd.read_excel(tmp_path / "out" / "tables.xlsx", sheet_name=None)) == {
+        "projects", "indicators", "citations", "documents", "issuers",
+    }  # fmt: skip
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexFormatError, match=r"no manifest\.json"):
+        open_corpus(tmp_path)

@@ -1,0 +1,72 @@
+"""The interactive HTML view, opened in a real headless browser (Debian's chromium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import search
+from graph.html_view import COLOURS
+from graph.store import Index
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> list[str]:
+    if CHROMIUM is None:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed but REQUIRE_BROWSER is set (`make test` installs it)")
+        pytest.skip("chromium not installed: apt-get install chromium")
+    return [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+
+
+def page(tmp_path: Path, index: Index, *args: str) -> Path:
+    out = tmp_path / "view.html"
+    assert search.main(["graph", *args, "--html", str(out), "--index", str(index.path)]) == 0
+    return out
+
+
+def test_page_is_self_contained(tmp_path: Path, sample_index: Index) -> None:
+    html = page(tmp_path, sample_index, "保交楼经费").read_text(encoding="utf-8")
+    assert "保交楼经费" in html and 'id="q"' in html
+    assert not any(x in html for x in ("<script src", "<link", "url(http", "<img"))
+
+
+def test_browser_draws_the_nodes(tmp_path: Path, sample_index: Index, browser: list[str]) -> None:
+    html = page(tmp_path, sample_index)  # the whole citation graph
+    dom = subprocess.run(
+        [*browser, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert dom.count("<circle") == 94 + 294 + 84  # every project, document and issuer drawn by the script
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [*browser, "--window-size=1200,900", f"--screenshot={shot}", html.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    img = (mpimg.imread(shot)[..., :3] * 255).round()
+    for kind in ("project", "document", "issuer"):
+        rgb = np.array([int(COLOURS[kind][i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(img - rgb).max(axis=-1) < 8).sum() > 100, f"no {kind} nodes visible in the screenshot"
+
+
+def test_neighbourhood_in_the_browser(tmp_path: Path, sample_index: Index, browser: list[str]) -> None:
+    html = page(tmp_path, sample_index, "保交楼经费", "--depth", "1")
+    dom = subprocess.run(
+        [*browser, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert "<h4>保交楼经费</h4>" in dom  # the focus project's panel opened on load
+    assert dom.count("<circle") == 12  # the project and its 11 neighbours
