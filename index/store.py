@@ -17,7 +17,6 @@ faiss is exact (``IndexFlatIP``) up to :data:`FLAT_MAX` projects and HNSW above;
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from graph.errors import IndexFormatError
+from graph.files import sha256_file
 from graph.models import Project
 
 from .encoder import DEFAULT_MODEL, Encoder, ModelSpec, load_encoder
@@ -50,14 +50,6 @@ def project_fields(p: Project) -> dict[str, str]:
     fields = {"name": p.name, "overview": p.overview, "goals": p.goals, "indicators": indicators}
     fields["all"] = "\n".join(t for t in (p.name, p.overview, p.goals, indicators) if t)
     return fields
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _versions() -> dict[str, str]:
@@ -138,8 +130,8 @@ def build_search(
         "split_pieces": pieces,
         "faiss": "flat-ip" if len(projects) <= FLAT_MAX else "hnsw-ip",
         "versions": _versions(),
-        "graph_manifest_sha256": _sha256(graph_manifest) if graph_manifest and graph_manifest.is_file() else None,
-        "files": {name: _sha256(out / name) for name in files},
+        "graph_manifest_sha256": sha256_file(graph_manifest) if graph_manifest and graph_manifest.is_file() else None,
+        "files": {name: sha256_file(out / name) for name in files},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
@@ -180,7 +172,7 @@ def load_search(path: str | Path, verify: bool = True) -> SearchIndex:
         fp = root / name
         if not fp.is_file():
             raise IndexFormatError(f"{fp}: listed in the search manifest but missing; rebuild the index")
-        if verify and fp.stat().st_size <= _HASH_LIMIT and _sha256(fp) != digest:
+        if verify and fp.stat().st_size <= _HASH_LIMIT and sha256_file(fp) != digest:
             raise IndexFormatError(
                 f"{fp}: checksum differs from the search manifest (changed after the build); rebuild"
             )
@@ -188,7 +180,7 @@ def load_search(path: str | Path, verify: bool = True) -> SearchIndex:
     if (
         m.get("graph_manifest_sha256")
         and graph_manifest.is_file()
-        and _sha256(graph_manifest) != m["graph_manifest_sha256"]
+        and sha256_file(graph_manifest) != m["graph_manifest_sha256"]
     ):
         raise IndexFormatError(
             f"{root}: built for another version of {graph_manifest}; rebuild with `python build_index.py`"
