@@ -30,9 +30,7 @@ from typing import Any
 
 from graph.defaults import DEFAULT_OUT
 from graph.errors import BudgetGraphError
-
-SEVERITIES = ("error", "warning", "info")  # as graph.lint, without importing pandas at start-up
-
+from graph.lint import SEVERITIES  # light: pandas is imported only when findings become a frame
 
 # --- output ------------------------------------------------------------------------------
 
@@ -272,7 +270,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from graph.lint import RULES  # light: the rules table only needs the module's constants
+    from graph.lint import RULES
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, default=DEFAULT_OUT, help=f"index directory (default: {DEFAULT_OUT})")

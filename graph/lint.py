@@ -419,8 +419,9 @@ def lint_index(path: str | Path) -> list[Finding]:
     """Lint the records of a built index directory (see :func:`graph.store.load_records`)."""
     from .store import load_index, load_records
 
-    projects, diags = load_records(path)
-    toc = load_index(path, verify=False).toc
+    index = load_index(path)
+    projects, diags = load_records(index)
+    toc = index.toc
     return lint(projects, diags, toc["department_short"].dropna().tolist() if len(toc) else ())
 
 

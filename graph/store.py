@@ -384,14 +384,15 @@ def _project(d: dict[str, Any]) -> Project:
     )
 
 
-def load_records(path: str | Path) -> tuple[list[Project], list[Diagnostic]]:
-    """The typed project records and the reader's diagnostics, back from an index directory.
+def load_records(index: str | Path | Index) -> tuple[list[Project], list[Diagnostic]]:
+    """The typed project records and the reader's diagnostics, back from an index directory
+    (or from an :class:`Index` already loaded).
 
     >>> projects, diags = load_records(_example_index())
     >>> len(projects), projects[18].indicators[-1].recovered, diags[0].code
     (94, True, 'shifted-cells')
     """
-    idx = load_index(path)
+    idx = index if isinstance(index, Index) else load_index(index)
     with open(idx.path / "records.jsonl", encoding="utf-8") as f:
         projects = [_project(json.loads(line)) for line in f if line.strip()]
     diags = [
