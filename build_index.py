@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from graph.build import DEFAULT_OUT, DEFAULT_SAMPLE, BuildReport, build
+from index.build import DEFAULT_OUT, DEFAULT_SAMPLE, BuildReport, build
 from graph.errors import BudgetGraphError
 
 

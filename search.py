@@ -30,7 +30,7 @@ from typing import Any
 
 from graph.defaults import DEFAULT_OUT
 from graph.errors import BudgetGraphError
-from graph.lint import SEVERITIES  # light: pandas is imported only when findings become a frame
+from analysis.lint import SEVERITIES  # light: pandas is imported only when findings become a frame
 
 # --- output ------------------------------------------------------------------------------
 
@@ -132,7 +132,7 @@ def run_similar(args: argparse.Namespace) -> int:
 
 
 def run_duplicates(args: argparse.Namespace) -> int:
-    from index.duplicates import to_frame
+    from analysis.duplicates import to_frame
     from index.searcher import Searcher
 
     pairs = Searcher.load(args.index).duplicates(
@@ -181,7 +181,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
 
 
 def run_view(args: argparse.Namespace) -> int:
-    from graph.corpus import open_corpus
+    from workbench.corpus import open_corpus
 
     out = open_corpus(args.index).html(args.html, args.project, args.depth)
     print(f"wrote {out} ({out.stat().st_size // 1024} KiB); open it in a browser, no network needed")
@@ -189,7 +189,7 @@ def run_view(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from graph.corpus import open_corpus
+    from workbench.corpus import open_corpus
 
     for path in open_corpus(args.index).export(args.out, excel=not args.no_excel):
         print(path)
@@ -219,7 +219,7 @@ def run_graph(args: argparse.Namespace) -> int:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    from graph.lint import RULES, lint_index, to_frame
+    from analysis.lint import RULES, lint_index, to_frame
 
     if args.rules:
         print_rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()], args.json)
@@ -270,7 +270,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from graph.lint import RULES
+    from analysis.lint import RULES
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, default=DEFAULT_OUT, help=f"index directory (default: {DEFAULT_OUT})")

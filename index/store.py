@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from graph.errors import IndexFormatError
-from graph.files import sha256_file
+from graph.manifest import sha256_file
 from graph.models import Project
 
-from .encoder import DEFAULT_MODEL, Encoder, ModelSpec, load_encoder
-from .lexical import BM25Index, Tokens, corpus_terms
+from index.encoder import DEFAULT_MODEL, Encoder, ModelSpec, load_encoder
+from index.lexical import BM25Index, Tokens, corpus_terms
 
 __all__ = ["FIELDS", "FLAT_MAX", "SearchIndex", "build_search", "load_search", "project_fields"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.citations import extract_citations, find_numbers, split_basis, trim_issuer
+from graph.read.citations import extract_citations, find_numbers, split_basis, trim_issuer
 from graph.models import DocumentNumber
 
 

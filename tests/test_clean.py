@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.clean import (
+from graph.read.clean import (
     clean_cell,
     delatex,
     indicator_key,

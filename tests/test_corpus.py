@@ -9,7 +9,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from graph.corpus import Corpus, open_corpus
+from workbench.corpus import Corpus, open_corpus
 from graph.errors import IndexFormatError, LookupFailed
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.duplicates import WEIGHTS, DupCorpus, SharedSentence, _shared_sentences, find_duplicates, to_frame
+from analysis.duplicates import WEIGHTS, DupCorpus, SharedSentence, _shared_sentences, find_duplicates, to_frame
 from index.searcher import Searcher
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import search
-from graph.html_view import COLOURS
+from workbench.html_view import COLOURS
 from graph.store import Index
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.citations import extract_citations
-from graph.issuers import IssuerResolver, authority_from_title, guess_level
+from graph.read.citations import extract_citations
+from graph.read.issuers import IssuerResolver, authority_from_title, guess_level
 
 
 @pytest.fixture

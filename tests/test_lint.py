@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from graph.lint import RULES, Finding, lint, lint_index, to_frame
+from analysis.lint import RULES, Finding, lint, lint_index, to_frame
 from graph.store import Index
-from graph.tables import parse_text
+from graph.read.tables import parse_text
 
 OK_ROWS = [
     ("产出指标", "数量指标", "培训次数", "次", "≥", "8", "40", "是"),

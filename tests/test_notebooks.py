@@ -44,6 +44,6 @@ def test_there_are_three_notebooks() -> None:
 
 
 def test_chinese_font_is_found() -> None:
-    from graph.plotting import CJK_FONTS, use_chinese_font
+    from workbench.plotting import CJK_FONTS, use_chinese_font
 
     assert use_chinese_font() in CJK_FONTS

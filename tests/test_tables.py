@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from graph.errors import EmptyFileError, EncodingError, InputError, NoTablesError
-from graph.indicators import read_indicator_row
+from graph.read.indicators import read_indicator_row
 from graph.models import ParsedDocument
-from graph.source import find_sources, read_text
-from graph.tables import parse_file, parse_text
+from graph.read.source import find_sources, read_text
+from graph.read.tables import parse_file, parse_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

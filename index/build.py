@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .defaults import DEFAULT_OUT, DEFAULT_SAMPLE
-from .errors import InputError
-from .issuers import IssuerResolver
-from .models import Diagnostic, ParsedDocument
-from .source import find_sources
-from .store import write_index
-from .tables import parse_file
+from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
+from graph.errors import InputError
+from graph.read.issuers import IssuerResolver
+from graph.models import Diagnostic, ParsedDocument
+from graph.read.source import find_sources
+from graph.store import write_index
+from graph.read.tables import parse_file
 
 __all__ = ["DEFAULT_OUT", "DEFAULT_SAMPLE", "BuildReport", "build"]
 

@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from .clean import squash
-from .models import Citation, Issuer, Level
+from graph.read.clean import squash
+from graph.models import Citation, Issuer, Level
 
 __all__ = ["IssuerResolver", "authority_from_title", "guess_level"]
 
@@ -124,7 +124,7 @@ class IssuerResolver:
 
     @classmethod
     def from_package(cls) -> IssuerResolver:
-        text = resources.files("graph").joinpath("data/issuers.csv").read_text(encoding="utf-8")
+        text = resources.files("graph.read").joinpath("data/issuers.csv").read_text(encoding="utf-8")
         return cls._from_rows(csv.DictReader(text.splitlines()), "graph/data/issuers.csv")
 
     @classmethod

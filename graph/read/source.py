@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import EmptyFileError, EncodingError, InputError
-from .models import Diagnostic
+from graph.errors import EmptyFileError, EncodingError, InputError
+from graph.models import Diagnostic
 
 __all__ = ["find_sources", "read_text"]
 

@@ -4,7 +4,7 @@ Each rule is a small function that yields :class:`Finding` records with a rule i
 the values involved and the source file:line.  :data:`RULES` lists them with a one-line
 description; ``python search.py lint --rules`` prints it.
 
->>> from graph.tables import parse_text
+>>> from graph.read.tables import parse_text
 >>> doc = parse_text(_EXAMPLE, "x.txt")
 >>> sorted({f.rule for f in lint(doc.projects)})
 ['cost-lower-bound', 'no-satisfaction-indicator', 'unit-mismatch', 'weights-sum']
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .clean import indicator_key, squash
-from .models import Diagnostic, Indicator, Project
+from graph.read.clean import indicator_key, squash
+from graph.models import Diagnostic, Indicator, Project
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -417,7 +417,7 @@ def lint(
 
 def lint_index(path: str | Path) -> list[Finding]:
     """Lint the records of a built index directory (see :func:`graph.store.load_records`)."""
-    from .store import load_index, load_records
+    from graph.store import load_index, load_records
 
     index = load_index(path)
     projects, diags = load_records(index)

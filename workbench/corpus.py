@@ -1,6 +1,6 @@
 """One way in for analysts: a built index as a :class:`Corpus` of DataFrames, a graph and search.
 
->>> from graph.corpus import open_corpus
+>>> from workbench.corpus import open_corpus
 >>> c = open_corpus(_example())
 >>> len(c.projects), round(float(c.projects['amount'].sum()), 2)
 (94, 41826.39)
@@ -28,10 +28,10 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from . import queries
-from .defaults import DEFAULT_OUT
-from .errors import LookupFailed
-from .store import Index, load_index
+from graph import queries
+from graph.defaults import DEFAULT_OUT
+from graph.errors import LookupFailed
+from graph.store import Index, load_index
 
 __all__ = ["Corpus", "open_corpus"]
 
@@ -88,8 +88,8 @@ class Corpus:
         return pd.DataFrame([h.to_json() for h in hits])
 
     def duplicates(self, **options: Any) -> pd.DataFrame:
-        """Candidate duplicate or overlapping pairs with every signal (see :mod:`index.duplicates`)."""
-        from index.duplicates import to_frame
+        """Candidate duplicate or overlapping pairs with every signal (see :mod:`analysis.duplicates`)."""
+        from analysis.duplicates import to_frame
 
         return to_frame(self.searcher.duplicates(**options))
 
@@ -188,7 +188,7 @@ class Corpus:
         return df
 
     def lint(self) -> pd.DataFrame:
-        from .lint import lint_index, to_frame
+        from analysis.lint import lint_index, to_frame
 
         return to_frame(lint_index(self.directory))
 
@@ -196,7 +196,7 @@ class Corpus:
 
     def html(self, out: str | Path, project: str | None = None, depth: int = 2) -> Path:
         """An interactive offline HTML view of a project's neighbourhood, or of the citation graph."""
-        from .html_view import write_html
+        from workbench.html_view import write_html
 
         return write_html(self.graph, out, None if project is None else self._node(project), depth)
 
@@ -262,6 +262,6 @@ def _common_terms(names: list[str], n: int = 3) -> str:
 
 
 def _example() -> str:
-    from .queries import _example_index
+    from graph.queries import _example_index
 
     return _example_index()

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .citations import extract_citations, known_codes_from, split_basis
-from .clean import clean_cell, parse_amount, parse_number, squash
-from .errors import NoTablesError
-from .indicators import DEFAULT_COLUMNS, header_columns, read_indicator_row
-from .models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
-from .source import read_text
-from .toc import crosscheck_toc, is_toc_heading, parse_toc_line
+from graph.read.citations import extract_citations, known_codes_from, split_basis
+from graph.read.clean import clean_cell, parse_amount, parse_number, squash
+from graph.errors import NoTablesError
+from graph.read.indicators import DEFAULT_COLUMNS, header_columns, read_indicator_row
+from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
+from graph.read.source import read_text
+from graph.read.toc import crosscheck_toc, is_toc_heading, parse_toc_line
 
 __all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_file", "parse_text"]
 
