@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from index.build import DEFAULT_OUT, DEFAULT_SAMPLE, BuildReport, build
 from graph.errors import BudgetGraphError
+from index.build import DEFAULT_OUT, DEFAULT_SAMPLE, BuildReport, build
 
 
 def parser() -> argparse.ArgumentParser:

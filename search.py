@@ -28,9 +28,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from analysis.lint import SEVERITIES  # light: pandas is imported only when findings become a frame
 from graph.defaults import DEFAULT_OUT
 from graph.errors import BudgetGraphError
-from analysis.lint import SEVERITIES  # light: pandas is imported only when findings become a frame
 
 # --- output ------------------------------------------------------------------------------
 

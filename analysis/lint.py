@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from graph.read.clean import indicator_key, squash
 from graph.models import Diagnostic, Indicator, Project
+from graph.read.clean import indicator_key, squash
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.build import DEFAULT_SAMPLE, build  # noqa: E402
 from index import searcher as S  # noqa: E402
+from index.build import DEFAULT_SAMPLE, build  # noqa: E402
 from index.evaluate import evaluate, load_queries  # noqa: E402
 from index.store import build_search  # noqa: E402
 

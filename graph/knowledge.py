@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from graph.models import Citation, Issuer, ParsedDocument, Project
 from graph.read.clean import indicator_key, title_key
 from graph.read.issuers import IssuerResolver
-from graph.models import Citation, Issuer, ParsedDocument, Project
 
 __all__ = ["BuiltGraph", "build_graph", "doc_node", "project_node"]
 

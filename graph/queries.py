@@ -21,9 +21,9 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
+from graph.errors import LookupFailed
 from graph.read.citations import find_numbers
 from graph.read.clean import squash, title_key
-from graph.errors import LookupFailed
 
 __all__ = [
     "cited_by",
@@ -221,8 +221,8 @@ def _example_index() -> str:
     import tempfile
     from pathlib import Path
 
-    from graph.store import write_index
     from graph.read.tables import parse_file
+    from graph.store import write_index
 
     if not _EXAMPLE:
         out = tempfile.mkdtemp(prefix="budget-graph-example-")

@@ -34,10 +34,10 @@ import networkx as nx
 import pandas as pd
 
 from graph.errors import IndexFormatError
-from graph.manifest import sha256_file
-from graph.read.issuers import IssuerResolver
 from graph.knowledge import BuiltGraph, build_graph
+from graph.manifest import sha256_file
 from graph.models import Citation, Diagnostic, DocumentNumber, Indicator, ParsedDocument, Project, Span
+from graph.read.issuers import IssuerResolver
 
 __all__ = ["FORMAT", "VERSION", "Index", "load_index", "tables_for", "write_index"]
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import InputError
-from graph.read.issuers import IssuerResolver
 from graph.models import Diagnostic, ParsedDocument
+from graph.read.issuers import IssuerResolver
 from graph.read.source import find_sources
-from graph.store import write_index
 from graph.read.tables import parse_file
+from graph.store import write_index
 
 __all__ = ["DEFAULT_OUT", "DEFAULT_SAMPLE", "BuildReport", "build"]
 

@@ -20,7 +20,6 @@ from typing import Any, Literal
 import numpy as np
 
 from graph.errors import LookupFailed
-
 from index.encoder import Encoder, load_encoder
 from index.lexical import BM25Index, Tokens
 from index.store import FIELDS, SearchIndex, load_search

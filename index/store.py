@@ -31,7 +31,6 @@ import numpy as np
 from graph.errors import IndexFormatError
 from graph.manifest import sha256_file
 from graph.models import Project
-
 from index.encoder import DEFAULT_MODEL, Encoder, ModelSpec, load_encoder
 from index.lexical import BM25Index, Tokens, corpus_terms
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from index.build import DEFAULT_SAMPLE
 from graph.models import ParsedDocument
-from graph.store import Index, load_index, write_index
 from graph.read.tables import parse_file
+from graph.store import Index, load_index, write_index
+from index.build import DEFAULT_SAMPLE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.read.citations import extract_citations, find_numbers, split_basis, trim_issuer
 from graph.models import DocumentNumber
+from graph.read.citations import extract_citations, find_numbers, split_basis, trim_issuer
 
 
 def keys(text: str, field: str = "立项依据") -> list[str]:

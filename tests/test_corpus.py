@@ -9,8 +9,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from workbench.corpus import Corpus, open_corpus
 from graph.errors import IndexFormatError, LookupFailed
+from workbench.corpus import Corpus, open_corpus
 
 
 @pytest.fixture(scope="module")

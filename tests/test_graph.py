@@ -7,8 +7,8 @@ import pytest
 from graph.errors import LookupFailed
 from graph.knowledge import build_graph
 from graph.queries import cited_by, documents_of, find_document, funded_by, issuers_of, shared_documents
-from graph.store import Index
 from graph.read.tables import parse_text
+from graph.store import Index
 
 T = """2024 年区级重点专项绩效目标表（一级项目）
 编制单位：{code}-{unit}

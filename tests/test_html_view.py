@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import search
-from workbench.html_view import COLOURS
 from graph.store import Index
+from workbench.html_view import COLOURS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

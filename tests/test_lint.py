@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from analysis.lint import RULES, Finding, lint, lint_index, to_frame
-from graph.store import Index
 from graph.read.tables import parse_text
+from graph.store import Index
 
 OK_ROWS = [
     ("产出指标", "数量指标", "培训次数", "次", "≥", "8", "40", "是"),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from graph.errors import EmptyFileError, EncodingError, InputError, NoTablesError
-from graph.read.indicators import read_indicator_row
 from graph.models import ParsedDocument
+from graph.read.indicators import read_indicator_row
 from graph.read.source import find_sources, read_text
 from graph.read.tables import parse_file, parse_text
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from graph.read.clean import squash, title_key
 from graph.models import Citation, DocumentNumber, Span
+from graph.read.clean import squash, title_key
 
 __all__ = ["DOC_TYPE_SUFFIXES", "extract_citations", "find_numbers", "find_titles", "split_basis"]
 

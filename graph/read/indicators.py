@@ -16,8 +16,8 @@ and the cells after it are the value, the weight and the core flag.
 
 from __future__ import annotations
 
-from graph.read.clean import clean_cell, normalise_operator, parse_number
 from graph.models import Diagnostic, Indicator, Span
+from graph.read.clean import clean_cell, normalise_operator, parse_number
 
 __all__ = ["DEFAULT_COLUMNS", "header_columns", "read_indicator_row"]
 

@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from graph.read.clean import squash
 from graph.models import Citation, Issuer, Level
+from graph.read.clean import squash
 
 __all__ = ["IssuerResolver", "authority_from_title", "guess_level"]
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from graph.errors import NoTablesError
+from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.citations import extract_citations, known_codes_from, split_basis
 from graph.read.clean import clean_cell, parse_amount, parse_number, squash
-from graph.errors import NoTablesError
 from graph.read.indicators import DEFAULT_COLUMNS, header_columns, read_indicator_row
-from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.source import read_text
 from graph.read.toc import crosscheck_toc, is_toc_heading, parse_toc_line
 

@@ -14,8 +14,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from graph.read.clean import squash
 from graph.models import Diagnostic, Project, Span, TocEntry
+from graph.read.clean import squash
 
 __all__ = ["crosscheck_toc", "is_toc_heading", "parse_toc_line"]
 
