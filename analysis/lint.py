@@ -14,20 +14,24 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from graph.constants import COPIED_TEXT_MIN_CHARS, WEIGHT_TOLERANCE
+from graph.errors import UsageError
 from graph.models import Diagnostic, Indicator, Project
-from graph.read.clean import indicator_key, squash
+from graph.read.citations import find_numbers
+from graph.read.clean import indicator_key
+from graph.store import load_index, load_records
+from graph.text import squash, text_key
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RULES", "SEVERITIES", "Finding", "lint", "lint_index", "to_frame"]
+__all__ = ["RULES", "SEVERITIES", "Finding", "fails", "lint", "lint_index", "select", "summary", "to_frame"]
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -98,7 +102,7 @@ def _f(rule: str, p: Project, message: str, line: int | None = None, **values: A
 
 
 def _is_ratio(ind: Indicator) -> bool:
-    return ind.unit in ("%", "‰") or any(w in ind.name for w in _RATIO_WORDS)
+    return ind.measure_unit in ("%", "‰") or any(w in ind.name for w in _RATIO_WORDS)
 
 
 # --- rules on one project --------------------------------------------------------------------
@@ -109,7 +113,7 @@ def check_weights(p: Project) -> Iterator[Finding]:
     if not p.indicators:
         return
     total = sum(weights) + (p.execution_weight or 0)
-    if abs(total - 100) > 0.01:
+    if abs(total - 100) > WEIGHT_TOLERANCE:
         yield _f(
             "weights-sum",
             p,
@@ -154,18 +158,23 @@ def check_indicators(p: Project) -> Iterator[Finding]:
             yield _f(
                 "cost-lower-bound",
                 p,
-                f"{i.name} {i.operator} {i.target_text} {i.unit}: a cost bounded from below; "
+                f"{i.name} {i.operator} {i.target_text} {i.measure_unit}: a cost bounded from below; "
                 "an upper bound (≤) is meant",
                 line,
                 indicator=i.name,
                 operator=i.operator,
                 target=i.target_text,
-                unit=i.unit,
+                measure_unit=i.measure_unit,
             )
         problem = _unit_problem(i)
         if problem:
             yield _f(
-                "unit-mismatch", p, f"{i.name} measured in {i.unit!r}: {problem}", line, indicator=i.name, unit=i.unit
+                "unit-mismatch",
+                p,
+                f"{i.name} measured in {i.measure_unit!r}: {problem}",
+                line,
+                indicator=i.name,
+                measure_unit=i.measure_unit,
             )
         if i.operator == "定性" and i.target is not None:
             yield _f(
@@ -186,11 +195,11 @@ def check_indicators(p: Project) -> Iterator[Finding]:
                 operator=i.operator,
                 target=i.target_text,
             )
-        if i.operator not in (None, "定性") and not i.unit:
+        if i.operator not in (None, "定性") and not i.measure_unit:
             yield _f(
                 "missing-unit", p, f"{i.name}: {i.operator} {i.target_text} with no 计量单位", line, indicator=i.name
             )
-        if i.unit == "%" and i.target is not None and not 0 <= i.target <= 100:
+        if i.measure_unit == "%" and i.target is not None and not 0 <= i.target <= 100:
             yield _f(
                 "percent-out-of-range",
                 p,
@@ -206,7 +215,7 @@ def check_indicators(p: Project) -> Iterator[Finding]:
 
 
 def _unit_problem(i: Indicator) -> str | None:
-    unit, name = i.unit, i.name
+    unit, name = i.measure_unit, i.name
     if not unit:
         return None
     if any(w in name for w in _RATIO_WORDS):
@@ -247,13 +256,8 @@ def check_structure(p: Project) -> Iterator[Finding]:
             seen[k] = i
 
 
-def _norm_text(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s\W_]+", "", s)
-
-
 def check_goals_vs_overview(p: Project) -> Iterator[Finding]:
-    if p.goals and _norm_text(p.goals) == _norm_text(p.overview):
+    if p.goals and text_key(p.goals) == text_key(p.overview):
         yield _f("goals-equal-overview", p, "当年绩效目标 repeats 项目概述 word for word")
 
 
@@ -311,8 +315,8 @@ def check_copied_text(projects: Sequence[Project]) -> Iterator[Finding]:
     owners: dict[str, list[tuple[Project, str]]] = defaultdict(list)
     for p in projects:
         for label, text in (("当年绩效目标", p.goals), ("项目概述", p.overview)):
-            key = _norm_text(text)
-            if len(key) >= 20:
+            key = text_key(text)
+            if len(key) >= COPIED_TEXT_MIN_CHARS:
                 owners[key].append((p, label))
     for group in owners.values():
         if len({p.id for p, _ in group}) < 2:
@@ -348,8 +352,11 @@ _ORG_AFTER = "(?:公司|合作社|社|管理局|局|部门|部|委员会|委|办
 
 
 def _without_citations(text: str) -> str:
+    """The text less its 《titles》 and document numbers (an issuer's name is not a body at work)."""
     text = re.sub(r"《[^》]*》", "", text)
-    return re.sub(r"[\u4e00-\u9fff]{1,12}[〔\[【（(［]\s*\d{2,4}\s*[〕\]】）)］]\s*\d+\s*号?", "", text)
+    for start, end, _ in sorted(find_numbers(text), reverse=True):
+        text = text[:start] + text[end:]
+    return text
 
 
 def check_foreign_body_goals(projects: Sequence[Project], short_names: Iterable[str] = ()) -> Iterator[Finding]:
@@ -417,12 +424,61 @@ def lint(
 
 def lint_index(path: str | Path) -> list[Finding]:
     """Lint the records of a built index directory (see :func:`graph.store.load_records`)."""
-    from graph.store import load_index, load_records
-
     index = load_index(path)
     projects, diags = load_records(index)
     toc = index.toc
     return lint(projects, diags, toc["department_short"].dropna().tolist() if len(toc) else ())
+
+
+def _at_least(severity: Severity, least: Severity) -> bool:
+    return SEVERITIES.index(severity) <= SEVERITIES.index(least)
+
+
+def select(
+    findings: Iterable[Finding],
+    rules: Sequence[str] = (),
+    severity: Severity = "info",
+    project: str | None = None,
+) -> list[Finding]:
+    """The findings of some rules, at ``severity`` or worse, of projects whose name or id holds ``project``.
+
+    >>> from graph.read.tables import parse_text
+    >>> fs = lint(parse_text(_EXAMPLE, "x.txt").projects)
+    >>> [f.rule for f in select(fs, severity="error")]
+    ['weights-sum']
+    """
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise UsageError(f"unknown lint rule(s) {', '.join(unknown)}; `search.py lint --rules` lists them")
+    return [
+        f
+        for f in findings
+        if _at_least(f.severity, severity)
+        and (not rules or f.rule in rules)
+        and (not project or project in f.project or project in f.project_id)
+    ]
+
+
+def summary(
+    findings: Sequence[Finding], rules: Sequence[str] = (), severity: Severity = "info"
+) -> list[dict[str, Any]]:
+    """One row per rule (at ``severity`` or worse): its findings and the projects they touch."""
+    return [
+        {
+            "rule": rule,
+            "severity": sev,
+            "findings": sum(1 for f in findings if f.rule == rule),
+            "projects": len({f.project_id for f in findings if f.rule == rule and f.project_id}),
+            "description": desc,
+        }
+        for rule, (sev, desc) in RULES.items()
+        if _at_least(sev, severity) and (not rules or rule in rules)
+    ]
+
+
+def fails(findings: Iterable[Finding], fail_on: Severity | None) -> bool:
+    """Whether any finding is at ``fail_on`` or worse (a script's exit status)."""
+    return fail_on is not None and any(_at_least(f.severity, fail_on) for f in findings)
 
 
 def to_frame(findings: Sequence[Finding]) -> pd.DataFrame:

@@ -1,4 +1,27 @@
-"""One exception hierarchy for everything that can go wrong with input and indexes."""
+"""One exception hierarchy: every error this project raises on purpose derives from
+:class:`BudgetGraphError`, so a command-line tool catches that one class and nothing else.
+
+::
+
+    BudgetGraphError
+    ├── InputError             a source document (or a user-supplied table) cannot be read
+    │   ├── EmptyFileError
+    │   ├── EncodingError
+    │   ├── NoTablesError
+    │   └── IssuerTableError   a curated issuer table (--issuers) is malformed
+    ├── IndexFormatError       an index directory is missing, incomplete, edited or of another version
+    ├── IndexBusy              another build is writing the same index directory
+    ├── LookupFailed           a project, document or department asked for is not there (or is ambiguous)
+    ├── UsageError             an argument out of range (--top 0, a negative amount)
+    ├── ModelError             the embedding model cannot be found, converted or read
+    ├── MissingExtra           an optional dependency is not installed (names the extra to install)
+    └── FontMissing            no font with Chinese glyphs for the charts
+
+>>> issubclass(MissingExtra, ImportError) and issubclass(LookupFailed, KeyError)
+True
+>>> print(InputError("a.txt", "empty file", line=3))
+a.txt:3: empty file
+"""
 
 from __future__ import annotations
 
@@ -6,10 +29,17 @@ __all__ = [
     "BudgetGraphError",
     "EmptyFileError",
     "EncodingError",
+    "FontMissing",
+    "IndexBusy",
     "IndexFormatError",
     "InputError",
+    "IssuerTableError",
     "LookupFailed",
+    "MissingExtra",
+    "ModelError",
     "NoTablesError",
+    "UsageError",
+    "require",
 ]
 
 
@@ -40,8 +70,16 @@ class NoTablesError(InputError):
     """The file has text but no 绩效目标表 table in it."""
 
 
+class IssuerTableError(InputError):
+    """A curated issuer table (``code,name,level``) is missing a column or has a bad row."""
+
+
 class IndexFormatError(BudgetGraphError):
     """An index directory is missing, incomplete, tampered with or of another version."""
+
+
+class IndexBusy(BudgetGraphError):
+    """Another build holds the lock of the index directory being written."""
 
 
 class LookupFailed(BudgetGraphError, KeyError):
@@ -49,3 +87,34 @@ class LookupFailed(BudgetGraphError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class UsageError(BudgetGraphError, ValueError):
+    """An argument is out of its range (``k`` below 1, a negative amount)."""
+
+
+class ModelError(BudgetGraphError):
+    """The embedding model cannot be found, converted or read."""
+
+
+class MissingExtra(BudgetGraphError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+
+class FontMissing(BudgetGraphError):
+    """No font with Chinese glyphs is installed for the charts."""
+
+
+def require(module: str, extra: str, feature: str) -> None:
+    """Raise :class:`MissingExtra` unless ``module`` can be imported (txtai's habit).
+
+    >>> require("json", "search", "search")
+    >>> require("no_such_module_xyz", "search", "semantic search")
+    Traceback (most recent call last):
+    ...
+    graph.errors.MissingExtra: semantic search needs no_such_module_xyz: pip install 'budget-graph[search]'
+    """
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtra(f"{feature} needs {module}: pip install 'budget-graph[{extra}]'")

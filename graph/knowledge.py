@@ -10,7 +10,7 @@ Node types and ids (stable and readable):
 - ``indicator:群众满意度`` — normalised 三级指标 names, shared across projects
 
 Edges (``type`` attribute, also the edge key): ``managed_by``, ``prepared_by``, ``cites``
-(one per field cited in), ``issued_by``, ``measures`` (operator, target_value, target_text, unit, weight, core).
+(one per field cited in), ``issued_by``, ``measures`` (operator, target_value, target_text, measure_unit, weight, core).
 
 >>> from graph.read.tables import parse_file
 >>> G = build_graph([parse_file('data/beibei_2024_key_projects.txt')]).graph
@@ -24,23 +24,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import networkx as nx
 
+from graph.ids import dept_id, doc_id, indicator_id, issuer_id, unit_id
 from graph.models import Citation, Issuer, ParsedDocument, Project
-from graph.read.clean import indicator_key, title_key
+from graph.read.clean import indicator_key
 from graph.read.issuers import IssuerResolver
+from graph.text import title_key
 
-__all__ = ["BuiltGraph", "build_graph", "doc_node", "project_node"]
-
-
-def doc_node(key: str) -> str:
-    return f"doc:{key}"
-
-
-def project_node(project: Project) -> str:
-    return project.id
+__all__ = ["BuiltGraph", "build_graph", "issuer_of"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +45,11 @@ class BuiltGraph:
     graph: nx.MultiDiGraph
     citations: tuple[tuple[str, Citation], ...]  # (project id, citation), title-only merged into numbers
     issuers: dict[str, Issuer]  # issuer code -> Issuer
+
+
+def issuer_of(G: nx.MultiDiGraph, document: str) -> str | None:
+    """The issuer node of a document node, or None when its issuer is unknown."""
+    return next((v for _, v, k in G.out_edges(document, keys=True) if k == "issued_by"), None)
 
 
 def _merge_titles(projects: Sequence[Project]) -> dict[str, str]:
@@ -62,6 +62,10 @@ def _merge_titles(projects: Sequence[Project]) -> dict[str, str]:
     return by_title
 
 
+def _float(x: Decimal | None) -> float | None:
+    return float(x) if x is not None else None
+
+
 def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None = None) -> BuiltGraph:
     """One graph for all documents; issuer names are learned from the whole corpus first."""
     resolver = resolver or IssuerResolver.from_package()
@@ -71,83 +75,108 @@ def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None 
     G = nx.MultiDiGraph()
     cited: list[tuple[str, Citation]] = []
     doc_titles: dict[str, dict[str, int]] = defaultdict(dict)
-    issuers: dict[str, Issuer] = {}
-
     for p in projects:
-        pid = project_node(p)
-        G.add_node(
-            pid,
-            type="project",
-            label=p.name,
-            name=p.name,
-            year=p.year,
-            department=p.department,
-            unit=p.unit_name,
-            unit_code=p.unit_code,
-            amount=float(p.amount) if p.amount is not None else None,
-            retained=float(p.retained) if p.retained is not None else None,
-            to_towns=float(p.to_towns) if p.to_towns is not None else None,
-            source=str(p.span),
-        )
-        if p.department:
-            dn = f"dept:{p.department}"
-            G.add_node(dn, type="department", label=p.department, name=p.department)
-            G.add_edge(pid, dn, key="managed_by", type="managed_by")
-        if p.unit_name or p.unit_code:
-            un = f"unit:{p.unit_code}-{p.unit_name}" if p.unit_code else f"unit:{p.unit_name}"
-            G.add_node(un, type="unit", label=p.unit_name, name=p.unit_name, code=p.unit_code)
-            G.add_edge(pid, un, key="prepared_by", type="prepared_by")
-        for ind in p.indicators:
-            key = indicator_key(ind.name)
-            if not key:
-                continue
-            inn = f"indicator:{key}"
-            G.add_node(inn, type="indicator", label=key, name=key, level1=ind.level1)
-            G.add_edge(
-                pid,
-                inn,
-                key=f"measures:{ind.span.line}",
-                type="measures",
-                level1=ind.level1,
-                level2=ind.level2,
-                raw_name=ind.name,
-                operator=ind.operator,
-                target_value=ind.target,
-                target_text=ind.target_text,
-                unit=ind.unit,
-                weight=ind.weight,
-                core=ind.core,
-                recovered=ind.recovered,
-                line=ind.span.line,
-            )
+        _add_project(G, p)
+        _add_indicators(G, p)
         for c in p.citations:
             key = c.key if c.number is not None else title_to_number.get(c.key, c.key)
-            cited.append((pid, c if key == c.key else _rekey(c, key)))
-            dn = doc_node(key)
-            if dn not in G:
-                G.add_node(
-                    dn, type="document", label=key, key=key, number=None, title=None, issuer_code=None, year=None
-                )
-            node = G.nodes[dn]
-            if c.number is not None:
-                node.update(
-                    number=c.number.canonical, issuer_code=c.number.issuer_code, year=c.number.year, kind=c.number.kind
-                )
-            if c.title:
-                doc_titles[dn][c.title] = doc_titles[dn].get(c.title, 0) + 1
-            edge_key = f"cites:{c.field}"
-            if G.has_edge(pid, dn, key=edge_key):
-                G.edges[pid, dn, edge_key]["mentions"] += 1
-            else:
-                G.add_edge(
-                    pid, dn, key=edge_key, type="cites", field=c.field, line=c.span.line, raw=c.span.raw, mentions=1
-                )
+            cited.append((p.id, c if key == c.key else replace(c, key=key)))
+            _add_citation(G, p.id, c, key, doc_titles)
+    _name_documents(G, doc_titles)
+    issuers = _add_issuers(G, resolver)
+    return BuiltGraph(G, tuple(cited), issuers)
 
+
+def _add_project(G: nx.MultiDiGraph, p: Project) -> None:
+    """The project node, its department (业务主管部门) and its unit (编制单位)."""
+    G.add_node(
+        p.id,
+        type="project",
+        label=p.name,
+        name=p.name,
+        year=p.year,
+        department=p.department,
+        unit_name=p.unit_name,
+        unit_code=p.unit_code,
+        amount=_float(p.amount),
+        retained=_float(p.retained),
+        to_towns=_float(p.to_towns),
+        file=p.span.file,
+        line=p.span.line,
+        end_line=p.span.end_line,
+    )
+    if p.department:
+        dn = dept_id(p.department)
+        G.add_node(dn, type="department", label=p.department, name=p.department)
+        G.add_edge(p.id, dn, key="managed_by", type="managed_by")
+    if p.unit_name or p.unit_code:
+        un = unit_id(p.unit_code, p.unit_name)
+        G.add_node(un, type="unit", label=p.unit_name, name=p.unit_name, code=p.unit_code)
+        G.add_edge(p.id, un, key="prepared_by", type="prepared_by")
+
+
+def _add_indicators(G: nx.MultiDiGraph, p: Project) -> None:
+    """One node per normalised indicator name, shared across projects; one edge per row."""
+    for ind in p.indicators:
+        key = indicator_key(ind.name)
+        if not key:
+            continue
+        inn = indicator_id(key)
+        G.add_node(inn, type="indicator", label=key, name=key, level1=ind.level1)
+        G.add_edge(
+            p.id,
+            inn,
+            key=f"measures:{ind.span.line}",
+            type="measures",
+            level1=ind.level1,
+            level2=ind.level2,
+            raw_name=ind.name,
+            operator=ind.operator,
+            target_value=ind.target,
+            target_text=ind.target_text,
+            measure_unit=ind.measure_unit,
+            weight=ind.weight,
+            core=ind.core,
+            recovered=ind.recovered,
+            line=ind.span.line,
+        )
+
+
+def _add_citation(G: nx.MultiDiGraph, pid: str, c: Citation, key: str, doc_titles: dict[str, dict[str, int]]) -> None:
+    """The document node (created on first mention) and one ``cites`` edge per field."""
+    dn = doc_id(key)
+    if dn not in G:
+        G.add_node(
+            dn, type="document", label=key, key=key, number=None, title=None, issuer_code=None, document_year=None
+        )
+    node = G.nodes[dn]
+    if c.number is not None:
+        node.update(
+            number=c.number.canonical,
+            issuer_code=c.number.issuer_code,
+            document_year=c.number.year,
+            kind=c.number.kind,
+        )
+    if c.title:
+        doc_titles[dn][c.title] = doc_titles[dn].get(c.title, 0) + 1
+    edge_key = f"cites:{c.field}"
+    if G.has_edge(pid, dn, key=edge_key):
+        G.edges[pid, dn, edge_key]["mentions"] += 1
+    else:
+        G.add_edge(pid, dn, key=edge_key, type="cites", field=c.field, line=c.span.line, raw=c.span.raw, mentions=1)
+
+
+def _name_documents(G: nx.MultiDiGraph, doc_titles: dict[str, dict[str, int]]) -> None:
+    """The title cited most often (longest on ties) names the document."""
     for dn, titles in doc_titles.items():
-        # The title cited most often (longest on ties) names the document.
         G.nodes[dn]["title"] = max(titles, key=lambda t: (titles[t], len(t)))
         if G.nodes[dn]["number"]:
             G.nodes[dn]["label"] = f"{G.nodes[dn]['number']} {G.nodes[dn]['title']}"
+
+
+def _add_issuers(G: nx.MultiDiGraph, resolver: IssuerResolver) -> dict[str, Issuer]:
+    """Resolve each document's issuer (by its code, or by its title) and link them."""
+    issuers: dict[str, Issuer] = {}
     for dn, data in list(G.nodes(data=True)):
         if data["type"] != "document":
             continue
@@ -159,9 +188,11 @@ def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None 
             if found is None:
                 continue
             iss = found
-        inode = f"issuer:{iss.name}"
+        inode = issuer_id(iss.name)
         if inode not in G:
-            G.add_node(inode, type="issuer", label=iss.name, name=iss.name, level=iss.level, codes=[], methods=[])
+            G.add_node(
+                inode, type="issuer", label=iss.name, name=iss.name, issuer_level=iss.level, codes=[], methods=[]
+            )
         inode_data = G.nodes[inode]
         if iss.code and iss.code not in inode_data["codes"]:
             inode_data["codes"].append(iss.code)
@@ -170,11 +201,5 @@ def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None 
         G.add_edge(
             dn, inode, key="issued_by", type="issued_by", code=iss.code, method=iss.method, evidence=iss.evidence
         )
-        G.nodes[dn]["level"] = iss.level
-    return BuiltGraph(G, tuple(cited), issuers)
-
-
-def _rekey(c: Citation, key: str) -> Citation:
-    from dataclasses import replace
-
-    return replace(c, key=key)
+        G.nodes[dn]["issuer_level"] = iss.level
+    return issuers

@@ -1,17 +1,107 @@
-"""Small file helpers shared by the graph index, the search index and the model cache."""
+"""Manifests: one writer and one verifier for every part of an index directory.
+
+A manifest is ``manifest.json`` beside the files it lists: the format and version of the part,
+what it was built from, and the size and sha256 of every file.  Loading verifies all of it; a
+missing, unreadable, edited or truncated file is an :class:`~graph.errors.IndexFormatError` that
+says how to rebuild.  Large files are hashed in 1 MiB blocks, so every file is checked.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / 'a.txt').write_text('甲', encoding='utf-8')
+>>> m = write_manifest(d, 'demo', 1, ['a.txt'], counts={'a': 1})
+>>> read_manifest(d, 'demo', 1)['files']['a.txt']['size']
+3
+>>> _ = (d / 'a.txt').write_text('乙', encoding='utf-8')
+>>> read_manifest(d, 'demo', 1)
+Traceback (most recent call last):
+...
+graph.errors.IndexFormatError: ...a.txt: checksum differs from manifest.json (changed after the build); ...
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-__all__ = ["sha256_file"]
+from graph.errors import IndexFormatError
+
+__all__ = ["GRAPH_FORMAT", "MANIFEST", "SEARCH_FORMAT", "read_manifest", "sha256_file", "write_json", "write_manifest"]
+
+MANIFEST = "manifest.json"
+# The two parts of an index directory, each with its own manifest: (format name, version).
+GRAPH_FORMAT = ("budget-graph-index", 2)  # 2: one column vocabulary; sizes and hashes of every file
+SEARCH_FORMAT = ("budget-graph-search", 2)  # 2: vectors keyed by the graph's records (ids.json), no docs.jsonl
+_BLOCK = 1 << 20  # bytes hashed at a time
 
 
 def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(_BLOCK), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON (UTF-8, indented) and flush it to disk."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _rebuild_hint(root: Path) -> str:
+    index = root.parent if root.name == "search" else root
+    return f"rebuild with `python build_index.py --out {index}`"
+
+
+def write_manifest(root: Path, fmt: str, version: int, files: Iterable[str], **meta: Any) -> dict[str, Any]:
+    """Hash ``files`` (paths relative to ``root``) and write ``root/manifest.json``; returns it."""
+    manifest = {
+        "format": fmt,
+        "version": version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **meta,
+        "files": {
+            name: {"size": (root / name).stat().st_size, "sha256": sha256_file(root / name)} for name in sorted(files)
+        },
+    }
+    write_json(root / MANIFEST, manifest)
+    return manifest
+
+
+def read_manifest(root: str | Path, fmt: str, version: int, missing: str | None = None) -> dict[str, Any]:
+    """Read and verify ``root/manifest.json`` and every file it lists.
+
+    ``missing`` is the message when there is no manifest at all (default: not an index).
+    """
+    root = Path(root)
+    mpath = root / MANIFEST
+    hint = _rebuild_hint(root)
+    if not mpath.is_file():
+        build = f"build one with `python build_index.py --out {root.parent if root.name == 'search' else root}`"
+        raise IndexFormatError(missing or f"{root}: no {MANIFEST}; is this an index directory? {build}")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        files = manifest["files"]
+        entries = [(name, int(e["size"]), str(e["sha256"])) for name, e in files.items()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise IndexFormatError(f"{mpath}: unreadable manifest ({type(exc).__name__}: {exc}); {hint}") from exc
+    if manifest.get("format") != fmt or manifest.get("version") != version:
+        raise IndexFormatError(
+            f"{mpath}: format {manifest.get('format')!r} version {manifest.get('version')!r}; this code reads "
+            f"{fmt!r} version {version}; {hint}"
+        )
+    for name, size, digest in entries:
+        fp = root / name
+        if not fp.is_file():
+            raise IndexFormatError(f"{fp}: listed in {MANIFEST} but missing; {hint}")
+        if fp.stat().st_size != size or sha256_file(fp) != digest:
+            raise IndexFormatError(f"{fp}: checksum differs from {MANIFEST} (changed after the build); {hint}")
+    return dict(manifest)

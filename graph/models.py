@@ -75,7 +75,7 @@ class Indicator:
     level1: str  # 一级指标: 产出/效益/满意度/成本指标
     level2: str  # 二级指标
     name: str  # 三级指标, cleaned
-    unit: str  # 计量单位
+    measure_unit: str  # 计量单位
     operator: Operator | None  # 指标性质, normalised; None when unreadable
     target_text: str  # 指标值 as written (cleaned)
     target: float | None  # 指标值 as a number where it is one

@@ -5,14 +5,14 @@ bracket style (``渝规资[2020]678 号``), by its title, or by node id; a depar
 by its full name or any unique part of it.
 
 >>> from graph.store import load_index
->>> G = load_index(_example_index()).graph
+>>> G = load_index(example_index).graph
 >>> cited_by(G, '渝规资[2020]678 号')['project'].tolist()[:2]
 ['三圣镇春柳村土地整理项目', '歇马街道农荣村土地整理项目']
 >>> round(float(funded_by(G, '民政局')['amount'].sum()), 2)
 1816.93
->>> top = shared_documents(G).iloc[1]; (top['document'], int(top['n_projects']))
+>>> top = shared_documents(G).iloc[1]; (top['document_id'], int(top['n_projects']))
 ('doc:渝规资〔2020〕678号', 4)
->>> issuers_of(G).iloc[0][['issuer', 'level']].tolist()
+>>> issuers_of(G).iloc[0][['issuer', 'issuer_level']].tolist()
 ['重庆市人民政府办公厅', '市']
 """
 
@@ -22,8 +22,11 @@ import networkx as nx
 import pandas as pd
 
 from graph.errors import LookupFailed
+from graph.ids import dept_id, doc_id
+from graph.knowledge import issuer_of
+from graph.lookup import find_one, one_of
 from graph.read.citations import find_numbers
-from graph.read.clean import squash, title_key
+from graph.text import title_key
 
 __all__ = [
     "cited_by",
@@ -41,15 +44,8 @@ def _nodes(G: nx.MultiDiGraph, kind: str) -> list[str]:
     return [n for n, t in G.nodes(data="type") if t == kind]
 
 
-def _unique(G: nx.MultiDiGraph, kind: str, text: str, candidates: list[str], what: str) -> str:
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise LookupFailed(f"no {what} matches {text!r}; list them with the {kind} table of the index")
-    shown = ", ".join(G.nodes[c].get("label", c) for c in candidates[:8])
-    raise LookupFailed(
-        f"{len(candidates)} {what}s match {text!r}: {shown}{' …' if len(candidates) > 8 else ''}; be more specific"
-    )
+def _labels(G: nx.MultiDiGraph, nodes: list[str]) -> dict[str, str]:
+    return {n: str(G.nodes[n].get("label", n)) for n in nodes}
 
 
 def find_document(G: nx.MultiDiGraph, text: str) -> str:
@@ -63,55 +59,48 @@ def find_document(G: nx.MultiDiGraph, text: str) -> str:
         return text
     nums = find_numbers(text)
     if nums:
-        node = f"doc:{nums[0][2].canonical}"
+        node = doc_id(nums[0][2].canonical)
         if node in G:
             return node
         raise LookupFailed(f"document {nums[0][2].canonical} is not cited by any project in this index")
     key = title_key(text)
     docs = _nodes(G, "document")
-    exact = [
-        n for n in docs if n == f"doc:{key}" or (G.nodes[n].get("title") and title_key(G.nodes[n]["title"]) == key)
-    ]
+    exact = [n for n in docs if n == doc_id(key) or (G.nodes[n].get("title") and title_key(G.nodes[n]["title"]) == key)]
     if exact:
         return exact[0]
     needle = key.strip("《》")
-    return _unique(
-        G, "documents", text, [n for n in docs if needle in title_key(G.nodes[n].get("title") or n)], "document"
-    )
+    found = [n for n in docs if needle in title_key(G.nodes[n].get("title") or n)]
+    return one_of(found, _labels(G, found), text, "document")
 
 
 def find_department(G: nx.MultiDiGraph, text: str) -> str:
     """Node id of a department by full name, id, or unique part of the name."""
-    node = text if text.startswith("dept:") else f"dept:{text}"
+    node = text if text.startswith("dept:") else dept_id(text)
     if node in G:
         return node
-    needle = squash(text)
-    return _unique(G, "departments", text, [n for n in _nodes(G, "department") if needle in squash(n)], "department")
+    return find_one({n: G.nodes[n]["name"] for n in _nodes(G, "department")}, text, "department")
 
 
 def find_project(G: nx.MultiDiGraph, text: str) -> str:
     """Node id of a project by id, exact name, or unique part of the name."""
-    if text in G and G.nodes[text].get("type") == "project":
-        return text
-    projects = _nodes(G, "project")
-    exact = [n for n in projects if G.nodes[n]["name"] == text]
-    if exact:
-        return _unique(G, "projects", text, exact, "project")
-    needle = squash(text)
-    return _unique(G, "projects", text, [n for n in projects if needle in squash(G.nodes[n]["name"])], "project")
+    return find_one({n: G.nodes[n]["name"] for n in _nodes(G, "project")}, text, "project")
+
+
+PROJECT_COLUMNS = ["project_id", "project", "department", "amount", "file", "line"]
 
 
 def _project_rows(G: nx.MultiDiGraph, ids: list[str]) -> list[dict[str, object]]:
     return [
-        {
-            "project_id": p,
-            "project": G.nodes[p]["name"],
-            "department": G.nodes[p]["department"],
-            "amount": G.nodes[p]["amount"],
-            "source": G.nodes[p]["source"],
-        }
-        for p in ids
+        {"project_id": p, "project": G.nodes[p]["name"], **{c: G.nodes[p][c] for c in PROJECT_COLUMNS[2:]}} for p in ids
     ]
+
+
+def _by_source(G: nx.MultiDiGraph, p: str) -> tuple[str, int]:
+    return (G.nodes[p]["file"], G.nodes[p]["line"])
+
+
+def _citing(G: nx.MultiDiGraph, dn: str) -> list[str]:
+    return sorted({u for u, _, d in G.in_edges(dn, data=True) if d["type"] == "cites"})
 
 
 def cited_by(G: nx.MultiDiGraph, document: str) -> pd.DataFrame:
@@ -121,10 +110,10 @@ def cited_by(G: nx.MultiDiGraph, document: str) -> pd.DataFrame:
     for u, _, d in G.in_edges(dn, data=True):
         if d["type"] == "cites":
             fields.setdefault(u, []).append(d["field"])
-    rows = _project_rows(G, sorted(fields, key=lambda p: G.nodes[p]["source"]))
+    rows = _project_rows(G, sorted(fields, key=lambda p: _by_source(G, p)))
     for r in rows:
         r["fields"] = "、".join(fields[str(r["project_id"])])
-    return pd.DataFrame(rows, columns=["project_id", "project", "department", "amount", "fields", "source"])
+    return pd.DataFrame(rows, columns=[*PROJECT_COLUMNS[:4], "fields", *PROJECT_COLUMNS[4:]])
 
 
 def documents_of(G: nx.MultiDiGraph, project: str) -> pd.DataFrame:
@@ -134,26 +123,27 @@ def documents_of(G: nx.MultiDiGraph, project: str) -> pd.DataFrame:
     for _, dn, d in G.out_edges(pn, data=True):
         if d["type"] != "cites":
             continue
-        iss = next((v for _, v, k in G.out_edges(dn, keys=True) if k == "issued_by"), None)
+        iss = issuer_of(G, dn)
         rows.append(
             {
-                "document": dn,
+                "document_id": dn,
                 "number": G.nodes[dn].get("number"),
-                "title": G.nodes[dn].get("title"),
+                "document_title": G.nodes[dn].get("title"),
                 "field": d["field"],
                 "issuer": G.nodes[iss]["name"] if iss else None,
-                "level": G.nodes[iss]["level"] if iss else None,
+                "issuer_level": G.nodes[iss]["issuer_level"] if iss else None,
                 "line": d["line"],
             }
         )
-    return pd.DataFrame(rows, columns=["document", "number", "title", "field", "issuer", "level", "line"])
+    columns = ["document_id", "number", "document_title", "field", "issuer", "issuer_level", "line"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def funded_by(G: nx.MultiDiGraph, department: str) -> pd.DataFrame:
     """Projects a department manages (业务主管部门), largest budget first."""
     dn = find_department(G, department)
     ids = [u for u, _, k in G.in_edges(dn, keys=True) if k == "managed_by"]
-    df = pd.DataFrame(_project_rows(G, ids), columns=["project_id", "project", "department", "amount", "source"])
+    df = pd.DataFrame(_project_rows(G, ids), columns=PROJECT_COLUMNS)
     return df.sort_values("amount", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -161,22 +151,23 @@ def shared_documents(G: nx.MultiDiGraph, min_projects: int = 2) -> pd.DataFrame:
     """Documents cited by at least ``min_projects`` different projects, most shared first."""
     rows = []
     for dn in _nodes(G, "document"):
-        projects = sorted({u for u, _, d in G.in_edges(dn, data=True) if d["type"] == "cites"})
+        projects = _citing(G, dn)
         if len(projects) < min_projects:
             continue
-        iss = next((v for _, v, k in G.out_edges(dn, keys=True) if k == "issued_by"), None)
+        iss = issuer_of(G, dn)
         rows.append(
             {
-                "document": dn,
-                "title": G.nodes[dn].get("title"),
+                "document_id": dn,
+                "document_title": G.nodes[dn].get("title"),
                 "issuer": G.nodes[iss]["name"] if iss else None,
                 "n_projects": len(projects),
                 "departments": len({G.nodes[p]["department"] for p in projects}),
                 "projects": "; ".join(G.nodes[p]["name"] for p in projects),
             }
         )
-    df = pd.DataFrame(rows, columns=["document", "title", "issuer", "n_projects", "departments", "projects"])
-    return df.sort_values(["n_projects", "document"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    columns = ["document_id", "document_title", "issuer", "n_projects", "departments", "projects"]
+    df = pd.DataFrame(rows, columns=columns)
+    return df.sort_values(["n_projects", "document_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.DataFrame:
@@ -187,11 +178,9 @@ def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.Data
     chosen = {find_project(G, p) for p in projects} if projects is not None else set(_nodes(G, "project"))
     stats: dict[str, dict[str, set[str]]] = {}
     for dn in _nodes(G, "document"):
-        iss = next((v for _, v, k in G.out_edges(dn, keys=True) if k == "issued_by"), None)
-        if iss is None:
-            continue
-        citing = {u for u, _, d in G.in_edges(dn, data=True) if d["type"] == "cites"} & chosen
-        if not citing:
+        iss = issuer_of(G, dn)
+        citing = set(_citing(G, dn)) & chosen
+        if iss is None or not citing:
             continue
         s = stats.setdefault(iss, {"docs": set(), "projects": set()})
         s["docs"].add(dn)
@@ -199,7 +188,7 @@ def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.Data
     rows = [
         {
             "issuer": G.nodes[i]["name"],
-            "level": G.nodes[i]["level"],
+            "issuer_level": G.nodes[i]["issuer_level"],
             "codes": "; ".join(G.nodes[i]["codes"]),
             "n_documents": len(s["docs"]),
             "n_projects": len(s["projects"]),
@@ -207,25 +196,7 @@ def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.Data
         }
         for i, s in stats.items()
     ]
-    df = pd.DataFrame(rows, columns=["issuer", "level", "codes", "n_documents", "n_projects", "amount"])
+    df = pd.DataFrame(rows, columns=["issuer", "issuer_level", "codes", "n_documents", "n_projects", "amount"])
     return df.sort_values(
         ["n_projects", "n_documents", "issuer"], ascending=[False, False, True], kind="stable"
     ).reset_index(drop=True)
-
-
-_EXAMPLE: list[str] = []
-
-
-def _example_index() -> str:
-    """Build the bundled sample into a temporary index once per process, for the examples."""
-    import tempfile
-    from pathlib import Path
-
-    from graph.read.tables import parse_file
-    from graph.store import write_index
-
-    if not _EXAMPLE:
-        out = tempfile.mkdtemp(prefix="budget-graph-example-")
-        write_index([parse_file(Path(__file__).resolve().parent.parent / "data" / "beibei_2024_key_projects.txt")], out)
-        _EXAMPLE.append(out)
-    return _EXAMPLE[0]

@@ -1,35 +1,51 @@
-"""Read source documents and write an index directory: the library behind ``build_index.py``.
+"""The pipeline: source documents → records → graph → search index → one index directory.
 
->>> import tempfile
->>> report = build(['data/beibei_2024_key_projects.txt'], tempfile.mkdtemp())
->>> report.counts['projects'], report.counts['indicators'], report.counts['toc_entries']
-(94, 520, 94)
+The stages run in order, each from its own package::
+
+    read     graph.read     find_sources, parse_file: bytes → rows of cells → records (+ citations)
+    graph    graph          build_graph (issuers resolved), write_graph: node-link JSON, tables, records
+    search   index          load_encoder, write_search: vectors, faiss, BM25
+    swap     here           the whole directory is written beside the target, verified, then swapped in
+
+Nothing is written into the target until everything is built and verified: a failed, killed or
+interrupted build leaves the previous index as it was.  A lock beside the target refuses a
+second build into the same directory while one runs, and a directory that is not an index is
+never replaced.
+
+>>> report = build(['data/beibei_2024_key_projects.txt'], tmp_path / 'idx', model=None)
+>>> report.counts['projects'], report.counts['indicators'], report.search is None
+(94, 520, True)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import ctypes
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
-from graph.errors import InputError
+from graph.errors import IndexBusy, InputError, UsageError, require
+from graph.knowledge import build_graph
+from graph.manifest import GRAPH_FORMAT, MANIFEST, read_manifest
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.issuers import IssuerResolver
 from graph.read.source import find_sources
 from graph.read.tables import parse_file
-from graph.store import write_index
+from graph.store import write_graph
+from index.encoder import DEFAULT_MODEL, Encoder, load_encoder
+from index.store import SEARCH_DIR, load_search, write_search
 
-__all__ = ["DEFAULT_OUT", "DEFAULT_SAMPLE", "BuildReport", "build"]
+__all__ = ["DEFAULT_MODEL", "DEFAULT_OUT", "DEFAULT_SAMPLE", "BuildReport", "build", "read_documents"]
 
-
-def _shown(path: Path) -> Path:
-    """A path relative to the working directory when it lies below it, as users typed it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path
+_RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths atomically (renameat2)
+_AT_FDCWD = -100
 
 
 @dataclass(frozen=True)
@@ -40,29 +56,30 @@ class BuildReport:
     docs: tuple[ParsedDocument, ...]
     errors: tuple[Diagnostic, ...]  # files skipped with keep_going
     counts: dict[str, int]
-    manifest: dict[str, Any]
+    manifest: dict[str, Any]  # the graph part's manifest
+    search: dict[str, Any] | None  # the search part's manifest; None for a graph-only build
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return [*self.errors, *(g for d in self.docs for g in d.diagnostics)]
 
 
-def build(
-    paths: Sequence[str | Path],
-    out: str | Path = DEFAULT_OUT,
-    keep_going: bool = False,
-    issuers_csv: str | Path | None = None,
-) -> BuildReport:
-    """Parse every ``.txt`` under ``paths`` and write the index to ``out``.
+def _shown(path: Path) -> Path:
+    """A path relative to the working directory when it lies below it, as users typed it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
-    An unreadable file raises its :class:`~graph.errors.InputError`; with ``keep_going`` it is
-    skipped, reported in ``errors`` and in ``diagnostics.csv``, and the rest is built.
-    """
-    resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
-    files = [_shown(f) for f in find_sources(list(paths))]
+
+def read_documents(
+    paths: Sequence[str | Path], resolver: IssuerResolver, keep_going: bool = False
+) -> tuple[list[ParsedDocument], list[Diagnostic]]:
+    """Parse every document under ``paths``.  An unreadable file raises its
+    :class:`~graph.errors.InputError`; with ``keep_going`` it is skipped and reported instead."""
     docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
-    for f in files:
+    for f in (_shown(f) for f in find_sources(list(paths))):
         try:
             docs.append(parse_file(f, resolver.known_codes))
         except InputError as exc:
@@ -71,11 +88,144 @@ def build(
             errors.append(Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line))
     if not docs:
         raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
-    if errors:
-        # Keep the skipped files on record in the index itself.
+    if errors:  # keep the skipped files on record in the index itself (diagnostics.csv)
         first = docs[0]
         docs[0] = ParsedDocument(
             first.path, first.encoding, first.projects, first.toc, (*errors, *first.diagnostics), first.preamble
         )
-    _, manifest = write_index(docs, out, resolver)
-    return BuildReport(Path(out), tuple(docs), tuple(errors), manifest["counts"], manifest)
+    return docs, errors
+
+
+def build(
+    paths: Sequence[str | Path] = (DEFAULT_SAMPLE,),
+    out: str | Path = DEFAULT_OUT,
+    *,
+    model: str | Encoder | None = DEFAULT_MODEL,
+    keep_going: bool = False,
+    issuers_csv: str | Path | None = None,
+) -> BuildReport:
+    """Read ``paths``, build the graph and (unless ``model`` is None) the search index, and put
+    the complete index directory at ``out`` in one step."""
+    out = Path(out)
+    _check_target(out)
+    resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
+    docs, errors = read_documents(paths, resolver, keep_going)
+    encoder = _encoder(model)  # a missing model fails here, before anything is written
+    built = build_graph(docs, resolver)
+    with _lock(out), _staging(out) as tmp:
+        manifest = write_graph(docs, built, tmp)
+        search = None
+        if encoder is not None:
+            projects = [p for d in docs for p in d.projects]
+            search = write_search(projects, tmp / SEARCH_DIR, encoder, tmp / MANIFEST)
+            load_search(tmp / SEARCH_DIR)  # verify the search part against the graph it was made from
+        read_manifest(tmp, *GRAPH_FORMAT)
+        _swap_into_place(tmp, out)
+    return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search)
+
+
+def _encoder(model: str | Encoder | None) -> Encoder | None:
+    if model is None or isinstance(model, Encoder):
+        return model
+    require("sentence_transformers", "search", "the search index (or build the graph only with --no-search)")
+    return load_encoder(model)
+
+
+def _check_target(out: Path) -> None:
+    """Only ever replace an index: refuse a file, or a folder of something else."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder; give --out a new or index folder")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    try:
+        fmt = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError, AttributeError):
+        fmt = None
+    if fmt != GRAPH_FORMAT[0]:
+        raise UsageError(
+            f"{out}: this folder holds files but is not an index (no {MANIFEST} of ours); it is left alone. "
+            "Give --out a new folder, or an index folder to replace"
+        )
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[Path]:
+    """``.<name>.lock`` beside the target, holding the builder's pid; a stale one is taken over."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = out.parent / f".{out.name}.lock"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            pid = _lock_owner(path)
+            if pid is not None and _alive(pid):
+                raise IndexBusy(
+                    f"{out}: another build (pid {pid}) is writing this index; wait for it to finish, "
+                    f"or remove {path} if no build is running"
+                ) from None
+            path.unlink(missing_ok=True)  # left by a build that died
+    else:  # pragma: no cover - two takeovers raced
+        raise IndexBusy(f"{out}: the lock {path} keeps being taken; try again")
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _lock_owner(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip() or "x")
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """A fresh directory beside the target (same file system, so the swap is a rename); removed
+    afterwards, whether the build succeeded (it then holds the old index) or failed."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Put ``tmp`` at ``out``; the old index (if any) ends up at ``tmp`` and is removed with it.
+
+    Linux swaps the two directories in one atomic step (renameat2 with RENAME_EXCHANGE): there
+    is no moment without an index.  Elsewhere the old index is renamed aside first.
+    """
+    if not out.exists():
+        os.rename(tmp, out)
+        tmp.mkdir()  # the staging context removes it
+        return
+    if _exchange(tmp, out):
+        return
+    aside = tmp.with_name(tmp.name + ".old")
+    os.rename(out, aside)
+    os.rename(tmp, out)
+    os.rename(aside, tmp)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0

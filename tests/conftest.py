@@ -4,24 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.models import ParsedDocument
-from graph.read.tables import parse_file
-from graph.store import Index, load_index, write_index
-from index.build import DEFAULT_SAMPLE
+from graph.defaults import DEFAULT_SAMPLE
+from index.build import build
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(scope="session")
-def sample() -> ParsedDocument:
-    return parse_file(DEFAULT_SAMPLE)
-
-
-@pytest.fixture(scope="session")
-def sample_index(sample: ParsedDocument, tmp_path_factory: pytest.TempPathFactory) -> Index:
-    out = tmp_path_factory.mktemp("index")
-    write_index([sample], out)
-    return load_index(out)
 
 
 @pytest.fixture(scope="session")
@@ -33,13 +19,11 @@ def st_encoder():
 
 
 @pytest.fixture(scope="session")
-def search_dir(sample: ParsedDocument, sample_index: Index, st_encoder) -> Path:
-    """The sample's search index, built once with the real model next to its graph."""
-    from index.store import build_search
-
-    out = sample_index.path / "search"
-    build_search(sample.projects, out, st_encoder, graph_manifest=sample_index.path / "manifest.json")
-    return out
+def search_dir(tmp_path_factory: pytest.TempPathFactory, st_encoder) -> Path:
+    """The sample's full index (graph and search, the real model), built once; its ``search/`` part."""
+    out = tmp_path_factory.mktemp("full") / "index"
+    build([DEFAULT_SAMPLE], out, model=st_encoder)
+    return out / "search"
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from graph.read.clean import (
     parse_amount,
     parse_number,
     strip_html,
-    title_key,
 )
+from graph.text import title_key
 
 
 @pytest.mark.parametrize(

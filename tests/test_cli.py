@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,11 +92,11 @@ def test_script_runs_as_a_user_would(tmp_path: Path) -> None:
     assert r.returncode == 1 and r.stderr == "error: /no/such.txt: no such file or folder\n"
 
 
-def test_no_search_removes_a_stale_search_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "search").mkdir(parents=True)
-    (tmp_path / "search" / "manifest.json").write_text("{}", encoding="utf-8")
-    assert build_index.main(["--out", str(tmp_path), "--no-search"]) == 0
-    assert not (tmp_path / "search").exists()
+def test_no_search_leaves_no_stale_search_index(search_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "idx"
+    shutil.copytree(search_dir.parent, out)
+    assert build_index.main(["--out", str(out), "--no-search"]) == 0
+    assert not (out / "search").exists() and (out / "manifest.json").is_file()
 
 
 def test_unknown_model_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

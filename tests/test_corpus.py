@@ -20,20 +20,22 @@ def corpus(search_dir: Path) -> Corpus:
 
 def test_tables_and_graph(corpus: Corpus) -> None:
     assert len(corpus.projects) == 94 and len(corpus.indicators) == 520
-    assert {"project_id", "document", "field"} <= set(corpus.citations.columns)
+    assert {"project_id", "document_id", "field"} <= set(corpus.citations.columns)
     assert isinstance(corpus.graph, nx.MultiDiGraph) and "94 projects" in repr(corpus)
 
 
 def test_search_through_the_corpus(corpus: Corpus) -> None:
     hits = corpus.query("防止山林起火", k=2)
-    assert isinstance(hits, pd.DataFrame) and set(hits["name"]) == {
+    assert isinstance(hits, pd.DataFrame) and set(hits["project"]) == {
         "森林防火基础设施建设",
         "北碚区森林防火经费（重点）",
     }
     assert corpus.query("补助", k=3, department="民政局")["department"].eq("重庆市北碚区民政局").all()
-    assert corpus.similar("照明设施电费", k=1)["name"].tolist() == ["路灯运行设施维护费"]
+    assert corpus.similar("照明设施电费", k=1)["project"].tolist() == ["路灯运行设施维护费"]
     dup = corpus.duplicates(min_score=0.5)
     assert len(dup) >= 5 and dup["score"].ge(0.5).all()
+    lint = corpus.lint(rules=["cost-lower-bound"], severity="warning")
+    assert len(lint) == 3 and set(lint["rule"]) == {"cost-lower-bound"}
 
 
 def test_graph_questions(corpus: Corpus) -> None:

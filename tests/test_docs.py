@@ -18,11 +18,14 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_every_search_command_is_documented_and_has_help() -> None:
     sub = next(a for a in search.parser()._actions if a.dest == "command")
+    helps = {a.dest: a.help for a in sub._choices_actions}  # type: ignore[attr-defined]
+    assert set(helps) == set(sub.choices)  # type: ignore[arg-type]
     for name, p in sub.choices.items():  # type: ignore[union-attr]
         assert f"search.py {name}" in README, name
-        assert p.description or sub._choices_actions, name
-    helps = {a.dest: a.help for a in sub._choices_actions}  # type: ignore[attr-defined]
-    assert all(helps.values()), helps
+        assert helps[name] and len(helps[name]) > 20, name  # a sentence, not a placeholder
+        for action in p._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, (name, action.option_strings)
 
 
 def test_every_build_option_is_documented() -> None:
@@ -45,5 +48,5 @@ def test_readme_python_example_runs(tmp_path: Path, search_dir: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "歇马街道农荣村土地整理项目" in r.stdout and "doc:渝规资〔2020〕678号" in r.stdout
-    assert "findings = to_frame(lint_index" in block
+    assert "findings = c.lint(" in block
     assert "1 森林防火基础设施建设" in r.stdout and "['路灯运行设施维护费', '迎春灯饰（重点）']" in r.stdout

@@ -8,23 +8,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.duplicates import WEIGHTS, DupCorpus, SharedSentence, _shared_sentences, find_duplicates, to_frame
+from analysis.duplicates import DupCorpus, SharedSentence, _shared_sentences, find_duplicates, minhash, to_frame
+from graph.constants import DUP_WEIGHTS as WEIGHTS
+from graph.errors import UsageError
 from index.searcher import Searcher
+from tests.factories import project
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def pairs(searcher: Searcher):
-    return searcher.duplicates()
+def corpus(searcher: Searcher) -> DupCorpus:
+    return DupCorpus.from_search_index(searcher.index)
+
+
+@pytest.fixture(scope="module")
+def pairs(corpus: DupCorpus):
+    return find_duplicates(corpus)
 
 
 def find(pairs, a: str, b: str):
-    return next(p for p in pairs if {p.a, p.b} == {a, b})
+    return next(p for p in pairs if {p.project_a, p.project_b} == {a, b})
 
 
 def test_known_pairs_rank_high_with_their_evidence(pairs) -> None:
-    top = {frozenset((p.a, p.b)) for p in pairs[:10]}
+    top = {frozenset((p.project_a, p.project_b)) for p in pairs[:10]}
     assert frozenset(("抚恤补助", "退役安置补助")) in top
     assert frozenset(("路灯运行设施维护费", "照明设施电费")) in top
     assert frozenset(("民政局社会救助专项（重点）", "民政局社会福利专项（重点）")) in top
@@ -48,50 +56,49 @@ def test_labels(pairs) -> None:
     assert find(pairs, "路灯运行设施维护费", "照明设施电费").label == "overlap"
 
 
-def test_clusters_group_pairs_above_the_threshold(searcher: Searcher) -> None:
-    pairs = searcher.duplicates(threshold=0.4)
+def test_clusters_group_pairs_above_the_threshold(corpus: DupCorpus) -> None:
+    pairs = find_duplicates(corpus, threshold=0.4)
     clustered = [p for p in pairs if p.cluster is not None]
     assert clustered and all(p.score >= 0.4 for p in clustered)
     assert all(p.cluster is None for p in pairs if p.score < 0.4)
-    land = [p for p in clustered if "土地整理" in p.a and "土地整理" in p.b]
+    land = [p for p in clustered if "土地整理" in p.project_a and "土地整理" in p.project_b]
     assert len({p.cluster for p in land}) == 1  # the land consolidation template is one cluster
 
 
-def test_candidates_come_from_neighbours_not_all_pairs(searcher: Searcher) -> None:
-    n = len(searcher.docs)
-    few = searcher.duplicates(k=2)
+def test_candidates_come_from_neighbours_not_all_pairs(corpus: DupCorpus) -> None:
+    n = len(corpus.projects)
+    few = find_duplicates(corpus, k=2)
     assert len(few) <= n * 2 < n * (n - 1) // 2
-    assert len(searcher.duplicates(k=10)) > len(few)
+    assert len(find_duplicates(corpus, k=10)) > len(few)
 
 
-def test_filters(searcher: Searcher) -> None:
-    cross = searcher.duplicates(cross_department=True)
+@pytest.mark.parametrize("k", [0, -3, 2.5])
+def test_bad_neighbour_counts_are_refused(corpus: DupCorpus, k) -> None:
+    with pytest.raises(UsageError, match="neighbours"):
+        find_duplicates(corpus, k=k)
+
+
+def test_filters(corpus: DupCorpus) -> None:
+    cross = find_duplicates(corpus, cross_department=True)
     assert cross and all(not p.same_department for p in cross)
     assert frozenset(("享受国家定期抚恤补助的优抚对象租住公共租赁住房租金补助经费", "抚恤补助")) in {
-        frozenset((p.a, p.b)) for p in cross
+        frozenset((p.project_a, p.project_b)) for p in cross
     }
-    dept = searcher.duplicates(department="残疾人联合会")
+    dept = find_duplicates(corpus, department="残疾人联合会")
     assert dept and all("残疾人联合会" in p.department_a or "残疾人联合会" in p.department_b for p in dept)
-    assert all(p.score >= 0.5 for p in searcher.duplicates(min_score=0.5))
+    assert all(p.score >= 0.5 for p in find_duplicates(corpus, min_score=0.5))
 
 
 def test_shared_sentences_find_edited_copies() -> None:
     docs = [
-        {
-            "fields": {
-                "overview": "提高优抚保障水平，维护军人军属合法权益。"
-                "为优抚对象提供心理疏导、精神抚慰、法律援助等精细化服务。",
-                "goals": "",
-            }
-        },
-        {
-            "fields": {
-                "overview": "提高优抚安置保障水平，维护军人军属合法权益。"
-                "为优抚安置对象提供心理疏导、精神抚慰、法律援助等精细化服务。",
-                "goals": "",
-            }
-        },
-        {"fields": {"overview": "完成全区森林防火巡查工作，及时处置火情，确保不发生重大森林火灾。", "goals": ""}},
+        project(
+            "甲", "提高优抚保障水平，维护军人军属合法权益。为优抚对象提供心理疏导、精神抚慰、法律援助等精细化服务。"
+        ),
+        project(
+            "乙",
+            "提高优抚安置保障水平，维护军人军属合法权益。为优抚安置对象提供心理疏导、精神抚慰、法律援助等精细化服务。",
+        ),
+        project("丙", "完成全区森林防火巡查工作，及时处置火情，确保不发生重大森林火灾。"),
     ]
     c = DupCorpus(docs, {}, None)
     c.prepare()
@@ -100,18 +107,43 @@ def test_shared_sentences_find_edited_copies() -> None:
     assert _shared_sentences(c, 0, 2) == (0.0, [])
 
 
+def test_minhash_reads_every_byte_of_a_cjk_shingle() -> None:
+    # 森林防 and 森林阳 share their first 8 UTF-8 bytes: a hash of 8 bytes made them one shingle.
+    assert (minhash({"森林防"}) != minhash({"森林阳"})).any()
+    assert (minhash({"森林防", "火"}) == minhash({"火", "森林防"})).all()
+
+
+def test_a_copied_sentence_is_found_when_another_looks_closer() -> None:
+    """Every candidate within the slack is checked exactly, not only the best MinHash estimate."""
+    copied = "全年开展残疾人职业技能培训不少于十二期，帮助残疾人实现就业创业"
+    decoy = "全年开展残疾人职业技能培训不少于十二期，帮助困难群众实现就业创业"
+    a = project("甲", copied + "。")
+    b = project("乙", decoy + "。" + copied + "。")
+    c = DupCorpus([a, b], {}, None)
+    c.prepare()
+    share, shared = _shared_sentences(c, 0, 1)
+    assert share == 1.0 and shared[0].b == copied + "。" and shared[0].similarity == 1.0
+
+
 def test_tiny_corpus_and_frame(searcher: Searcher, pairs) -> None:
-    one = DupCorpus(searcher.docs[:1], {f: np.asarray(v)[:1] for f, v in searcher.index.vectors.items()}, None)
+    one = DupCorpus(searcher.projects[:1], {f: np.asarray(v)[:1] for f, v in searcher.index.vectors.items()}, None)
     assert find_duplicates(one) == []
     df = to_frame(pairs[:5])
-    assert {"a", "b", "score", "label", "part_semantic", "part_sentences", "shared_sentences", "cluster"} <= set(
-        df.columns
-    )
+    assert {
+        "project_a",
+        "project_b",
+        "score",
+        "label",
+        "part_semantic",
+        "part_sentences",
+        "shared_sentences",
+        "cluster",
+    } <= set(df.columns)
     assert json.dumps(pairs[0].to_json(), ensure_ascii=False)
 
 
 def test_label_file_is_well_formed(searcher: Searcher) -> None:
-    names = {d["name"] for d in searcher.docs}
+    names = {p.name for p in searcher.projects}
     rows = [json.loads(line) for line in open(ROOT / "bench" / "duplicate_pairs.jsonl", encoding="utf-8")]
     assert sum(r["label"] == "strong" for r in rows) >= 10 and sum(r["label"] == "near-miss" for r in rows) >= 10
     for r in rows:

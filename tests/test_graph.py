@@ -51,7 +51,7 @@ def test_shared_indicator_links_eleven_projects(sample_index: Index) -> None:
     projects = {u for u, _ in G.in_edges("indicator:群众满意度")}
     assert len(projects) == 11
     edge = next(iter(G.get_edge_data(next(iter(projects)), "indicator:群众满意度").values()))
-    assert {"operator", "target_value", "target_text", "unit", "weight", "core"} <= set(edge)
+    assert {"operator", "target_value", "target_text", "measure_unit", "weight", "core"} <= set(edge)
     assert edge["target_value"] is not None
 
 
@@ -65,7 +65,7 @@ def test_cites_edge_keeps_field_and_line(sample_index: Index) -> None:
 def test_document_issuer_and_level(sample_index: Index) -> None:
     G = sample_index.graph
     (issuer,) = [v for _, v, k in G.out_edges("doc:渝府办发〔2019〕82号", keys=True) if k == "issued_by"]
-    assert issuer == "issuer:重庆市人民政府办公厅" and G.nodes[issuer]["level"] == "市"
+    assert issuer == "issuer:重庆市人民政府办公厅" and G.nodes[issuer]["issuer_level"] == "市"
 
 
 def test_title_only_citation_joins_its_numbered_document() -> None:
@@ -99,17 +99,17 @@ def test_funded_by_and_documents_of(sample_index: Index) -> None:
     df = funded_by(G, "重庆市北碚区民政局")
     assert len(df) == 2 and df["amount"].is_monotonic_decreasing
     docs = documents_of(G, "保交楼经费")
-    assert "doc:北碚府发〔2023〕36号" in set(docs["document"])
+    assert "doc:北碚府发〔2023〕36号" in set(docs["document_id"])
 
 
 def test_shared_documents_and_issuers(sample_index: Index) -> None:
     G = sample_index.graph
     shared = shared_documents(G, min_projects=3)
-    assert (shared["n_projects"] >= 3).all() and "doc:渝规资〔2020〕678号" in set(shared["document"])
+    assert (shared["n_projects"] >= 3).all() and "doc:渝规资〔2020〕678号" in set(shared["document_id"])
     iss = issuers_of(G)
     top = iss.iloc[0]
-    assert top["issuer"] == "重庆市人民政府办公厅" and top["level"] == "市" and top["n_projects"] >= 10
-    assert set(iss["level"]) <= {"国家", "市", "区", "未知"}
+    assert top["issuer"] == "重庆市人民政府办公厅" and top["issuer_level"] == "市" and top["n_projects"] >= 10
+    assert set(iss["issuer_level"]) <= {"国家", "市", "区", "未知"}
     one = issuers_of(G, ["保交楼经费"])
     assert "重庆市北碚区人民政府" in set(one["issuer"])
 

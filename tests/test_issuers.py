@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from graph.errors import IssuerTableError
+
 from graph.read.citations import extract_citations
 from graph.read.issuers import IssuerResolver, authority_from_title, guess_level
 
@@ -88,5 +90,14 @@ def test_custom_table_and_bad_table(tmp_path: Path) -> None:
     assert IssuerResolver.from_csv(good).resolve("测发").name == "测试局"
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name,level\n测发,测试局,省\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"bad\.csv:2: need code,name,level"):
+    with pytest.raises(IssuerTableError, match=r"bad\.csv:2: need the columns code,name,level"):
         IssuerResolver.from_csv(bad)
+    with pytest.raises(IssuerTableError, match=r"missing\.csv: cannot read the issuer table"):
+        IssuerResolver.from_csv(tmp_path / "missing.csv")
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes("code,name,level\n测发,测试局,区\n".encode("utf-8-sig"))  # Excel's "CSV UTF-8" has a BOM
+    assert IssuerResolver.from_csv(excel).resolve("测发").name == "测试局"
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("code,name,level\n测发,测试局,区\n".encode("gbk"))
+    with pytest.raises(IssuerTableError, match="not UTF-8"):
+        IssuerResolver.from_csv(gbk)

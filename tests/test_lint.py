@@ -175,7 +175,7 @@ def test_findings_carry_values_and_lines() -> None:
     text = table(rows=swap(0, row("成本指标", "经济成本指标", "活动开展成本", "万元", "≥", "500", "40", "是")))
     (f,) = [f for f in lint(parse_text(text, "t.txt").projects) if f.rule == "cost-lower-bound"]
     assert f.where == "t.txt:10" and f.severity == "warning"
-    assert dict(f.values) == {"indicator": "活动开展成本", "operator": "≥", "target": "500", "unit": "万元"}
+    assert dict(f.values) == {"indicator": "活动开展成本", "operator": "≥", "target": "500", "measure_unit": "万元"}
 
 
 def test_weights_use_recovered_cells() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graph.errors import IndexFormatError, LookupFailed
+from graph.errors import UsageError, IndexFormatError, LookupFailed
 from graph.models import ParsedDocument
 from index.e5_convert import ModelError, default_model_dir, read_e5s1
 from index.encoder import NumpyBertEncoder, SentenceTransformerEncoder, split_to_fit
@@ -103,7 +103,7 @@ def test_index_files_and_manifest(search_dir: Path) -> None:
     m = json.loads((search_dir / "manifest.json").read_text(encoding="utf-8"))
     assert m["count"] == 94 and m["dim"] == 384 and m["fields"] == list(FIELDS) and m["faiss"] == "flat-ip"
     assert m["model"]["name"] == "default" and m["versions"]["faiss-cpu"]
-    assert {"vectors.all.npy", "dense.faiss", "docs.jsonl", "userdict.txt"} <= set(m["files"])
+    assert {"vectors.all.npy", "dense.faiss", "ids.json", "userdict.txt"} <= set(m["files"])
     v = np.load(search_dir / "vectors.all.npy", allow_pickle=False)
     assert v.shape == (94, 384) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
 
@@ -122,9 +122,32 @@ def test_tampered_vectors_are_refused(copy: Path) -> None:
         load_search(copy / "search")
 
 
+def test_every_array_loads_without_pickle(search_dir: Path) -> None:
+    """The .npy files (vectors and BM25) hold plain numbers: loading refuses pickled objects."""
+    arrays = sorted(search_dir.rglob("*.npy"))
+    assert len(arrays) >= len(FIELDS) + 3
+    for f in arrays:
+        assert np.load(f, allow_pickle=False).dtype != object, f
+    assert not [f for f in search_dir.parent.rglob("*") if f.suffix in (".pkl", ".pickle", ".joblib")]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda s: (s / "manifest.json").write_text('{"format": "budget-graph-search"', encoding="utf-8"), "unreadable"),
+        (lambda s: (s / "manifest.json").write_text("{}", encoding="utf-8"), "unreadable manifest"),
+        (lambda s: (s / "ids.json").write_text("[]", encoding="utf-8"), r"ids\.json: checksum differs"),
+    ],
+)
+def test_damaged_search_manifest_or_ids_are_refused(copy: Path, damage, message: str) -> None:
+    damage(copy / "search")
+    with pytest.raises(IndexFormatError, match=message):
+        Searcher.load(copy)
+
+
 def test_stale_search_index_is_refused(copy: Path) -> None:
     m = copy / "manifest.json"
-    m.write_text(m.read_text(encoding="utf-8").replace('"version": 1', '"version": 1 '), encoding="utf-8")
+    m.write_text(m.read_text(encoding="utf-8").replace('"version": 2', '"version": 2 '), encoding="utf-8")
     with pytest.raises(IndexFormatError, match="built for another version of"):
         load_search(copy / "search")
 
@@ -135,7 +158,10 @@ def test_shape_mismatch_is_refused(copy: Path) -> None:
     s = copy / "search"
     np.save(s / "vectors.name.npy", np.zeros((94, 10), np.float32), allow_pickle=False)
     m = json.loads((s / "manifest.json").read_text(encoding="utf-8"))
-    m["files"]["vectors.name.npy"] = hashlib.sha256((s / "vectors.name.npy").read_bytes()).hexdigest()
+    m["files"]["vectors.name.npy"] = {
+        "size": (s / "vectors.name.npy").stat().st_size,
+        "sha256": hashlib.sha256((s / "vectors.name.npy").read_bytes()).hexdigest(),
+    }
     (s / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     with pytest.raises(IndexFormatError, match=r"vectors\.name\.npy: shape \(94, 10\), manifest says \(94, 384\)"):
         load_search(s)
@@ -190,7 +216,7 @@ def test_hnsw_above_the_flat_limit_keeps_recall(monkeypatch: pytest.MonkeyPatch)
 
 
 def names(hits) -> list[str]:
-    return [h.name for h in hits]
+    return [h.project for h in hits]
 
 
 def test_keyword_paraphrase_and_english(searcher: Searcher) -> None:
@@ -203,13 +229,13 @@ def test_keyword_paraphrase_and_english(searcher: Searcher) -> None:
 
 def test_hits_say_why(searcher: Searcher) -> None:
     (h,) = searcher.query("垃圾分类", 1)
-    assert h.name == "环境卫生管理" and {"垃圾", "分类"} <= set(h.matched_terms) and "垃圾分类" in h.snippet
+    assert h.project == "环境卫生管理" and {"垃圾", "分类"} <= set(h.matched_terms) and "垃圾分类" in h.snippet
     assert h.lexical > 0 and 0 < h.dense <= 1 and h.field in {"一级项目名称", "项目概述", "当年绩效目标", "绩效指标"}
     (e,) = searcher.query("street lighting electricity bills", 1)
     assert e.lexical == 0 and e.matched_terms == ()
     assert set(e.to_json()) >= {
-        "id",
-        "name",
+        "project_id",
+        "project",
         "department",
         "score",
         "dense",
@@ -231,15 +257,29 @@ def test_modes(searcher: Searcher) -> None:
     ("filters", "check"),
     [
         (Filters(department="卫生健康"), lambda h: "卫生健康" in h.department),
-        (Filters(unit="403"), lambda h: h.id.startswith("project:2024:403:")),
+        (Filters(unit="403"), lambda h: h.project_id.startswith("project:2024:403:")),
         (Filters(min_amount=1000), lambda h: h.amount >= 1000),
         (Filters(max_amount=20), lambda h: h.amount <= 20),
-        (Filters(cites="渝规资[2020]678 号"), lambda h: "土地整理" in h.name),
+        (Filters(cites="渝规资[2020]678 号"), lambda h: "土地整理" in h.project),
     ],
 )
 def test_filters(searcher: Searcher, filters: Filters, check) -> None:
     hits = searcher.query("补助资金", 10, filters)
     assert hits and all(check(h) for h in hits)
+
+
+@pytest.mark.parametrize("k", [0, -1, 1.5])
+def test_result_counts_below_one_are_refused(searcher: Searcher, k) -> None:
+    with pytest.raises(UsageError, match="whole number ≥ 1"):
+        searcher.query("补助", k)
+    with pytest.raises(UsageError, match="whole number ≥ 1"):
+        searcher.similar("照明设施电费", k)
+
+
+@pytest.mark.parametrize("amount", [-1.0, float("nan")])
+def test_negative_or_nan_amounts_are_refused(amount: float) -> None:
+    with pytest.raises(UsageError, match="min_amount"):
+        Filters(min_amount=amount)
 
 
 def test_filters_that_match_nothing_and_bad_input(searcher: Searcher) -> None:
@@ -253,10 +293,10 @@ def test_filters_that_match_nothing_and_bad_input(searcher: Searcher) -> None:
 def test_similar_uses_stored_vectors(search_dir: Path) -> None:
     s = Searcher.load(search_dir.parent)
     hits = s.similar("照明设施电费", 5)
-    assert hits[0].name == "路灯运行设施维护费" and "照明设施电费" not in names(hits)
+    assert hits[0].project == "路灯运行设施维护费" and "照明设施电费" not in names(hits)
     assert "doc:渝城管局〔2022〕88号" in hits[0].matched_terms
     assert s._encoder is None  # no model was loaded
-    same_id = s.similar(hits[0].id, 3)
+    same_id = s.similar(hits[0].project_id, 3)
     assert "照明设施电费" in names(same_id)
     assert names(s.similar("照明设施电费", 3, Filters(department="林业"))) and all(
         "林业" in h.department for h in s.similar("照明设施电费", 3, Filters(department="林业"))

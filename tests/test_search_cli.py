@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 import search
-from graph.store import Index
 
 
 @pytest.fixture
-def index_dir(sample_index: Index, search_dir: Path) -> str:
-    return str(sample_index.path)
+def index_dir(search_dir: Path) -> str:
+    return str(search_dir.parent)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -75,7 +74,7 @@ def test_lint_table_json_csv(index_dir: str, capsys: pytest.CaptureFixture[str],
     assert f["project"] == "区工业发展专项资金" and f["values"]["body"] == "供销公司" and f["line"] == 560
     csv = tmp_path / "f.csv"
     code, _, err = run(capsys, "lint", "--csv", str(csv), "--index", index_dir)
-    assert code == 0 and "findings to" in err
+    assert code == 0 and "rows to" in err
     import pandas as pd
 
     df = pd.read_csv(csv)
@@ -112,10 +111,11 @@ def test_query_table_and_json(index_dir: str, capsys: pytest.CaptureFixture[str]
         capsys, "query", "street lighting electricity bills", "--top", "2", "--json", "--index", index_dir
     )
     rows = json.loads(out)
-    assert rows[0]["name"] == "照明设施电费"
-    assert {"id", "name", "department", "score", "dense", "lexical", "field", "snippet", "matched_terms"} <= set(
-        rows[0]
-    )
+    assert rows[0]["project"] == "照明设施电费"
+    assert {
+        "project_id", "project", "department", "unit_name", "score", "dense", "lexical", "field", "snippet",
+        "matched_terms", "file", "line",
+    } <= set(rows[0])  # fmt: skip
 
 
 def test_query_filters_and_modes(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -133,7 +133,7 @@ def test_query_filters_and_modes(index_dir: str, capsys: pytest.CaptureFixture[s
 def test_similar(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "similar", "照明设施电费", "--top", "2", "--json", "--index", index_dir)
     rows = json.loads(out)
-    assert code == 0 and rows[0]["name"] == "路灯运行设施维护费" and len(rows) == 2
+    assert code == 0 and rows[0]["project"] == "路灯运行设施维护费" and len(rows) == 2
 
 
 @pytest.mark.parametrize(
@@ -153,23 +153,23 @@ def test_search_errors_exit_1(
 
 def test_query_without_search_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "query", "森林", "--index", str(tmp_path))
-    assert code == 1 and "no search index here; build it with `python build_index.py`" in err
+    assert code == 1 and "no search index here; build it with `python build_index.py --out" in err
 
 
 def test_duplicates_cli(index_dir: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "duplicates", "--top", "5", "--index", index_dir)
     header = out.splitlines()[0].split()
-    assert code == 0 and header[:6] == ["#", "cluster", "score", "label", "a", "b"] and len(out.splitlines()) == 6
+    assert code == 0 and header[:6] == ["#", "cluster", "score", "label", "project_a", "project_b"] and len(out.splitlines()) == 6
     code, out, _ = run(capsys, "duplicates", "--top", "3", "--json", "--index", index_dir)
     rows = json.loads(out)
-    assert len(rows) == 3 and {"a", "b", "score", "parts", "shared_sentences", "shared_documents", "label"} <= set(
-        rows[0]
-    )
+    assert len(rows) == 3 and {
+        "project_a", "project_b", "score", "parts", "shared_sentences", "shared_documents", "label"
+    } <= set(rows[0])  # fmt: skip
     code, out, err = run(
         capsys, "duplicates", "--cross-department", "--min-score", "0.2", "--csv", str(tmp_path / "d.csv"),
         "--excel", str(tmp_path / "d.xlsx"), "--index", index_dir,
     )  # fmt: skip
-    assert code == 0 and "candidate pairs to" in err
+    assert code == 0 and "candidate pairs to" in err and "rows to" in err
     import pandas as pd
 
     csv = pd.read_csv(tmp_path / "d.csv")
@@ -186,3 +186,41 @@ def test_graph_and_export_commands(index_dir: str, capsys: pytest.CaptureFixture
     assert code == 0 and "projects.jsonl" in out and not (tmp_path / "exp" / "tables.xlsx").exists()
     code, _, err = run(capsys, "graph", "没有这个项目", "--html", str(tmp_path / "x.html"), "--index", index_dir)
     assert code == 1 and "no project matches" in err
+    code, out, _ = run(capsys, "export", "--out", str(tmp_path / "exp2"), "--no-excel", "--json", "--index", index_dir)
+    assert code == 0 and any(r["file"].endswith("projects.jsonl") for r in json.loads(out))
+    code, out, _ = run(capsys, "graph", "--html", str(tmp_path / "all.html"), "--json", "--index", index_dir)
+    assert code == 0 and json.loads(out)[0]["file"].endswith("all.html")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["query", "森林", "--top", "0"],
+        ["query", "森林", "--top", "-1"],
+        ["similar", "照明设施电费", "--top", "x"],
+        ["duplicates", "--neighbours", "-3"],
+        ["duplicates", "--min-score", "2"],
+        ["query", "森林", "--min-amount", "-5"],
+        ["graph", "保交楼经费", "--html", "v.html", "--depth", "0"],
+    ],
+)
+def test_numbers_out_of_range_are_refused(index_dir: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        search.main([*argv, "--index", index_dir])
+    assert exc.value.code == 2 and "argument" in capsys.readouterr().err
+
+
+def test_unknown_lint_rule_is_one_line(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "lint", "--rule", "no-such-rule", "--index", index_dir)
+    assert code == 1 and out == "" and "unknown lint rule(s) no-such-rule" in err
+
+
+def test_truncated_search_manifest_is_one_line(index_dir: str, tmp_path: Path, capsys) -> None:
+    import shutil
+
+    copy = tmp_path / "idx"
+    shutil.copytree(index_dir, copy)
+    m = copy / "search" / "manifest.json"
+    m.write_bytes(m.read_bytes()[:50])
+    code, out, err = run(capsys, "similar", "照明设施电费", "--index", str(copy))
+    assert code == 1 and out == "" and err.startswith("error: ") and "unreadable manifest" in err

@@ -9,24 +9,26 @@ import networkx as nx
 import pandas as pd
 import pytest
 
+from graph.defaults import DEFAULT_SAMPLE
 from graph.errors import IndexFormatError
-from graph.models import ParsedDocument
-from graph.store import load_index, write_index
+from graph.store import load_index
+from graph.vocabulary import COLUMNS, is_known
+from index.build import build
 
 
 @pytest.fixture
-def built(sample: ParsedDocument, tmp_path: Path) -> Path:
-    write_index([sample], tmp_path)
-    return tmp_path
+def built(tmp_path: Path) -> Path:
+    build([DEFAULT_SAMPLE], tmp_path / "idx", model=None)
+    return tmp_path / "idx"
 
 
-def test_round_trip(built: Path, sample: ParsedDocument) -> None:
+def test_round_trip(built: Path) -> None:
     idx = load_index(built)
     assert idx.manifest["counts"]["projects"] == 94
     assert len(idx.indicators) == 520 and len(idx.toc) == 94
     assert round(float(idx.projects["amount"].sum()), 2) == 41826.39
     assert idx.projects["unit_code"].tolist()[:2] == ["102", "105"]
-    assert {"project_id", "document", "field", "line", "raw"} <= set(idx.citations.columns)
+    assert {"project_id", "document_id", "field", "line", "raw"} <= set(idx.citations.columns)
     assert idx.graph.number_of_nodes() == idx.manifest["counts"]["nodes"]
 
 
@@ -52,9 +54,12 @@ def test_gephi_exports_read_back(built: Path) -> None:
     assert G.number_of_nodes() == H.number_of_nodes() == load_index(built).graph.number_of_nodes()
 
 
-def test_no_pickle_anywhere(built: Path) -> None:
-    for f in built.iterdir():
-        assert not f.read_bytes().startswith(b"\x80"), f
+def test_every_column_is_in_the_vocabulary(built: Path) -> None:
+    idx = load_index(built)
+    for name in ("projects", "indicators", "citations", "documents", "issuers", "toc", "diagnostics"):
+        unknown = [c for c in getattr(idx, name).columns if not is_known(c)]
+        assert not unknown, (name, unknown)
+    assert COLUMNS["unit_name"][0] == "编制单位" and COLUMNS["measure_unit"][0] == "计量单位"
 
 
 def test_missing_directory(tmp_path: Path) -> None:
@@ -71,7 +76,7 @@ def test_tampered_file_is_refused(built: Path) -> None:
 
 def test_missing_file_is_refused(built: Path) -> None:
     (built / "graph.json").unlink()
-    with pytest.raises(IndexFormatError, match=r"graph\.json: listed in the manifest but missing"):
+    with pytest.raises(IndexFormatError, match=r"graph\.json: listed in manifest\.json but missing"):
         load_index(built)
 
 
@@ -85,5 +90,19 @@ def test_other_version_is_refused(built: Path) -> None:
 
 def test_broken_manifest_is_refused(built: Path) -> None:
     (built / "manifest.json").write_text("{", encoding="utf-8")
+    with pytest.raises(IndexFormatError, match="unreadable manifest"):
+        load_index(built)
+
+
+def test_truncated_file_of_the_same_name_is_refused(built: Path) -> None:
+    data = (built / "records.jsonl").read_bytes()
+    (built / "records.jsonl").write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexFormatError, match=r"records\.jsonl: checksum differs"):
+        load_index(built)
+
+
+@pytest.mark.parametrize("manifest", ['{"format": "budget-graph-index", "version": 2}', "[]", '{"files": {"a": 1}}'])
+def test_manifest_of_the_wrong_shape_is_refused(built: Path, manifest: str) -> None:
+    (built / "manifest.json").write_text(manifest, encoding="utf-8")
     with pytest.raises(IndexFormatError, match="unreadable manifest"):
         load_index(built)

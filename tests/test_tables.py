@@ -72,7 +72,7 @@ def test_sample_first_project_fields(sample: ParsedDocument) -> None:
         first.level1,
         first.level2,
         first.name,
-        first.unit,
+        first.measure_unit,
         first.operator,
         first.target,
         first.weight,

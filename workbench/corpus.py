@@ -1,7 +1,7 @@
 """One way in for analysts: a built index as a :class:`Corpus` of DataFrames, a graph and search.
 
 >>> from workbench.corpus import open_corpus
->>> c = open_corpus(_example())
+>>> c = open_corpus(example_index)
 >>> len(c.projects), round(float(c.projects['amount'].sum()), 2)
 (94, 41826.39)
 >>> c.cited_by('渝规资[2020]678 号')['project'].tolist()[0]
@@ -22,16 +22,33 @@ import json
 import re
 import shutil
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import pandas as pd
 
+from analysis.duplicates import DupCorpus, DuplicatePair, find_duplicates, to_frame
+from analysis.lint import Finding, Severity, lint, select
+from analysis.lint import to_frame as lint_frame
 from graph import queries
+from graph.constants import (
+    COMMUNITY_INDICATOR_FLOOR,
+    COMMUNITY_INDICATOR_SPREAD,
+    COMMUNITY_LABEL_TERMS,
+    COMMUNITY_SEED,
+)
 from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
-from graph.store import Index, load_index
+from graph.store import Index, load_index, load_records
+from index.searcher import Filters, Searcher
+from workbench.html_view import write_html
+
+HIT_COLUMNS = [
+    "rank", "project_id", "project", "department", "unit_name", "amount", "score", "dense", "lexical", "field",
+    "snippet", "matched_terms", "file", "line",
+]  # fmt: skip
 
 __all__ = ["Corpus", "open_corpus"]
 
@@ -55,7 +72,8 @@ class Corpus:
         self.issuers: pd.DataFrame = index.issuers
         self.toc: pd.DataFrame = index.toc
         self.diagnostics: pd.DataFrame = index.diagnostics
-        self._searcher: Any = None
+        self._searcher: Searcher | None = None
+        self._dup: DupCorpus | None = None
 
     def __repr__(self) -> str:
         c = self.index.manifest["counts"]
@@ -66,32 +84,30 @@ class Corpus:
     # --- search (needs the search index) -------------------------------------------------
 
     @property
-    def searcher(self) -> Any:
+    def searcher(self) -> Searcher:
         if self._searcher is None:
-            from index.searcher import Searcher
-
             self._searcher = Searcher.load(self.directory)
         return self._searcher
 
     def query(self, text: str, k: int = 10, **filters: Any) -> pd.DataFrame:
         """Projects matching a question (Chinese or English); filters as in :class:`index.searcher.Filters`."""
-        from index.searcher import Filters
-
         hits = self.searcher.query(text, k, Filters(**filters) if filters else None)
-        return pd.DataFrame([h.to_json() for h in hits])
+        return pd.DataFrame([h.to_json() for h in hits], columns=HIT_COLUMNS)
 
     def similar(self, project: str, k: int = 10, **filters: Any) -> pd.DataFrame:
         """Projects most like one (id or name), from stored vectors."""
-        from index.searcher import Filters
-
         hits = self.searcher.similar(project, k, Filters(**filters) if filters else None)
-        return pd.DataFrame([h.to_json() for h in hits])
+        return pd.DataFrame([h.to_json() for h in hits], columns=HIT_COLUMNS)
+
+    def duplicate_pairs(self, **options: Any) -> list[DuplicatePair]:
+        """Candidate duplicate or overlapping pairs as records (see :func:`analysis.duplicates.find_duplicates`)."""
+        if self._dup is None:
+            self._dup = DupCorpus.from_search_index(self.searcher.index)
+        return find_duplicates(self._dup, **options)
 
     def duplicates(self, **options: Any) -> pd.DataFrame:
-        """Candidate duplicate or overlapping pairs with every signal (see :mod:`analysis.duplicates`)."""
-        from analysis.duplicates import to_frame
-
-        return to_frame(self.searcher.duplicates(**options))
+        """Candidate duplicate or overlapping pairs with every signal, one row each."""
+        return to_frame(self.duplicate_pairs(**options))
 
     # --- the graph ---------------------------------------------------------------------
 
@@ -161,13 +177,17 @@ class Corpus:
             users = sorted({u for u, _ in self.graph.in_edges(node)})
             if len(users) < 2:
                 continue
-            w = 1.0 if t == "document" else max(0.1, 1 - len(users) / n * 5)
+            w = (
+                1.0
+                if t == "document"
+                else max(COMMUNITY_INDICATOR_FLOOR, 1 - len(users) / n * COMMUNITY_INDICATOR_SPREAD)
+            )
             for i, u in enumerate(users):
                 for v in users[i + 1 :]:
                     G.add_edge(u, v, weight=G.get_edge_data(u, v, {"weight": 0})["weight"] + w)
         return G
 
-    def communities(self, resolution: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    def communities(self, resolution: float = 1.0, seed: int = COMMUNITY_SEED) -> pd.DataFrame:
         """Groups of projects that share documents and indicators (Louvain), labelled by common terms."""
         G = self.project_graph()
         groups = nx.community.louvain_communities(G, weight="weight", resolution=resolution, seed=seed)
@@ -187,17 +207,23 @@ class Corpus:
         df.insert(0, "community", range(1, len(df) + 1))
         return df
 
-    def lint(self) -> pd.DataFrame:
-        from analysis.lint import lint_index, to_frame
+    def lint_findings(
+        self, rules: Sequence[str] = (), severity: Severity = "info", project: str | None = None
+    ) -> list[Finding]:
+        """Lint findings as records, filtered as ``search.py lint`` filters them."""
+        return select(lint(*load_records(self.index), self._short_names()), rules, severity, project)
 
-        return to_frame(lint_index(self.directory))
+    def lint(self, rules: Sequence[str] = (), severity: Severity = "info", project: str | None = None) -> pd.DataFrame:
+        """Lint findings (rule, severity, project, message, values, file, line), one row each."""
+        return lint_frame(self.lint_findings(rules, severity, project))
+
+    def _short_names(self) -> list[str]:
+        return self.toc["department_short"].dropna().tolist() if len(self.toc) else []
 
     # --- pictures and exports ---------------------------------------------------------
 
     def html(self, out: str | Path, project: str | None = None, depth: int = 2) -> Path:
         """An interactive offline HTML view of a project's neighbourhood, or of the citation graph."""
-        from workbench.html_view import write_html
-
         return write_html(self.graph, out, None if project is None else self._node(project), depth)
 
     def export(self, out: str | Path, excel: bool = True) -> list[Path]:
@@ -227,7 +253,7 @@ class Corpus:
         inds = self.indicators.groupby("project_id")
         with open(out / "projects.jsonl", "w", encoding="utf-8") as f:
             for p in self.projects.to_dict("records"):
-                pid = p["id"]
+                pid = p["project_id"]
                 p = {k: (None if isinstance(v, float) and v != v else v) for k, v in p.items()}
                 p["citations"] = _records(cites.get_group(pid)) if pid in cites.groups else []
                 p["indicators"] = _records(inds.get_group(pid)) if pid in inds.groups else []
@@ -244,7 +270,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 _GENERIC = re.compile(r"^(项目|经费|专项|专项经费|重点|重点项目|工作|资金|补助|建设|北碚区|北碚|区级|服务|保障|业务)$")
 
 
-def _common_terms(names: list[str], n: int = 3) -> str:
+def _common_terms(names: list[str], n: int = COMMUNITY_LABEL_TERMS) -> str:
     """Words the names of a group share most (jieba), generic budget words left out."""
     import logging
 
@@ -259,9 +285,3 @@ def _common_terms(names: list[str], n: int = 3) -> str:
         counts.update(words)
     common = [w for w, c in counts.most_common() if c >= 2][:n] or [w for w, _ in counts.most_common(n)]
     return "、".join(common)
-
-
-def _example() -> str:
-    from graph.queries import _example_index
-
-    return _example_index()

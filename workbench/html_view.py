@@ -5,6 +5,8 @@ of plain JavaScript: nodes coloured by type, a search box that highlights matchi
 click that shows a node's attributes and neighbours, wheel zoom and drag to pan.
 
 >>> import networkx as nx
+
+from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED
 >>> G = nx.MultiDiGraph()
 >>> G.add_node('project:1', type='project', label='甲项目'); G.add_node('doc:x', type='document', label='《x》')
 >>> _ = G.add_edge('project:1', 'doc:x', type='cites')
@@ -17,11 +19,14 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
 
-__all__ = ["COLOURS", "render_html", "subgraph_for", "write_html"]
+from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED
+
+__all__ = ["COLOURS", "render_html", "script_json", "subgraph_for", "write_html"]
 
 COLOURS = {
     "project": "#1f77b4",
@@ -47,7 +52,7 @@ def render_html(G: nx.MultiDiGraph, focus: str | None = None, title: str = "budg
     """The page for graph ``G`` (already cut to what should be shown)."""
     simple = nx.Graph(G)
     k = 1.6 / max(len(simple), 1) ** 0.5
-    pos = nx.spring_layout(simple, seed=7, k=k, iterations=120) if len(simple) else {}
+    pos = nx.spring_layout(simple, seed=LAYOUT_SEED, k=k, iterations=LAYOUT_ITERATIONS) if len(simple) else {}
     nodes = []
     for n, a in G.nodes(data=True):
         x, y = pos.get(n, (0.0, 0.0))
@@ -65,9 +70,26 @@ def render_html(G: nx.MultiDiGraph, focus: str | None = None, title: str = "budg
             }
         )
     edges = [{"s": u, "t": v, "type": d.get("type", "")} for u, v, d in G.edges(data=True)]
-    data = json.dumps({"nodes": nodes, "edges": edges, "colours": COLOURS}, ensure_ascii=False, default=str)
-    data = data.replace("</", "<\\/")  # never close the script element early
-    return _PAGE.replace("{{TITLE}}", html_lib.escape(title)).replace("{{DATA}}", data)
+    data = {"nodes": nodes, "edges": edges, "colours": COLOURS, "label_chars": LABEL_CHARS}
+    values = {"TITLE": html_lib.escape(title), "DATA": script_json(data)}
+    # One pass: text that comes from the data can never be read as a placeholder.
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _PAGE)
+
+
+_PLACEHOLDER = re.compile(r"\{\{(TITLE|DATA)\}\}")
+_SCRIPT_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(data: object) -> str:
+    """JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` (so neither ``</script>``
+    nor ``<!--`` can end or swallow it) and no U+2028/2029 line separators.
+
+    >>> script_json({"a": "</script><!--&"})
+    '{"a": "\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u0026"}'
+    """
+    return json.dumps(data, ensure_ascii=False, default=str).translate(_SCRIPT_UNSAFE)
 
 
 def write_html(G: nx.MultiDiGraph, out: str | Path, focus: str | None = None, depth: int = 2) -> Path:
@@ -110,13 +132,13 @@ D.nodes.forEach(n=>{const r=n.focus?11:(n.type==='project'?6:3.5+Math.min(4,n.de
   n.el.appendChild(el('title',{})).textContent=n.label+' ('+n.type+')';
   n.el.addEventListener('click',ev=>{ev.stopPropagation();show(n);});
   document.getElementById('nodes').appendChild(n.el);
-  if(n.type==='project'||n.focus){const t=el('text',{x:n.x+7,y:n.y+3});t.textContent=n.label.slice(0,14);
+  if(n.type==='project'||n.focus){const t=el('text',{x:n.x+7,y:n.y+3});t.textContent=n.label.length>D.label_chars?n.label.slice(0,D.label_chars-1)+'…':n.label;
     document.getElementById('labels').appendChild(t);n.tx=t;}});
 const types=[...new Set(D.nodes.map(n=>n.type))];
-document.getElementById('legend').innerHTML=types.map(t=>'<span><i class="dot" style="background:'+(D.colours[t]||'#999')+'"></i>'+t+' '+D.nodes.filter(n=>n.type===t).length+'</span>').join('');
+document.getElementById('legend').innerHTML=types.map(t=>'<span><i class="dot" style="background:'+(D.colours[t]||'#999')+'"></i>'+esc(t)+' '+D.nodes.filter(n=>n.type===t).length+'</span>').join('');
 function esc(s){return String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));}
 function show(n){const rows=Object.entries(n.info).map(([k,v])=>'<tr><td>'+esc(k)+'</td><td>'+esc(v)+'</td></tr>').join('');
-  const nb=[...adj[n.id]].map(i=>byId[i]).filter(Boolean).map(m=>'<li>'+esc(m.label)+' <small>('+m.type+')</small></li>').join('');
+  const nb=[...adj[n.id]].map(i=>byId[i]).filter(Boolean).map(m=>'<li>'+esc(m.label)+' <small>('+esc(m.type)+')</small></li>').join('');
   document.getElementById('info').innerHTML='<h4>'+esc(n.label)+'</h4><table>'+rows+'</table><b>Linked ('+adj[n.id].size+')</b><ul>'+nb+'</ul>';
   highlight(new Set([n.id,...adj[n.id]]));}
 function highlight(keep){D.nodes.forEach(n=>{n.el.classList.toggle('dim',!!keep&&!keep.has(n.id));if(n.tx)n.tx.classList.toggle('dim',!!keep&&!keep.has(n.id));});

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from graph.errors import FontMissing
+
 __all__ = ["CJK_FONTS", "FontMissing", "use_chinese_font"]
 
 CJK_FONTS = (
@@ -20,10 +22,6 @@ CJK_FONTS = (
     "PingFang SC",
 )
 _FILE_HINTS = ("wqy", "notosanscjk", "notosanssc", "sourcehansans", "droidsansfallback", "simhei", "msyh", "pingfang")
-
-
-class FontMissing(RuntimeError):
-    """No font with Chinese glyphs is installed."""
 
 
 def use_chinese_font() -> str:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 
 from graph.models import Citation, DocumentNumber, Span
-from graph.read.clean import squash, title_key
+from graph.text import squash, title_key
 
 __all__ = ["DOC_TYPE_SUFFIXES", "extract_citations", "find_numbers", "find_titles", "split_basis"]
 

@@ -17,6 +17,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from graph.text import width_key
+
 __all__ = [
     "clean_cell",
     "delatex",
@@ -24,9 +26,7 @@ __all__ = [
     "normalise_operator",
     "parse_amount",
     "parse_number",
-    "squash",
     "strip_html",
-    "title_key",
 ]
 
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|ol|ul|tr|table|h\d)\b[^>]*>", re.I)
@@ -132,35 +132,10 @@ def parse_amount(cell: str) -> Decimal | None:
         return None
 
 
-def squash(text: str) -> str:
-    """Remove all whitespace (PDF extraction puts spaces between CJK and digits)."""
-    return re.sub(r"\s+", "", text)
-
-
-_INNER_QUOTES = str.maketrans({"〈": "《", "〉": "》", "<": "《", ">": "》"})
-
-
-def title_key(title: str) -> str:
-    """Normalised identity of a document title, so variants of one title meet.
-
-    Width, spaces and inner quote marks are unified; a leading 中华人民共和国 is dropped
-    (《中华人民共和国残疾人保障法》 and 《残疾人保障法》 are the same law).
-
-    >>> title_key('《中华人民共和国 残疾人保障法》') == title_key('残疾人保障法')
-    True
-    """
-    s = unicodedata.normalize("NFKC", title).strip()
-    if s.startswith("《") and s.endswith("》"):
-        s = s[1:-1]
-    s = squash(s).translate(_INNER_QUOTES)
-    s = s.removeprefix("中华人民共和国")
-    return f"《{s}》"
-
-
 def indicator_key(name: str) -> str:
     """Normalised 三级指标 name: width and whitespace unified, LaTeX and HTML removed.
 
     >>> indicator_key('群众 满意度 ')
     '群众满意度'
     """
-    return squash(unicodedata.normalize("NFKC", clean_cell(name)))
+    return width_key(clean_cell(name))

@@ -126,7 +126,7 @@ def read_indicator_row(
             level1=level1,
             level2=level2,
             name=name,
-            unit=unit,
+            measure_unit=unit,
             operator=normalise_operator(op_cell),  # type: ignore[arg-type]
             target_text=target_text,
             target=parse_number(target_text) if target_text else None,

@@ -30,8 +30,9 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
+from graph.errors import IssuerTableError
 from graph.models import Citation, Issuer, Level
-from graph.read.clean import squash
+from graph.text import squash
 
 __all__ = ["IssuerResolver", "authority_from_title", "guess_level"]
 
@@ -119,13 +120,19 @@ class IssuerResolver:
 
     @classmethod
     def from_csv(cls, path: str | Path) -> IssuerResolver:
-        with open(path, encoding="utf-8", newline="") as f:
-            return cls._from_rows(csv.DictReader(f), str(path))
+        """A curated table (CSV with the columns ``code,name,level``; a BOM, as Excel writes, is fine)."""
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                return cls._from_rows(csv.DictReader(f), str(path))
+        except OSError as exc:
+            raise IssuerTableError(str(path), f"cannot read the issuer table: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise IssuerTableError(str(path), f"not UTF-8 (byte offset {exc.start}); save it as UTF-8 CSV") from exc
 
     @classmethod
     def from_package(cls) -> IssuerResolver:
         text = resources.files("graph.read").joinpath("data/issuers.csv").read_text(encoding="utf-8")
-        return cls._from_rows(csv.DictReader(text.splitlines()), "graph/data/issuers.csv")
+        return cls._from_rows(csv.DictReader(text.splitlines()), "graph/read/data/issuers.csv")
 
     @classmethod
     def _from_rows(cls, rows: Iterable[dict[str, str]], where: str) -> IssuerResolver:
@@ -133,7 +140,9 @@ class IssuerResolver:
         for n, row in enumerate(rows, start=2):
             level = row.get("level", "")
             if level not in ("国家", "市", "区") or not row.get("code") or not row.get("name"):
-                raise ValueError(f"{where}:{n}: need code,name,level with level 国家/市/区, got {row}")
+                raise IssuerTableError(
+                    where, f"need the columns code,name,level with level 国家/市/区, got {dict(row)}", line=n
+                )
             table[row["code"]] = (row["name"], level)  # type: ignore[assignment]
         return cls(table)
 

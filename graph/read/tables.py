@@ -10,20 +10,23 @@ follow the ``绩效指标`` header.  Lines that fit none of these are kept raw o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 from graph.errors import NoTablesError
+from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.citations import extract_citations, known_codes_from, split_basis
-from graph.read.clean import clean_cell, parse_amount, parse_number, squash
+from graph.read.clean import clean_cell, parse_amount, parse_number
 from graph.read.indicators import DEFAULT_COLUMNS, header_columns, read_indicator_row
+from graph.read.rows import Row, rows_from_text
 from graph.read.source import read_text
 from graph.read.toc import crosscheck_toc, is_toc_heading, parse_toc_line
+from graph.text import squash
 
-__all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_file", "parse_text"]
+__all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_file", "parse_text", "read_rows"]
 
 FIELD_LABELS = {
     "一级项目名称": "name",
@@ -89,132 +92,169 @@ def parse_text(
     known_codes: frozenset[str] = frozenset(),
 ) -> ParsedDocument:
     """Read the text of one document.  Raises :class:`NoTablesError` when it holds no table."""
-    diags = list(diagnostics)
-    lines = text.split("\n")
-    known = known_codes | known_codes_from(lines)
-    toc: list[TocEntry] = []
-    tables: list[_Table] = []
-    preamble: list[str] = []
-    cur: _Table | None = None
-    in_toc = False
+    return read_rows(rows_from_text(text, path), path, encoding, diagnostics, known_codes)
 
-    def open_table(lineno: int) -> _Table:
-        nonlocal cur
-        if cur is not None:
-            tables.append(cur)
-        cur = _Table(start=lineno)
-        return cur
 
-    for lineno, line in enumerate(lines, start=1):
-        stripped = line.strip()
+def read_rows(
+    rows: Sequence[Row],
+    path: str,
+    encoding: str = "utf-8",
+    diagnostics: Iterable[Diagnostic] = (),
+    known_codes: frozenset[str] = frozenset(),
+) -> ParsedDocument:
+    """Read rows of cells (from any format) into the document's projects, contents and warnings."""
+    reader = _RowReader(path, list(diagnostics))
+    for row in rows:
+        reader.feed(row)
+    tables = reader.close()
+    if not tables:
+        where = f" (the contents list {len(reader.toc)} entries but no table follows)" if reader.toc else ""
+        raise NoTablesError(path, f"no 绩效目标表 table found{where}; is this a budget performance target document?")
+    known = known_codes | known_codes_from(r.raw for r in rows)
+    projects = _unique_ids([_finish(t, path, known, reader.diags) for t in tables], tables, path, reader.diags)
+    reader.diags.extend(crosscheck_toc(reader.toc, projects))
+    return ParsedDocument(
+        path, encoding, tuple(projects), tuple(reader.toc), tuple(reader.diags), "\n".join(reader.preamble)
+    )
+
+
+class _RowReader:
+    """Reads rows one at a time: contents, headings, 编制单位 lines, field rows, indicator rows."""
+
+    def __init__(self, path: str, diags: list[Diagnostic]) -> None:
+        self.path = path
+        self.diags = diags
+        self.toc: list[TocEntry] = []
+        self.tables: list[_Table] = []
+        self.preamble: list[str] = []
+        self.cur: _Table | None = None
+        self.in_toc = False
+
+    def warn(self, code: str, message: str, line: int) -> None:
+        self.diags.append(Diagnostic("warning", code, message, self.path, line))
+
+    def open_table(self, lineno: int) -> _Table:
+        if self.cur is not None:
+            self.tables.append(self.cur)
+        self.cur = _Table(start=lineno)
+        return self.cur
+
+    def close(self) -> list[_Table]:
+        if self.cur is not None:
+            self.tables.append(self.cur)
+            self.cur = None
+        return self.tables
+
+    def feed(self, row: Row) -> None:
+        stripped = row.text
         if not stripped:
-            continue
-        cells = line.split("\t")
-        first = squash(cells[0])
-        if is_toc_heading(stripped) and cur is None:
-            in_toc = True
-            continue
-        if in_toc:
-            entry = parse_toc_line(line, path, lineno)
-            if entry is not None:
-                toc.append(entry)
-                continue
-            in_toc = False
-        if len([c for c in cells if c.strip()]) == 1 and _HEADING.search(stripped):
-            t = open_table(lineno)
-            t.title = clean_cell(stripped)
-            ym = re.search(r"(\d{4})\s*年", stripped)
-            t.year = int(ym.group(1)) if ym else None
-            t.raw.append(line)
-            t.end = lineno
-            continue
-        um = _UNIT.match(stripped)
-        if um:
-            t = cur if cur is not None and not cur.fields and not cur.unit_name else open_table(lineno)
-            t.unit_code, t.unit_name = um.group("code") or "", um.group("name")
-            t.raw.append(line)
-            t.end = lineno
-            continue
-        if cur is None:
-            if first in FIELD_LABELS:
-                open_table(lineno)
-            else:
-                preamble.append(line)
-                continue
-        assert cur is not None
-        cur.raw.append(line)
-        cur.end = lineno
+            return
+        if self._contents(row) or self._heading(row) or self._unit(row):
+            return
+        first = squash(row.cells[0])
+        if self.cur is None:
+            if first not in FIELD_LABELS:
+                self.preamble.append(row.raw)
+                return
+            self.open_table(row.line)
+        t = self.cur
+        assert t is not None
+        t.raw.append(row.raw)
+        t.end = row.line
         mm = _MONEY.match(stripped)
         if mm:
-            cur.money_unit = mm.group("unit")
-            continue
-        if first in FIELD_LABELS:
-            role = FIELD_LABELS[first]
-            if role == "name" and "name" in cur.fields:
-                # A second name row: the previous table lost its heading, or this one did.
-                prev = cur
-                cur = open_table(lineno)
-                cur.raw, prev.raw = [line], prev.raw[:-1]
-                cur.year, cur.title, cur.money_unit = prev.year, prev.title, prev.money_unit
-                diags.append(
-                    Diagnostic("warning", "no-heading", "table starts without heading or 编制单位", path, lineno)
-                )
-            _read_field_row(cur, cells, lineno, path, diags)
-            continue
-        if cur.in_indicators and first.endswith("指标") and first not in FIELD_LABELS:
+            t.money_unit = mm.group("unit")
+        elif first in FIELD_LABELS:
+            self._field_row(row, FIELD_LABELS[first])
+        elif not self._indicator_row(t, row, first):
+            t.unparsed.append(Span(self.path, row.line, row.line, row.raw))
+            self.warn("unparsed-line", f"line not understood inside table; kept raw: {stripped[:60]!r}", row.line)
+
+    def _contents(self, row: Row) -> bool:
+        """The table of contents (目录): its heading, then entries until a line is not one."""
+        if is_toc_heading(row.text) and self.cur is None:
+            self.in_toc = True
+            return True
+        if self.in_toc:
+            entry = parse_toc_line(row.raw, self.path, row.line)
+            if entry is not None:
+                self.toc.append(entry)
+                return True
+            self.in_toc = False
+        return False
+
+    def _heading(self, row: Row) -> bool:
+        """``2024 年区级重点专项绩效目标表（一级项目）`` alone on its row opens a table."""
+        if len([c for c in row.cells if c.strip()]) != 1 or not _HEADING.search(row.text):
+            return False
+        t = self.open_table(row.line)
+        t.title = clean_cell(row.text)
+        ym = re.search(r"(\d{4})\s*年", row.text)
+        t.year = int(ym.group(1)) if ym else None
+        t.raw.append(row.raw)
+        t.end = row.line
+        return True
+
+    def _unit(self, row: Row) -> bool:
+        """``编制单位：105-单位名``: belongs to the table just opened by its heading, or opens one."""
+        um = _UNIT.match(row.text)
+        if not um:
+            return False
+        cur = self.cur
+        t = cur if cur is not None and not cur.fields and not cur.unit_name else self.open_table(row.line)
+        t.unit_code, t.unit_name = um.group("code") or "", um.group("name")
+        t.raw.append(row.raw)
+        t.end = row.line
+        return True
+
+    def _field_row(self, row: Row, role: str) -> None:
+        prev = self.cur
+        assert prev is not None
+        if role == "name" and "name" in prev.fields:
+            # A second name row: the previous table lost its heading, or this one did.
+            t = self.open_table(row.line)
+            t.raw, prev.raw = [row.raw], prev.raw[:-1]
+            t.year, t.title, t.money_unit = prev.year, prev.title, prev.money_unit
+            self.warn("no-heading", "table starts without heading or 编制单位", row.line)
+        assert self.cur is not None
+        _read_field_row(self.cur, list(row.cells), row.line, self.path, self.diags)
+
+    def _indicator_row(self, t: _Table, row: Row, first: str) -> bool:
+        """An indicator row after the 绩效指标 header; True when it was taken (read or kept raw)."""
+        if not t.in_indicators:
+            return False
+        cells = list(row.cells)
+        if first.endswith("指标") and first not in FIELD_LABELS:
             # The empty label cell was lost: the row starts with its 一级指标, one column left.
             cells = ["", *cells]
-            diags.append(
-                Diagnostic(
-                    "warning",
-                    "shifted-cells",
-                    f"indicator row starts one column left ({first}); re-aligned",
-                    path,
-                    lineno,
-                )
-            )
-        if cur.in_indicators and not squash(cells[0]):
-            values = [c for c in cells if c.strip()]
-            if len(values) >= 3:
-                ind, more = read_indicator_row(cells, path, lineno, cur.columns)
-                diags.extend(more)
-                if ind is not None:
-                    cur.indicators.append(ind)
-                else:
-                    cur.unparsed.append(Span(path, lineno, lineno, line))
-                continue
-        cur.unparsed.append(Span(path, lineno, lineno, line))
-        diags.append(
-            Diagnostic(
-                "warning",
-                "unparsed-line",
-                f"line not understood inside table; kept raw: {stripped[:60]!r}",
-                path,
-                lineno,
-            )
-        )
-    if cur is not None:
-        tables.append(cur)
-    if not tables:
-        where = f" (the contents list {len(toc)} entries but no table follows)" if toc else ""
-        raise NoTablesError(path, f"no 绩效目标表 table found{where}; is this a budget performance target document?")
+            self.warn("shifted-cells", f"indicator row starts one column left ({first}); re-aligned", row.line)
+        if squash(cells[0]) or len([c for c in cells if c.strip()]) < 3:
+            return False
+        ind, more = read_indicator_row(cells, self.path, row.line, t.columns)
+        self.diags.extend(more)
+        if ind is not None:
+            t.indicators.append(ind)
+        else:
+            t.unparsed.append(Span(self.path, row.line, row.line, row.raw))
+        return True
 
-    projects: list[Project] = []
-    seen_ids: dict[str, int] = {}
-    for t in tables:
-        p = _finish(t, path, known, diags)
-        if p.id in seen_ids:
-            seen_ids[p.id] += 1
-            new_id = f"{p.id}#{seen_ids[p.id]}"
+
+def _unique_ids(projects: list[Project], tables: list[_Table], path: str, diags: list[Diagnostic]) -> list[Project]:
+    """A second table with the same id gets ``#2`` (and a warning), so no project hides another."""
+    seen: dict[str, int] = {}
+    out = []
+    for p, t in zip(projects, tables, strict=True):
+        if p.id in seen:
+            seen[p.id] += 1
+            new_id = f"{p.id}#{seen[p.id]}"
             diags.append(
                 Diagnostic("warning", "duplicate-id", f"a second table with id {p.id}; named {new_id}", path, t.start)
             )
-            p = _replace_id(p, new_id)
+            p = replace(p, id=new_id)
         else:
-            seen_ids[p.id] = 1
-        projects.append(p)
-    diags.extend(crosscheck_toc(toc, projects))
-    return ParsedDocument(path, encoding, tuple(projects), tuple(toc), tuple(diags), "\n".join(preamble))
+            seen[p.id] = 1
+        out.append(p)
+    return out
 
 
 def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: list[Diagnostic]) -> None:
@@ -308,10 +348,8 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
         if texts[role]:
             citations.extend(extract_citations(texts[role], label, path, t.field_lines[role], known))
     ew = " ".join(t.fields.get("execution_weight", []))
-    year_part = str(t.year) if t.year else "-"
-    unit_part = t.unit_code or t.unit_name or "-"
     return Project(
-        id=f"project:{year_part}:{unit_part}:{squash(name)}",
+        id=project_id(t.year, t.unit_code or t.unit_name, name),
         name=name,
         year=t.year,
         unit_code=t.unit_code,
@@ -331,9 +369,3 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
         span=Span(path, t.start, t.end, "\n".join(t.raw)),
         title=t.title,
     )
-
-
-def _replace_id(p: Project, new_id: str) -> Project:
-    from dataclasses import replace
-
-    return replace(p, id=new_id)

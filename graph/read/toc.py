@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Sequence
 
+from graph.constants import TOC_BEST_MATCH_RATIO, TOC_SAME_POSITION_RATIO
 from graph.models import Diagnostic, Project, Span, TocEntry
-from graph.read.clean import squash
+from graph.text import squash, width_key
 
 __all__ = ["crosscheck_toc", "is_toc_heading", "parse_toc_line"]
 
@@ -39,10 +39,6 @@ def parse_toc_line(line: str, file: str, lineno: int) -> TocEntry | None:
     return TocEntry(int(m.group(1)), name, dept, page, Span(file, lineno, lineno, line))
 
 
-def _norm(name: str) -> str:
-    return squash(unicodedata.normalize("NFKC", name))
-
-
 def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list[Diagnostic]:
     """Entries with no table, tables with no entry, and names that differ between the two.
 
@@ -54,25 +50,25 @@ def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list
         return []
     file = toc[0].span.file
     diags: list[Diagnostic] = []
-    free_projects = {i: _norm(p.name) for i, p in enumerate(projects)}
+    free_projects = {i: width_key(p.name) for i, p in enumerate(projects)}
     by_name: dict[str, list[int]] = {}
     for i, n in free_projects.items():
         by_name.setdefault(n, []).append(i)
     pending: list[tuple[int, TocEntry]] = []
     for k, entry in enumerate(toc):
-        hits = by_name.get(_norm(entry.name))
+        hits = by_name.get(width_key(entry.name))
         if hits:
             free_projects.pop(hits.pop(0))
         else:
             pending.append((k, entry))
     still: list[TocEntry] = []
     for k, entry in pending:
-        want = _norm(entry.name)
+        want = width_key(entry.name)
         ratios = {i: difflib.SequenceMatcher(None, want, name).ratio() for i, name in free_projects.items()}
-        best = k if ratios.get(k, 0.0) >= 0.6 else None
+        best = k if ratios.get(k, 0.0) >= TOC_SAME_POSITION_RATIO else None
         if best is None and ratios:
             cand = max(ratios, key=lambda i: ratios[i])
-            best = cand if ratios[cand] >= 0.75 else None
+            best = cand if ratios[cand] >= TOC_BEST_MATCH_RATIO else None
         if best is None:
             still.append(entry)
             continue

@@ -1,0 +1,34 @@
+"""Fixtures shared by the tests and the doctests (networkx's ``doctest_namespace`` pattern):
+examples in the library name ``example_index`` and ``tmp_path`` and get them from here, so no
+library module carries set-up code of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.defaults import DEFAULT_SAMPLE
+from graph.models import ParsedDocument
+from graph.read.tables import parse_file
+from graph.store import Index, load_index
+from index.build import build
+
+
+@pytest.fixture(scope="session")
+def sample() -> ParsedDocument:
+    return parse_file(DEFAULT_SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
+    """The bundled sample built (graph only) by the pipeline, once per test session."""
+    out = tmp_path_factory.mktemp("sample") / "index"
+    build([DEFAULT_SAMPLE], out, model=None)
+    return load_index(out)
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace: dict, sample_index: Index, tmp_path: Path) -> None:
+    doctest_namespace["example_index"] = str(sample_index.path)
+    doctest_namespace["tmp_path"] = tmp_path

@@ -1,0 +1,52 @@
+"""Every threshold and tuning constant of the pipeline, named, with the reason for its value.
+
+Modules import from here instead of writing bare numbers; a benchmark that moves a value
+moves it here, and the reason changes with it.
+"""
+
+from __future__ import annotations
+
+# --- reading ----------------------------------------------------------------------------------
+TOC_SAME_POSITION_RATIO = 0.6  # a contents entry and the table at its position pair up when this similar
+TOC_BEST_MATCH_RATIO = 0.75  # otherwise an entry pairs with its most similar table only when this similar
+WEIGHT_TOLERANCE = 0.01  # indicator weights + 预算执行率权重 may miss 100 by rounding, no more
+
+# --- search index -----------------------------------------------------------------------------
+FLAT_MAX = 20_000  # bench/bench_faiss.py: flat costs 0.6 ms at 10k, 6.6 ms at 50k; HNSW ~0.5 ms, recall@10 0.998
+HNSW_M = 32  # HNSW links per node (faiss default range 16-64; 32 kept recall@10 at 0.998)
+HNSW_EF_CONSTRUCTION = 200  # build-time beam; higher buys recall with build time
+HNSW_EF_SEARCH = 128  # query-time beam
+BM25_K1 = 1.2  # term-frequency saturation (the usual 1.2)
+BM25_B = 0.75  # length normalisation (the usual 0.75)
+USERDICT_MAX_TERM = 10  # corpus terms longer than this (characters) are not added to jieba's dictionary
+
+# --- ranking ----------------------------------------------------------------------------------
+LEXICAL_WEIGHT = 0.5  # weight of BM25 when the best lexical match holds the whole query (bench_search.py)
+EVIDENCE_POWER = 3.0  # partial lexical matches count less than in proportion: weight·evidence^power
+FIELD_WEIGHT = 0.5  # dense score = (1-w)·sim(all fields) + w·max sim(one field)
+CANDIDATES = 2000  # rows taken from faiss (and from BM25) for re-ranking with the per-field vectors
+SNIPPET_CHARS = 90  # a hit's snippet is cut to this many characters, with an ellipsis
+MAX_QUERY_CHARS = 1000  # longer questions are cut (with a notice): the model reads 512 tokens at most
+
+# --- duplicates -------------------------------------------------------------------------------
+DUP_NEIGHBOURS = 10  # faiss neighbours per project taken as candidate pairs
+DUP_CLUSTER_THRESHOLD = 0.5  # pairs scoring at least this are grouped into review clusters
+DUP_WEIGHTS = {"semantic": 0.45, "sentences": 0.30, "documents": 0.10, "indicators": 0.15}  # sum to 1
+SEM_FLOOR, SEM_CEIL = 0.86, 0.97  # cosines of unrelated texts of this genre, and of near-copies (sample)
+CONTAINED = 0.8  # a sentence is copied when this share of its 3-grams lies in the other sentence
+MINHASH_SLACK = 0.15  # MinHash estimates within this of CONTAINED are checked exactly
+MINHASH_PERMUTATIONS = 64  # signature length: estimate error about 1/sqrt(64) = 0.125
+MIN_SENTENCE_CHARS = 8  # shorter sentences (headings, 1. 2.) are not compared
+TEMPLATE_SENTENCES, TEMPLATE_COSINE = 0.3, 0.93  # different places, shared wording: a template
+DUPLICATE_SENTENCES, DUPLICATE_COSINE = 0.6, 0.97  # most sentences shared, or texts near-identical
+INDICATOR_IDF_FLOOR = 0.1  # an indicator every project has still counts a little
+COPIED_TEXT_MIN_CHARS = 20  # lint: texts shorter than this are too generic to call copied
+
+# --- workbench --------------------------------------------------------------------------------
+COMMUNITY_SEED = 0  # Louvain is randomised: a fixed seed makes reports reproducible
+COMMUNITY_INDICATOR_FLOOR = 0.1  # an indicator shared by many projects links them this little
+COMMUNITY_INDICATOR_SPREAD = 5  # an indicator shared by 1/5 of the projects no longer links them
+COMMUNITY_LABEL_TERMS = 3  # words in a community's label
+LAYOUT_SEED = 7  # spring layout of the HTML view: fixed, so the picture is the same each time
+LAYOUT_ITERATIONS = 120  # spring layout iterations (stable on the sample's ~500 nodes)
+LABEL_CHARS = 14  # node labels in the HTML view are cut to this many characters

@@ -1,0 +1,61 @@
+"""Node ids, built in one place.  Ids are readable and stable across rebuilds.
+
+>>> project_id(2024, '105', '执纪 监督项目')
+'project:2024:105:执纪监督项目'
+>>> project_id(None, '', '某项目')
+'project:-:-:某项目'
+>>> doc_id('渝府办发〔2019〕57号'), dept_id('重庆市北碚区民政局'), indicator_id('群众满意度')
+('doc:渝府办发〔2019〕57号', 'dept:重庆市北碚区民政局', 'indicator:群众满意度')
+>>> unit_id('105', '纪委'), unit_id('', '纪委'), issuer_id('国务院')
+('unit:105-纪委', 'unit:纪委', 'issuer:国务院')
+"""
+
+from __future__ import annotations
+
+from graph.text import squash
+
+__all__ = ["NODE_TYPES", "dept_id", "doc_id", "indicator_id", "issuer_id", "node_type", "project_id", "unit_id"]
+
+NODE_TYPES = {
+    "project": "project",
+    "doc": "document",
+    "dept": "department",
+    "unit": "unit",
+    "issuer": "issuer",
+    "indicator": "indicator",
+}
+
+
+def project_id(year: int | None, unit: str, name: str) -> str:
+    """``project:<year>:<编制单位 code (or name)>:<name without spaces>``; ``-`` for a part the table lacks."""
+    return f"project:{year if year is not None else '-'}:{unit or '-'}:{squash(name)}"
+
+
+def doc_id(key: str) -> str:
+    """A document: its canonical number, or its normalised 《title》 when cited by title alone."""
+    return f"doc:{key}"
+
+
+def dept_id(department: str) -> str:
+    return f"dept:{department}"
+
+
+def unit_id(code: str, name: str) -> str:
+    return f"unit:{code}-{name}" if code else f"unit:{name}"
+
+
+def issuer_id(name: str) -> str:
+    return f"issuer:{name}"
+
+
+def indicator_id(key: str) -> str:
+    return f"indicator:{key}"
+
+
+def node_type(node: str) -> str:
+    """The type named by an id's prefix.
+
+    >>> node_type('doc:x'), node_type('project:2024:1:x')
+    ('document', 'project')
+    """
+    return NODE_TYPES.get(node.split(":", 1)[0], "other")

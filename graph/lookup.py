@@ -1,0 +1,47 @@
+"""Find one thing by a name a person typed: an id, the exact name, or a unique part of it.
+
+Used wherever a project, document or department is named loosely (the graph queries, search,
+duplicates); the message of a failed lookup says what matched, so the user can be more specific.
+
+>>> names = {'p1': '森林防火经费', 'p2': '森林督查', 'p3': '照明设施电费'}
+>>> find_one(names, 'p3', 'project'), find_one(names, '照明', 'project')
+('p3', 'p3')
+>>> find_one(names, '森林', 'project')
+Traceback (most recent call last):
+...
+graph.errors.LookupFailed: 2 projects match '森林': 森林防火经费, 森林督查; be more specific or give the id
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from graph.errors import LookupFailed
+from graph.text import squash
+
+__all__ = ["SHOWN_MATCHES", "find_one", "one_of"]
+
+SHOWN_MATCHES = 8  # an ambiguous name lists this many of its matches
+
+
+def one_of(candidates: list[str], labels: Mapping[str, str], text: str, what: str) -> str:
+    """The single candidate, or :class:`LookupFailed` saying none or which several matched."""
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise LookupFailed(f"no {what} matches {text!r}; give its id or part of its name")
+    shown = ", ".join(labels.get(c, c) for c in candidates[:SHOWN_MATCHES])
+    more = " …" if len(candidates) > SHOWN_MATCHES else ""
+    raise LookupFailed(f"{len(candidates)} {what}s match {text!r}: {shown}{more}; be more specific or give the id")
+
+
+def find_one(names: Mapping[str, str], text: str, what: str) -> str:
+    """The id in ``names`` (id → name) that ``text`` names: the id itself, the exact name, or
+    the only name containing it (spaces ignored)."""
+    if text in names:
+        return text
+    exact = [i for i, n in names.items() if n == text]
+    if exact:
+        return one_of(exact, names, text, what)
+    needle = squash(text)
+    return one_of([i for i, n in names.items() if needle in squash(n)], names, text, what)

@@ -1,0 +1,121 @@
+"""Output shared by every command: an aligned table, JSON, or CSV, from the same rows.
+
+A command returns :class:`Rows`: the full records (for ``--json`` and ``--csv``), optionally a
+shorter table for the terminal, and an exit status.  :func:`emit` prints them one way for all.
+
+>>> emit(Rows([{'project': '森林防火', 'amount': 50.0}]), as_json=False)
+project   amount
+森林防火   50.00
+>>> emit(Rows([{'project': '森林防火'}]), as_json=True)
+[
+  {
+    "project": "森林防火"
+  }
+]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Rows", "emit", "print_rows", "records"]
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a command produced: ``full`` records, an optional terminal ``table`` of them, the
+    columns to show, ``csv`` rows when they differ from ``full``, a ``message`` for commands that
+    write files, and the exit ``status``."""
+
+    full: list[dict[str, Any]]
+    table: list[dict[str, Any]] | None = None
+    columns: list[str] | None = None
+    csv: list[dict[str, Any]] | None = None
+    message: str | None = None
+    status: int = 0
+
+
+def records(df: Any) -> list[dict[str, Any]]:
+    """DataFrame rows as plain dicts (NaN as None, JSON text in ``values`` decoded)."""
+    rows = json.loads(df.to_json(orient="records", force_ascii=False))
+    for r in rows:
+        if isinstance(r.get("values"), str):
+            r["values"] = json.loads(r["values"])
+    return list(rows)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).replace("\n", " ")
+
+
+def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """An aligned table (CJK characters count two columns; numbers right-aligned)."""
+    if not rows:
+        print("(no rows)")
+        return
+    cols = list(columns or rows[0].keys())
+    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    widths = [max(_width(c), *(_width(row[j]) for row in cells)) for j, c in enumerate(cols)]
+    numeric = [all(_NUMBER.fullmatch(row[j]) or not row[j] for row in cells) for j in range(len(cols))]
+
+    def line(values: Sequence[str]) -> str:
+        out = []
+        for v, w, num in zip(values, widths, numeric, strict=True):
+            pad = " " * (w - _width(v))
+            out.append(pad + v if num else v + pad)
+        return "  ".join(out).rstrip()
+
+    print(line(cols))
+    for row in cells:
+        print(line(row))
+
+
+def _write_csv(rows: list[dict[str, Any]], target: str) -> None:
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: _cell(v) if isinstance(v, list | tuple | dict) else v for k, v in r.items()})
+    if target == "-":
+        sys.stdout.write(buf.getvalue())
+    else:
+        Path(target).write_text(buf.getvalue(), encoding="utf-8")
+        print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
+
+
+def emit(rows: Rows, as_json: bool, csv: str | None = None) -> None:
+    """Print ``rows`` as JSON or a table, and write them as CSV when asked (``-``: CSV only)."""
+    if csv:
+        _write_csv(rows.csv if rows.csv is not None else rows.full, csv)
+        if csv == "-":
+            return
+    if as_json:
+        print(json.dumps(rows.full, ensure_ascii=False, indent=2))
+    elif rows.message is not None:
+        print(rows.message)
+    else:
+        print_rows(rows.table if rows.table is not None else rows.full, rows.columns if rows.table is None else None)
