@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             keep_going=args.keep_going,
             issuers_csv=args.issuers,
         )
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): run() ends quietly
     except (BudgetGraphError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -240,9 +240,7 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
     c.add_argument(
         "--neighbours", type=_count, default=10, help="faiss neighbours per project taken as candidates (default: 10)"
     )
-    c.add_argument(
-        "--excel", type=Path, metavar="FILE", help="every candidate pair as a workbook (.xlsx)"
-    )
+    c.add_argument("--excel", type=Path, metavar="FILE", help="every candidate pair as a workbook (.xlsx)")
     c.set_defaults(run=run_duplicates)
 
 
@@ -306,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result: Rows = args.run(args)
         emit(result, as_json=args.json, csv=getattr(args, "csv", None))
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): run() ends quietly
     except (BudgetGraphError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

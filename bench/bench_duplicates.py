@@ -20,6 +20,8 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -29,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis.duplicates import DupCorpus, find_duplicates  # noqa: E402
-from index.store import _faiss_index, load_search  # noqa: E402
+from graph.models import Project  # noqa: E402
+from index.store import _faiss_index, load_search, project_fields  # noqa: E402
 
 
 def metrics(ranked: list[frozenset[str]], strong: set[frozenset[str]], near: set[frozenset[str]]) -> dict[str, float]:
@@ -42,18 +45,18 @@ def metrics(ranked: list[frozenset[str]], strong: set[frozenset[str]], near: set
     }
 
 
-def baseline(docs: list[dict]) -> list[frozenset[str]]:
+def baseline(projects: Sequence[Project]) -> list[frozenset[str]]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts = ["\n".join([d["name"], *d["fields"].values()]) for d in docs]
+    texts = [project_fields(p)["all"] for p in projects]
     X = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True).fit_transform(texts)
     sim = (X @ X.T).toarray()
-    pairs = sorted(combinations(range(len(docs)), 2), key=lambda ij: -sim[ij])
-    return [frozenset((docs[i]["name"], docs[j]["name"])) for i, j in pairs]
+    pairs = sorted(combinations(range(len(projects)), 2), key=lambda ij: -sim[ij])
+    return [frozenset((projects[i].name, projects[j].name)) for i, j in pairs]
 
 
 def synthetic(base: DupCorpus, n: int, rng: np.random.Generator) -> DupCorpus:
-    docs, m = base.docs, len(base.docs)
+    docs, m = base.projects, len(base.projects)
     src = rng.integers(0, m, (n, 2))
     mix = rng.uniform(0.5, 1.0, (n, 1)).astype(np.float32)
     vectors = {}
@@ -64,22 +67,21 @@ def synthetic(base: DupCorpus, n: int, rng: np.random.Generator) -> DupCorpus:
     out = []
     for i, (a, b) in enumerate(src):
         da, db = docs[a], docs[b]
-        fields = {}
-        for f in ("name", "overview", "goals", "indicators"):
-            sa, sb = da["fields"][f].split("。"), db["fields"][f].split("。")
-            fields[f] = "。".join(sa[: max(1, len(sa) * 2 // 3)] + sb[: max(1, len(sb) // 3)])
+
+        def mixed(x: str, y: str) -> str:
+            sa, sb = x.split("。"), y.split("。")
+            return "。".join(sa[: max(1, len(sa) * 2 // 3)] + sb[: max(1, len(sb) // 3)])
+
         out.append(
-            {
-                "id": f"synthetic:{i}",
-                "name": f"{da['name']}·{i}",
-                "department": da["department"],
-                "unit": da["unit"],
-                "unit_code": da["unit_code"],
-                "amount": da["amount"],
-                "documents": sorted(set(da["documents"]) | set(db["documents"][:1])),
-                "indicators": sorted(set(da["indicators"][:4]) | set(db["indicators"][:2])),
-                "fields": fields,
-            }
+            replace(
+                da,
+                id=f"synthetic:{i}",
+                name=f"{da.name}·{i}",
+                overview=mixed(da.overview, db.overview),
+                goals=mixed(da.goals, db.goals),
+                citations=da.citations + db.citations[:1],
+                indicators=da.indicators[:4] + db.indicators[:2],
+            )
         )
     return DupCorpus(out, vectors, None)
 
@@ -94,12 +96,12 @@ def main() -> None:
     labels = [json.loads(line) for line in open(ROOT / "bench" / "duplicate_pairs.jsonl", encoding="utf-8")]
     strong = {frozenset((r["a"], r["b"])) for r in labels if r["label"] == "strong"}
     near = {frozenset((r["a"], r["b"])) for r in labels if r["label"] == "near-miss"}
-    print(f"sample: {len(idx.docs)} projects; {len(strong)} strong pairs, {len(near)} near-misses labelled\n")
+    print(f"sample: {len(idx.projects)} projects; {len(strong)} strong pairs, {len(near)} near-misses labelled\n")
 
     corpus = DupCorpus.from_search_index(idx)
     pairs = find_duplicates(corpus, k=args.neighbours)
-    ours = [frozenset((p.a, p.b)) for p in pairs]
-    base = baseline(idx.docs)
+    ours = [frozenset((p.project_a, p.project_b)) for p in pairs]
+    base = baseline(idx.projects)
     m_ours, m_base = metrics(ours, strong, near), metrics(base, strong, near)
     print(f"{'ranking':<44}" + "".join(f"{k:>16}" for k in m_ours))
     print(
@@ -115,7 +117,7 @@ def main() -> None:
     by_kind = {}
     for r in labels:
         if r["label"] == "strong":
-            got = next((p.label for p in pairs if frozenset((p.a, p.b)) == frozenset((r["a"], r["b"]))), None)
+            got = next((p.label for p in pairs if {p.project_a, p.project_b} == {r["a"], r["b"]}), None)
             by_kind.setdefault(r["kind"], []).append(got == r["kind"])
     print("label agreement on strong pairs: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in by_kind.items()))
 

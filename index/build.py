@@ -3,8 +3,9 @@
 The stages run in order, each from its own package::
 
     read     graph.read     find_sources, parse_file: bytes → rows of cells → records (+ citations)
-    graph    graph          build_graph (issuers resolved), write_graph: node-link JSON, tables, records
-    search   index          load_encoder, write_search: vectors, faiss, BM25
+    graph    graph          build_graph (issuers resolved)
+    embed    index          load_encoder, embed: one vector per project and field
+    write    graph, index   write_graph (node-link JSON, tables, records), write_search (vectors, faiss, BM25)
     swap     here           the whole directory is written beside the target, verified, then swapped in
 
 Nothing is written into the target until everything is built and verified: a failed, killed or
@@ -40,7 +41,7 @@ from graph.read.source import find_sources
 from graph.read.tables import parse_file
 from graph.store import write_graph
 from index.encoder import DEFAULT_MODEL, Encoder, load_encoder
-from index.store import SEARCH_DIR, load_search, write_search
+from index.store import SEARCH_DIR, embed, load_search, write_search
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_OUT", "DEFAULT_SAMPLE", "BuildReport", "build", "read_documents"]
 
@@ -112,12 +113,12 @@ def build(
     docs, errors = read_documents(paths, resolver, keep_going)
     encoder = _encoder(model)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
+    embedded = None if encoder is None else embed([p for d in docs for p in d.projects], encoder)
     with _lock(out), _staging(out) as tmp:
         manifest = write_graph(docs, built, tmp)
         search = None
-        if encoder is not None:
-            projects = [p for d in docs for p in d.projects]
-            search = write_search(projects, tmp / SEARCH_DIR, encoder, tmp / MANIFEST)
+        if embedded is not None:
+            search = write_search(embedded, tmp / SEARCH_DIR, tmp / MANIFEST)
             load_search(tmp / SEARCH_DIR)  # verify the search part against the graph it was made from
         read_manifest(tmp, *GRAPH_FORMAT)
         _swap_into_place(tmp, out)
@@ -197,6 +198,9 @@ def _staging(out: Path) -> Iterator[Path]:
     """A fresh directory beside the target (same file system, so the swap is a rename); removed
     afterwards, whether the build succeeded (it then holds the old index) or failed."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; an index is as readable as any folder the user makes
     try:
         yield tmp
     finally:

@@ -73,8 +73,17 @@ def _dequant_q4(raw: bytes, n: int) -> np.ndarray:
 
 
 def read_e5s1(path: str | Path) -> E5File:
-    """Parse and dequantize an ``E5S1`` model file.  Raises :class:`ModelError` when it is not one."""
-    data = Path(path).read_bytes()
+    """Parse and dequantize an ``E5S1`` model file.  Raises :class:`ModelError` when it is not one,
+    or is truncated or damaged."""
+    try:
+        return _read_e5s1(path, Path(path).read_bytes())
+    except (struct.error, ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path}: truncated or damaged E5S1 file ({type(exc).__name__}: {exc})") from exc
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the model file: {exc.strerror or exc}") from exc
+
+
+def _read_e5s1(path: str | Path, data: bytes) -> E5File:
     if data[:4] != b"E5S1":
         raise ModelError(f"{path}: not an E5S1 model file (magic {data[:4]!r})")
     o = 4

@@ -139,6 +139,11 @@ class SentenceTransformerEncoder(Encoder):
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
         from sentence_transformers import SentenceTransformer
 
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        if not self.progress:
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bar in logs and pipes
         path = str(default_model_dir()) if name == DEFAULT_MODEL else name
         try:
             self.model = SentenceTransformer(path, device="cpu")
@@ -157,7 +162,6 @@ class SentenceTransformerEncoder(Encoder):
             passage_prompt=prompts.get("passage", prompts.get("document", "passage: " if is_e5 else "")),
             max_tokens=int(self.model.max_seq_length or 512),
         )
-        self.progress = sys.stderr.isatty() if progress is None else progress
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])

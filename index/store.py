@@ -28,14 +28,24 @@ from typing import Any
 import numpy as np
 
 from graph.constants import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
-from graph.errors import IndexFormatError
+from graph.errors import IndexFormatError, require
 from graph.manifest import MANIFEST, SEARCH_FORMAT, read_manifest, sha256_file, write_manifest
 from graph.models import Project
 from graph.records import read_records
 from index.encoder import Encoder, ModelSpec
 from index.lexical import BM25Index, Tokens, corpus_terms
 
-__all__ = ["FIELDS", "SEARCH_DIR", "SearchIndex", "faiss_kind", "load_search", "project_fields", "write_search"]
+__all__ = [
+    "FIELDS",
+    "SEARCH_DIR",
+    "Embedded",
+    "SearchIndex",
+    "embed",
+    "faiss_kind",
+    "load_search",
+    "project_fields",
+    "write_search",
+]
 
 FIELDS = ("all", "name", "overview", "goals", "indicators")
 SEARCH_DIR = "search"
@@ -80,27 +90,44 @@ def _faiss_index(vectors: np.ndarray) -> Any:
     return index
 
 
-def write_search(
-    projects: Sequence[Project], out: str | Path, encoder: Encoder, graph_manifest: Path
-) -> dict[str, Any]:
-    """Embed every project's fields, build faiss and BM25, and write them into ``out`` (created
-    here; it must not exist) with a manifest.  Returns the manifest."""
+@dataclass(frozen=True)
+class Embedded:
+    """The vectors of every project's fields, ready to be written: one matrix per field."""
+
+    projects: tuple[Project, ...]
+    vectors: dict[str, np.ndarray]  # field -> (n, dim) float32, L2-normalised
+    split_pieces: dict[str, int]  # field -> texts split into more than one piece to fit the model
+    spec: ModelSpec
+
+
+def embed(projects: Sequence[Project], encoder: Encoder) -> Embedded:
+    """Embed each project's fields (see :func:`project_fields`) with ``encoder``."""
+    texts = [project_fields(p) for p in projects]
+    vectors: dict[str, np.ndarray] = {}
+    pieces: dict[str, int] = {}
+    for field in FIELDS:
+        vecs, n_pieces = encoder.encode([t[field] for t in texts], "passage")
+        vectors[field] = vecs
+        pieces[field] = sum(n - 1 for n in n_pieces)
+    return Embedded(tuple(projects), vectors, pieces, encoder.spec)
+
+
+def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> dict[str, Any]:
+    """Write the vectors, faiss and BM25 into ``out`` (created here; it must not exist) with a
+    manifest.  Returns the manifest."""
     import faiss
 
     out = Path(out)
     out.mkdir(parents=True)
-    texts = [project_fields(p) for p in projects]
-    pieces: dict[str, int] = {}
-    for field in FIELDS:
-        vecs, n_pieces = encoder.encode([t[field] for t in texts], "passage")
+    projects = embedded.projects
+    for field, vecs in embedded.vectors.items():
         np.save(out / f"vectors.{field}.npy", vecs, allow_pickle=False)
-        pieces[field] = sum(n - 1 for n in n_pieces)
-    faiss.write_index(_faiss_index(np.load(out / "vectors.all.npy")), str(out / "dense.faiss"))
+    faiss.write_index(_faiss_index(embedded.vectors["all"]), str(out / "dense.faiss"))
     tokens = Tokens(corpus_terms([p.name for p in projects] + [i.name for p in projects for i in p.indicators]))
     tokens.save(out / "userdict.txt")
-    BM25Index.build([tokens.cut(t["all"]) for t in texts]).save(out / "bm25")
+    BM25Index.build([tokens.cut(project_fields(p)["all"]) for p in projects]).save(out / "bm25")
     (out / "ids.json").write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
-    spec = encoder.spec
+    spec = embedded.spec
     return write_manifest(
         out,
         *SEARCH_FORMAT,
@@ -109,7 +136,7 @@ def write_search(
         dim=spec.dim,
         count=len(projects),
         fields=list(FIELDS),
-        split_pieces=pieces,
+        split_pieces=embedded.split_pieces,
         faiss=faiss_kind(len(projects)),
         versions=_versions(),
         graph_manifest_sha256=sha256_file(graph_manifest),
@@ -134,6 +161,7 @@ class SearchIndex:
 
 def load_search(path: str | Path) -> SearchIndex:
     """Load ``<index>/search``, refusing anything that does not match its manifest or its graph."""
+    require("faiss", "search", "search, similar projects and duplicates")
     import faiss
 
     root = Path(path)

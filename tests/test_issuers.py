@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from graph.errors import IssuerTableError
-
 from graph.read.citations import extract_citations
 from graph.read.issuers import IssuerResolver, authority_from_title, guess_level
 

@@ -47,3 +47,15 @@ def test_chinese_font_is_found() -> None:
     from workbench.plotting import CJK_FONTS, use_chinese_font
 
     assert use_chinese_font() in CJK_FONTS
+
+
+def test_missing_font_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no font it knows, the charts refuse with the package to install (not boxes for glyphs)."""
+    import workbench.plotting as plotting
+    from graph.errors import BudgetGraphError, FontMissing
+
+    monkeypatch.setattr(plotting, "CJK_FONTS", ("No Such Font Sans",))
+    monkeypatch.setattr(plotting, "_FILE_HINTS", ("nosuchfontfile",))
+    with pytest.raises(FontMissing, match="apt-get install fonts-wqy-microhei") as exc:
+        plotting.use_chinese_font()
+    assert isinstance(exc.value, BudgetGraphError)

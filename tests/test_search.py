@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graph.errors import UsageError, IndexFormatError, LookupFailed
+from graph.errors import IndexFormatError, LookupFailed, UsageError
 from graph.models import ParsedDocument
 from index.e5_convert import ModelError, default_model_dir, read_e5s1
 from index.encoder import NumpyBertEncoder, SentenceTransformerEncoder, split_to_fit
@@ -84,11 +84,29 @@ def test_split_to_fit(text: str, limit: int, expected: list[str]) -> None:
     assert split_to_fit(text, len, limit) == expected
 
 
-def test_bad_model_file(tmp_path: Path) -> None:
+def _header(version: int = 1, qk: int = 32) -> bytes:
+    import struct
+
+    return b"E5S1" + struct.pack("<I7ifi", version, 384, 12, 12, 1536, 250037, 512, 1, 1e-12, qk)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"GGUF" + b"\0" * 64, "not an E5S1 model file"),
+        (_header(version=2) + b"\0" * 64, "E5S1 version 2; this converter reads version 1"),
+        (_header(qk=64) + b"\0" * 64, "block size 64, expected 32"),
+        (_header(), "truncated or damaged E5S1 file"),
+        (b"E5S1", "truncated or damaged E5S1 file"),
+    ],
+)
+def test_bad_model_file(tmp_path: Path, data: bytes, message: str) -> None:
     bad = tmp_path / "x.bin"
-    bad.write_bytes(b"GGUF" + b"\0" * 64)
-    with pytest.raises(ModelError, match="not an E5S1 model file"):
+    bad.write_bytes(data)
+    with pytest.raises(ModelError, match=message):
         read_e5s1(bad)
+    with pytest.raises(ModelError, match="cannot read the model file"):
+        read_e5s1(tmp_path / "missing.bin")
 
 
 def test_unknown_model_name_says_what_to_do() -> None:
@@ -134,7 +152,10 @@ def test_every_array_loads_without_pickle(search_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (lambda s: (s / "manifest.json").write_text('{"format": "budget-graph-search"', encoding="utf-8"), "unreadable"),
+        (
+            lambda s: (s / "manifest.json").write_text('{"format": "budget-graph-search"', encoding="utf-8"),
+            "unreadable",
+        ),
         (lambda s: (s / "manifest.json").write_text("{}", encoding="utf-8"), "unreadable manifest"),
         (lambda s: (s / "ids.json").write_text("[]", encoding="utf-8"), r"ids\.json: checksum differs"),
     ],

@@ -159,7 +159,11 @@ def test_query_without_search_index(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_duplicates_cli(index_dir: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "duplicates", "--top", "5", "--index", index_dir)
     header = out.splitlines()[0].split()
-    assert code == 0 and header[:6] == ["#", "cluster", "score", "label", "project_a", "project_b"] and len(out.splitlines()) == 6
+    assert (
+        code == 0
+        and header[:6] == ["#", "cluster", "score", "label", "project_a", "project_b"]
+        and len(out.splitlines()) == 6
+    )
     code, out, _ = run(capsys, "duplicates", "--top", "3", "--json", "--index", index_dir)
     rows = json.loads(out)
     assert len(rows) == 3 and {

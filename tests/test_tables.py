@@ -105,7 +105,7 @@ def test_sample_html_and_basis(sample: ParsedDocument) -> None:
 
 def test_sample_latex_operators(sample: ParsedDocument) -> None:
     p = next(p for p in sample.projects if p.name == "解决特殊疑难信访问题专项资金")
-    assert [i.operator for i in p.indicators] == ["≤", "≥", "≥", "≤", "≥", "≥", "="][: len(p.indicators)]
+    assert [i.operator for i in p.indicators] == ["≤", "≥", "≥", "≤", "≥", "≥", "="]
     assert "$" not in p.goals and "≥ 90%" in p.goals
 
 
@@ -266,3 +266,52 @@ def test_folder_is_expanded_once(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.txt").write_text("x", encoding="utf-8")
     assert [p.name for p in find_sources([tmp_path, tmp_path / "a.txt"])] == ["a.txt", "b.txt"]
+
+
+# --- every bad-input branch of the reader is fed --------------------------------------------
+
+TOC = "目 录\n\n1. 测试项目绩效目标表（某部门）\t1\n\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "message"),
+    [
+        # a table the contents do not list
+        (
+            TOC + table() + table().replace("测试项目", "另一个完全不同的名字"),
+            "toc-missing-entry",
+            "has no contents entry",
+        ),
+        # a field written twice: both values are kept, joined
+        (
+            table().replace("项目概述\t概述。\n", "项目概述\t概述。\n项目概述\t再述。\n"),
+            "repeated-field",
+            "appears twice",
+        ),
+        # no 业务主管部门: the 编制单位 stands in, said so
+        (table().replace("\t\t业务主管部门\t某部门", ""), "no-department", "no 业务主管部门; using 编制单位 某单位"),
+        # a 绩效指标 header with no rows under it
+        (table(rows=""), "no-indicators", "绩效指标 header but no indicator rows"),
+    ],
+)
+def test_each_defect_is_reported_with_its_line(text: str, code: str, message: str) -> None:
+    doc = parse_text(text, "d.txt")
+    found = [d for d in doc.diagnostics if d.code == code]
+    assert found and message in found[0].message and found[0].file == "d.txt" and found[0].line is not None
+
+
+def test_repeated_field_keeps_both_values() -> None:
+    doc = parse_text(table().replace("项目概述\t概述。\n", "项目概述\t概述。\n项目概述\t再述。\n"), "d.txt")
+    assert "概述。" in doc.projects[0].overview and "再述。" in doc.projects[0].overview
+
+
+def test_no_department_takes_the_unit() -> None:
+    (p,) = parse_text(table().replace("\t\t业务主管部门\t某部门", ""), "d.txt").projects
+    assert p.department == "某单位"
+
+
+def test_unreadable_file_names_the_file_and_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder.txt"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"a-folder\.txt: cannot read file: Is a directory"):
+        read_text(folder)

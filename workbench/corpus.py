@@ -283,5 +283,6 @@ def _common_terms(names: list[str], n: int = COMMUNITY_LABEL_TERMS) -> str:
             w for w in jieba.lcut(re.sub(r"[（(][^）)]*[）)]|\s+", "", name)) if len(w) >= 2 and not _GENERIC.match(w)
         }
         counts.update(words)
-    common = [w for w, c in counts.most_common() if c >= 2][:n] or [w for w, _ in counts.most_common(n)]
+    ranked = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))  # ties by the word: the same label every run
+    common = [w for w, c in ranked if c >= 2][:n] or [w for w, _ in ranked[:n]]
     return "、".join(common)

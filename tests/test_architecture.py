@@ -1,0 +1,174 @@
+"""The layout is the architecture: checked from the source with ``ast``, so it cannot rot.
+
+Stages, lowest first; a module may import from its own stage or a lower one, never a higher:
+
+    foundation  graph.errors, constants, text, ids, models, manifest, lookup, vocabulary, defaults
+    read        graph.read.*            bytes → rows of cells → records (+ citations, issuers)
+    graph       graph.knowledge, records, store, queries
+    search      index.*                 embed, lexical, store, searcher; index.build is the pipeline
+    analysis    analysis.*              lint, duplicates
+    workbench   workbench.*             corpus, views, plots, output
+    cli         build_index, search
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("graph", "index", "analysis", "workbench")
+STAGES: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "foundation",
+        (
+            "graph",  # the package's face: errors and models only
+            "graph.errors",
+            "graph.constants",
+            "graph.text",
+            "graph.ids",
+            "graph.models",
+            "graph.manifest",
+            "graph.lookup",
+            "graph.vocabulary",
+            "graph.defaults",
+        ),
+    ),
+    ("read", ("graph.read",)),
+    ("graph", ("graph.knowledge", "graph.records", "graph.store", "graph.queries")),
+    ("search", ("index",)),
+    ("analysis", ("analysis",)),
+    ("workbench", ("workbench",)),
+    ("cli", ("build_index", "search")),
+]
+MAX_FUNCTION_LINES = 80
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources() -> dict[str, Path]:
+    files = [p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")]
+    files += [ROOT / "build_index.py", ROOT / "search.py"]
+    return {_module_name(p): p for p in files}
+
+
+SOURCES = _sources()
+
+
+def stage_of(module: str) -> int:
+    best, best_len = None, -1
+    for i, (_, prefixes) in enumerate(STAGES):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best_len:
+                best, best_len = i, len(prefix)
+    assert best is not None, f"{module} belongs to no stage; add it to STAGES"
+    return best
+
+
+def imports_of(module: str) -> set[str]:
+    """Project modules imported anywhere in a module (inside functions too)."""
+    tree = ast.parse(SOURCES[module].read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            raise AssertionError(f"{module}: relative import; write the module's full name")
+        found |= {n for n in names if n in SOURCES}
+    return found - {module}
+
+
+def test_every_module_has_a_stage() -> None:
+    for module in SOURCES:
+        stage_of(module)
+
+
+@pytest.mark.parametrize("module", sorted(SOURCES))
+def test_no_import_from_a_higher_stage(module: str) -> None:
+    mine = stage_of(module)
+    higher = {m: STAGES[stage_of(m)][0] for m in imports_of(module) if stage_of(m) > mine}
+    assert not higher, f"{module} ({STAGES[mine][0]}) imports from higher stages: {higher}"
+
+
+def test_no_import_cycle() -> None:
+    G = nx.DiGraph((m, i) for m in SOURCES for i in imports_of(m) if not (m.startswith(i + ".") or i == "graph"))
+    cycles = list(nx.simple_cycles(G))
+    assert not cycles, cycles
+
+
+def test_no_function_is_longer_than_80_lines() -> None:
+    long = []
+    for module, path in SOURCES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                n = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                if n > MAX_FUNCTION_LINES:
+                    long.append(f"{module}.{node.name}: {n} lines")
+    assert not long, long
+
+
+def test_every_exception_class_is_under_the_root() -> None:
+    import importlib
+
+    from graph.errors import BudgetGraphError
+
+    found = []
+    for module in SOURCES:
+        mod = importlib.import_module(module)
+        for _, cls in inspect.getmembers(mod, inspect.isclass):
+            if issubclass(cls, BaseException) and cls.__module__ == module:
+                found.append(cls)
+                assert issubclass(cls, BudgetGraphError), f"{module}.{cls.__name__} is not a BudgetGraphError"
+    assert len(found) >= 10
+
+
+@pytest.mark.parametrize("cli", ["build_index", "search"])
+def test_clis_catch_only_the_root_and_os_errors(cli: str) -> None:
+    allowed = {"BudgetGraphError", "OSError", "KeyboardInterrupt", "BrokenPipeError", "ValueError"}
+    tree = ast.parse(SOURCES[cli].read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler):
+            assert node.type is not None, f"{cli}: a bare except"
+            caught = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
+            assert caught <= allowed, f"{cli}:{node.lineno} catches {caught - allowed}"
+
+
+def test_the_checks_can_fail() -> None:
+    """The stage rule sees a violation when there is one (a higher-stage import, a cycle)."""
+    assert stage_of("graph.read.tables") < stage_of("index.searcher") < stage_of("workbench.corpus")
+    assert "graph.store" in imports_of("analysis.lint")
+    with pytest.raises(AssertionError, match="belongs to no stage"):
+        stage_of("elsewhere.module")
+
+
+def test_the_graph_needs_no_search_extra(tmp_path: Path) -> None:
+    """Reading, the graph, lint, queries and the workbench import neither torch nor faiss."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+from graph.defaults import DEFAULT_SAMPLE
+from index.build import build
+from workbench.corpus import open_corpus
+build([DEFAULT_SAMPLE], {str(tmp_path / "idx")!r}, model=None)
+c = open_corpus({str(tmp_path / "idx")!r})
+assert len(c.lint()) > 0 and len(c.funded_by("民政局")) == 2
+heavy = sorted(m for m in ("torch", "sentence_transformers", "faiss", "bm25s", "transformers") if m in sys.modules)
+print(heavy)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
