@@ -48,7 +48,7 @@ def metrics(ranked: list[frozenset[str]], strong: set[frozenset[str]], near: set
 def baseline(projects: Sequence[Project]) -> list[frozenset[str]]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts = [project_fields(p)["all"] for p in projects]
+    texts = ["\n".join([p.name, *(t for f, t in project_fields(p).items() if f != "all")]) for p in projects]
     X = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True).fit_transform(texts)
     sim = (X @ X.T).toarray()
     pairs = sorted(combinations(range(len(projects)), 2), key=lambda ij: -sim[ij])
