@@ -56,7 +56,7 @@ def summary(report: BuildReport) -> dict:
 def print_report(report: BuildReport) -> None:
     c = report.counts
     print(
-        f"read {c['sources']} file(s): {c['projects']} projects, {c['indicators']} indicator rows "
+        f"read {report.files_read} file(s): {c['projects']} projects, {c['indicators']} indicator rows "
         f"({c['indicator_nodes']} distinct indicators), {c['toc_entries']} contents entries"
     )
     print(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -299,8 +300,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _notice(message: Warning | str, *_: Any, **__: Any) -> None:
+    print(f"notice: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    warnings.showwarning = _notice  # the library's notices (a query cut to length) as one line each
     try:
         result: Rows = args.run(args)
         emit(result, as_json=args.json, csv=getattr(args, "csv", None))

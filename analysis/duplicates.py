@@ -354,4 +354,5 @@ _FRAME_COLUMNS = [
 
 def write_excel(pairs: Sequence[DuplicatePair], path: str | Path) -> None:
     """Every pair with every signal as one sheet, ``candidates``."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     to_frame(pairs).to_excel(path, index=False, sheet_name="candidates")

@@ -27,7 +27,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ from graph.knowledge import build_graph
 from graph.manifest import GRAPH_FORMAT, MANIFEST, read_manifest
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.issuers import IssuerResolver
-from graph.read.source import find_sources
+from graph.read.merge import merge_documents
+from graph.read.source import SOURCE_SUFFIXES, find_sources, unread_files
 from graph.read.tables import parse_file
 from graph.store import write_graph
 from index.encoder import DEFAULT_MODEL, Encoder, load_encoder
@@ -59,10 +60,12 @@ class BuildReport:
     counts: dict[str, int]
     manifest: dict[str, Any]  # the graph part's manifest
     search: dict[str, Any] | None  # the search part's manifest; None for a graph-only build
+    files_read: int = 0  # source files read (a repeated one included)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return [*self.errors, *(g for d in self.docs for g in d.diagnostics)]
+        """Every warning and skipped file, each once (skipped files are kept with the first document)."""
+        return [g for d in self.docs for g in d.diagnostics]
 
 
 def _shown(path: Path) -> Path:
@@ -76,8 +79,10 @@ def _shown(path: Path) -> Path:
 def read_documents(
     paths: Sequence[str | Path], resolver: IssuerResolver, keep_going: bool = False
 ) -> tuple[list[ParsedDocument], list[Diagnostic]]:
-    """Parse every document under ``paths``.  An unreadable file raises its
-    :class:`~graph.errors.InputError`; with ``keep_going`` it is skipped and reported instead."""
+    """Parse every document under ``paths``, each project once (see :func:`merge_documents`).
+
+    An unreadable file raises its :class:`~graph.errors.InputError`; with ``keep_going`` it is
+    skipped and reported instead."""
     docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
     for f in (_shown(f) for f in find_sources(list(paths))):
@@ -89,11 +94,14 @@ def read_documents(
             errors.append(Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line))
     if not docs:
         raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
-    if errors:  # keep the skipped files on record in the index itself (diagnostics.csv)
+    docs, repeated = merge_documents(docs)
+    repeated += [
+        Diagnostic("warning", "not-read", f"not a {'/'.join(SOURCE_SUFFIXES)} file; skipped", str(_shown(f)))
+        for f in unread_files(list(paths))
+    ]
+    if errors or repeated:  # keep skipped files and repeats on record in the index itself (diagnostics.csv)
         first = docs[0]
-        docs[0] = ParsedDocument(
-            first.path, first.encoding, first.projects, first.toc, (*errors, *first.diagnostics), first.preamble
-        )
+        docs[0] = replace(first, diagnostics=(*errors, *repeated, *first.diagnostics))
     return docs, errors
 
 
@@ -111,6 +119,7 @@ def build(
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
     docs, errors = read_documents(paths, resolver, keep_going)
+    files_read = sum(1 for _ in find_sources(list(paths))) - len(errors)
     encoder = _encoder(model)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
     embedded = None if encoder is None else embed([p for d in docs for p in d.projects], encoder)
@@ -122,7 +131,7 @@ def build(
             load_search(tmp / SEARCH_DIR)  # verify the search part against the graph it was made from
         read_manifest(tmp, *GRAPH_FORMAT)
         _swap_into_place(tmp, out)
-    return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search)
+    return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read)
 
 
 def _encoder(model: str | Encoder | None) -> Encoder | None:

@@ -11,6 +11,7 @@ measures it against each signal alone.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from graph.constants import CANDIDATES, EVIDENCE_POWER, FIELD_WEIGHT, LEXICAL_WEIGHT, SNIPPET_CHARS
+from graph.constants import CANDIDATES, EVIDENCE_POWER, FIELD_WEIGHT, LEXICAL_WEIGHT, MAX_QUERY_CHARS, SNIPPET_CHARS
 from graph.errors import LookupFailed, UsageError
 from graph.ids import doc_id
 from graph.lookup import find_one
@@ -28,7 +29,7 @@ from index.encoder import Encoder, load_encoder
 from index.lexical import BM25Index, Tokens
 from index.store import FIELDS, SEARCH_DIR, SearchIndex, load_search, project_fields
 
-__all__ = ["Filters", "Hit", "Searcher"]
+__all__ = ["Filters", "Hit", "QueryCut", "Searcher"]
 
 Mode = Literal["fused", "dense", "lexical"]
 _SUBFIELDS = tuple(f for f in FIELDS if f != "all")
@@ -213,6 +214,13 @@ class Searcher:
         _check_k(k)
         if not text.strip():
             raise LookupFailed("empty query; say what you are looking for, e.g. 森林防火 or 'street lighting'")
+        if len(text) > MAX_QUERY_CHARS:
+            warnings.warn(
+                f"the query has {len(text)} characters; only the first {MAX_QUERY_CHARS} are searched",
+                QueryCut,
+                stacklevel=2,
+            )
+            text = text[:MAX_QUERY_CHARS]
         allowed = self._allowed(filters)
         q_tokens = self.tokens.cut(text)
         lex = self.bm25.scores(q_tokens)
@@ -317,6 +325,10 @@ class Searcher:
             rank, p.id, p.name, p.department, p.unit_name, amount, round(score, 4), round(dense, 4),
             round(lex, 4), _FIELD_LABEL[field], snippet, tuple(matched), p.span.file, p.span.line,
         )  # fmt: skip
+
+
+class QueryCut(UserWarning):
+    """A query longer than :data:`~graph.constants.MAX_QUERY_CHARS` was cut (a notice, not an error)."""
 
 
 def _check_k(k: int) -> None:

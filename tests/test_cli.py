@@ -61,8 +61,32 @@ def test_keep_going_skips_and_reports(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     out = capsys.readouterr().out
     assert "2 projects" in out and "empty.txt: error [EmptyFileError]" in out
+    assert out.count("empty.txt") == 1  # reported once, not twice
     diags = (tmp_path / "idx" / "diagnostics.csv").read_text(encoding="utf-8")
     assert "EmptyFileError" in diags
+
+
+def test_a_folder_reads_every_case_and_says_what_it_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fx = (ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "B.TXT").write_text(fx, encoding="utf-8")
+    (tmp_path / "docs" / "notes.docx").write_bytes(b"PK")
+    assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx"), "--no-search"]) == 0
+    out = capsys.readouterr().out
+    assert "read 1 file(s): 2 projects" in out and "notes.docx: warning [not-read]" in out
+
+
+def test_the_same_tables_twice_are_counted_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "copy of sample.txt"
+    shutil.copy(ROOT / "data/beibei_2024_key_projects.txt", copy)
+    argv = [str(ROOT / "data/beibei_2024_key_projects.txt"), str(copy), "--out", str(tmp_path / "idx"), "--no-search"]
+    assert build_index.main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"]["projects"] == 94
+    assert any("duplicate-source" in d and "copy of sample.txt" in d for d in report["diagnostics"])
+    import pandas as pd
+
+    assert round(pd.read_csv(tmp_path / "idx" / "projects.csv")["amount"].sum(), 2) == 41826.39
 
 
 def test_several_files_make_one_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

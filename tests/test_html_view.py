@@ -70,3 +70,31 @@ def test_neighbourhood_in_the_browser(tmp_path: Path, sample_index: Index, brows
     ).stdout
     assert "<h4>保交楼经费</h4>" in dom  # the focus project's panel opened on load
     assert dom.count("<circle") == 12  # the project and its 11 neighbours
+
+
+CRAFTED = "甲&lt;img src=x onerror=&quot;document.title='PWNED'&quot;&gt;{{DATA}}{{TITLE}}"
+SCRIPTS = (
+    "<p>&lt;img src=y onerror=&quot;document.title='PWNED'&quot;&gt;</p>"  # entities that become markup
+    "</script><script>document.title='PWNED'</script><!--<script> \u2028"  # script breakers
+)
+
+
+def test_crafted_document_runs_no_script(tmp_path: Path, browser: list[str]) -> None:
+    """A table whose texts carry markup, placeholders and script breakers: shown as text, never run."""
+    from index.build import build
+    from tests.test_tables import table
+
+    doc = tmp_path / "crafted.txt"
+    doc.write_text(table().replace("测试项目", CRAFTED).replace("概述。", SCRIPTS), encoding="utf-8")
+    build([doc], tmp_path / "idx", model=None)
+    out = tmp_path / "crafted.html"
+    assert search.main(["graph", "甲", "--html", str(out), "--index", str(tmp_path / "idx")]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert html.count("{{DATA}}") == 0 or "<title>" in html.split("{{DATA}}")[0]  # data never pasted as markup
+    assert "</script><script>document.title" not in html and "\u2028" not in html
+    dom = subprocess.run(
+        [*browser, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert "PWNED</title>" not in dom and "<img" not in dom  # no injected element, no script ran
+    assert dom.count("<circle") >= 2  # the page's own script did run
+    assert "img src=x" in dom and "&lt;" in dom  # shown as text, escaped

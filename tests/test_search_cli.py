@@ -228,3 +228,21 @@ def test_truncated_search_manifest_is_one_line(index_dir: str, tmp_path: Path, c
     m.write_bytes(m.read_bytes()[:50])
     code, out, err = run(capsys, "similar", "照明设施电费", "--index", str(copy))
     assert code == 1 and out == "" and err.startswith("error: ") and "unreadable manifest" in err
+
+
+def test_a_very_long_query_is_cut_with_a_notice(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    t = time.perf_counter()
+    code, out, err = run(capsys, "query", "森林防火" * 10_000, "--top", "1", "--json", "--index", index_dir)
+    assert code == 0 and time.perf_counter() - t < 30
+    assert err.startswith("notice: the query has 40000 characters; only the first 1000 are searched")
+    assert json.loads(out)[0]["project"] in ("森林防火基础设施建设", "北碚区森林防火经费（重点）")
+
+
+def test_outputs_into_folders_that_do_not_exist_yet(index_dir: str, capsys, tmp_path: Path) -> None:
+    new = tmp_path / "new" / "deeper"
+    assert run(capsys, "funded-by", "民政局", "--csv", str(new / "f.csv"), "--index", index_dir)[0] == 0
+    assert run(capsys, "graph", "保交楼经费", "--html", str(new / "v.html"), "--index", index_dir)[0] == 0
+    assert run(capsys, "duplicates", "--excel", str(new / "d.xlsx"), "--index", index_dir)[0] == 0
+    assert {p.name for p in new.iterdir()} == {"f.csv", "v.html", "d.xlsx"}

@@ -97,6 +97,7 @@ def write_html(G: nx.MultiDiGraph, out: str | Path, focus: str | None = None, de
     sub = subgraph_for(G, focus, depth)
     name = G.nodes[focus].get("label", focus) if focus else "citation graph"
     out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(sub, focus, f"budget-graph · {name}"), encoding="utf-8")
     return out
 

@@ -103,6 +103,7 @@ def _write_csv(rows: list[dict[str, Any]], target: str) -> None:
     if target == "-":
         sys.stdout.write(buf.getvalue())
     else:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
         Path(target).write_text(buf.getvalue(), encoding="utf-8")
         print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 

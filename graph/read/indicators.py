@@ -19,7 +19,7 @@ from __future__ import annotations
 from graph.models import Diagnostic, Indicator, Span
 from graph.read.clean import clean_cell, normalise_operator, parse_number
 
-__all__ = ["DEFAULT_COLUMNS", "header_columns", "read_indicator_row"]
+__all__ = ["DEFAULT_COLUMNS", "header_columns", "header_roles", "is_header_word", "read_indicator_row"]
 
 ROLES = ("level1", "level2", "name", "unit", "operator", "value", "weight", "core")
 DEFAULT_COLUMNS: dict[str, int] = {role: i + 1 for i, role in enumerate(ROLES)}
@@ -36,6 +36,20 @@ _HEADER_WORDS = {
 _CORE = {"是": True, "否": False, "Y": True, "N": False}
 
 
+def _header_key(cell: str) -> str:
+    return cell.replace(" ", "").strip().split("（")[0].split("(")[0]
+
+
+def is_header_word(cell: str) -> bool:
+    """Whether a cell is one of the 绩效指标 header's column names (权重（%） included)."""
+    return _header_key(cell) in _HEADER_WORDS
+
+
+def header_roles(cells: list[str]) -> list[str]:
+    """The roles a header row names, in its order."""
+    return [_HEADER_WORDS[_header_key(c)] for c in cells if _header_key(c) in _HEADER_WORDS]
+
+
 def header_columns(cells: list[str]) -> dict[str, int]:
     """Column index of each role from the 绩效指标 header row; defaults where a name is missing.
 
@@ -45,7 +59,7 @@ def header_columns(cells: list[str]) -> dict[str, int]:
     """
     cols = dict(DEFAULT_COLUMNS)
     for i, cell in enumerate(cells):
-        key = cell.replace(" ", "").split("（")[0].split("(")[0]
+        key = _header_key(cell)
         if key in _HEADER_WORDS:
             cols[_HEADER_WORDS[key]] = i
     return cols
@@ -63,6 +77,15 @@ def _positional_ok(op: str, weight: str, core: str) -> bool:
     )
 
 
+def _stray_cells(cells: list[str], cols: dict[str, int], name: str, file: str, line: int) -> list[Diagnostic]:
+    """Cells under no column of the header: the header and the row disagree; said, not guessed."""
+    stray = [c.strip() for i, c in enumerate(cells) if i and c.strip() and i not in cols.values()]
+    if not stray:
+        return []
+    message = f"indicator {name!r}: cells under no header column {stray}; not read (header and row disagree?)"
+    return [Diagnostic("warning", "stray-cells", message, file, line)]
+
+
 def read_indicator_row(
     cells: list[str], file: str, line: int, columns: dict[str, int] | None = None
 ) -> tuple[Indicator | None, list[Diagnostic]]:
@@ -78,6 +101,7 @@ def read_indicator_row(
     if _positional_ok(op_cell, weight_cell, core_cell):
         unit = clean_cell(_cell(cells, cols["unit"]))
         value = _cell(cells, cols["value"])
+        diags.extend(_stray_cells(cells, cols, name, file, line))
     else:
         rest = [c.strip() for c in cells[cols["name"] + 1 :]]
         j = next((i for i, c in enumerate(rest) if normalise_operator(c) is not None), None)

@@ -7,7 +7,7 @@ from pathlib import Path
 from graph.errors import EmptyFileError, EncodingError, InputError
 from graph.models import Diagnostic
 
-__all__ = ["find_sources", "read_text"]
+__all__ = ["SOURCE_SUFFIXES", "find_sources", "read_text", "unread_files"]
 
 
 def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
@@ -57,8 +57,24 @@ def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding, diags
 
 
+SOURCE_SUFFIXES = (".txt",)  # what a folder is searched for (any case: B.TXT too)
+
+
+def _in_folder(folder: Path) -> list[Path]:
+    return sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith("."))
+
+
+def unread_files(paths: list[str | Path]) -> list[Path]:
+    """Files in the given folders that are not read (not text of a known kind), to be said."""
+    return [f for raw in paths if Path(raw).is_dir() for f in _in_folder(Path(raw)) if not _readable(f)]
+
+
+def _readable(f: Path) -> bool:
+    return f.suffix.lower() in SOURCE_SUFFIXES
+
+
 def find_sources(paths: list[str | Path]) -> list[Path]:
-    """Expand files and folders into a sorted list of ``.txt`` files.
+    """Expand files and folders into a sorted list of ``.txt`` files (``.TXT`` too).
 
     Raises :class:`InputError` for a path that does not exist or a folder with no ``.txt``.
     """
@@ -66,7 +82,7 @@ def find_sources(paths: list[str | Path]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*.txt") if f.is_file())
+            files = [f for f in _in_folder(p) if _readable(f)]
             if not files:
                 raise InputError(str(p), "folder has no .txt files to read")
             found.extend(files)

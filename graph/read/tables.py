@@ -10,17 +10,18 @@ follow the ``绩效指标`` header.  Lines that fit none of these are kept raw o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+from graph.constants import WEIGHT_TOLERANCE
 from graph.errors import NoTablesError
 from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.citations import extract_citations, known_codes_from, split_basis
 from graph.read.clean import clean_cell, parse_amount, parse_number
-from graph.read.indicators import DEFAULT_COLUMNS, header_columns, read_indicator_row
+from graph.read.indicators import DEFAULT_COLUMNS, header_columns, header_roles, is_header_word, read_indicator_row
 from graph.read.rows import Row, rows_from_text
 from graph.read.source import read_text
 from graph.read.toc import crosscheck_toc, is_toc_heading, parse_toc_line
@@ -45,6 +46,8 @@ FIELD_LABELS = {
     "绩效指标": "indicators",
 }
 REQUIRED = ("name", "department", "amount", "overview", "basis", "goals", "indicators")
+EXPECTED = ("execution_weight", "retained", "to_towns")  # always in this layout; said when absent
+_NUMBER_FIELDS = ("execution_weight", "retained", "amount", "to_towns")
 CITING_FIELDS = {"overview": "项目概述", "basis": "立项依据", "goals": "当年绩效目标"}
 _TEXT_FIELDS = ("overview", "basis", "goals")
 _HEADING = re.compile(r"绩效目标表")
@@ -197,7 +200,7 @@ class _RowReader:
 
     def _unit(self, row: Row) -> bool:
         """``编制单位：105-单位名``: belongs to the table just opened by its heading, or opens one."""
-        um = _UNIT.match(row.text)
+        um = _UNIT.match("".join(row.cells).strip())  # a stray cell break inside the line is not data
         if not um:
             return False
         cur = self.cur
@@ -258,28 +261,55 @@ def _unique_ids(projects: list[Project], tables: list[_Table], path: str, diags:
 
 
 def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: list[Diagnostic]) -> None:
+    """Label and value cells (``一级项目名称 | 名称 | | 业务主管部门 | 部门``).  A value that fills more
+    than one cell, or a cell where a label should be that is no label, is kept and said."""
+
+    def warn(code: str, message: str) -> None:
+        diags.append(Diagnostic("warning", code, message, path, lineno))
+
     role: str | None = None
+    taken: list[str] = []  # the values of the current label in this row
+    gap = False  # an empty cell since the last value: the next cell stands where a label goes
     for cell in cells:
         c = cell.strip()
         if not c:
+            gap = bool(taken)
             continue
         key = squash(c)
         if key in FIELD_LABELS:
-            role = FIELD_LABELS[key]
+            role, taken, gap = FIELD_LABELS[key], [], False
             if role == "indicators":
-                t.in_indicators = True
-                t.columns = header_columns(cells)
+                _indicator_header(t, cells, lineno, warn)
                 return
             if role in t.fields:
-                diags.append(
-                    Diagnostic("warning", "repeated-field", f"field {key} appears twice; values joined", path, lineno)
-                )
+                warn("repeated-field", f"field {key} appears twice; values joined")
             t.fields.setdefault(role, [])
             t.field_lines.setdefault(role, lineno)
             continue
         if role is None:  # pragma: no cover - the first cell is always a label here
             continue
+        if taken and gap and role in _NUMBER_FIELDS:
+            warn("unknown-label", f"{c!r} stands where a label goes but is none; it and what follows kept raw")
+            t.unparsed.append(Span(path, lineno, lineno, "\t".join(cells)))
+            return
+        if taken:
+            warn("split-cell", f"{_label(role)} fills more than one cell; joined: {' | '.join([*taken, c])[:60]!r}")
+        taken.append(c)
         t.fields[role].append(c)
+
+
+def _indicator_header(t: _Table, cells: list[str], lineno: int, warn: Callable[[str, str], None]) -> None:
+    t.in_indicators = True
+    t.columns = header_columns(cells)
+    t.field_lines.setdefault("indicators", lineno)
+    unknown = [c.strip() for c in cells[1:] if c.strip() and not is_header_word(c)]
+    missing = sorted(set(DEFAULT_COLUMNS) - set(header_roles(cells)))
+    if unknown or missing:
+        warn(
+            "indicator-header",
+            f"绩效指标 header not understood (cells {unknown}, columns missing {missing}); "
+            "the usual column order is assumed where the header says nothing",
+        )
 
 
 def _money(t: _Table, role: str, path: str, diags: list[Diagnostic]) -> Decimal | None:
@@ -301,53 +331,78 @@ def _money(t: _Table, role: str, path: str, diags: list[Diagnostic]) -> Decimal 
     return value * _MONEY_SCALE[t.money_unit]
 
 
-def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]) -> Project:
+def _label(role: str) -> str:
+    return next(k for k, v in FIELD_LABELS.items() if v == role)
+
+
+def _check_fields(t: _Table, warn: Callable[[str, str, int], None]) -> None:
+    """Required fields, the fields this layout always has, the heading's year and the unit line."""
     missing = [r for r in REQUIRED if r not in t.fields and not (r == "indicators" and t.in_indicators)]
     if missing:
-        names = ", ".join(next(k for k, v in FIELD_LABELS.items() if v == r) for r in missing)
-        diags.append(
-            Diagnostic(
-                "warning",
-                "incomplete-table",
-                f"table ends at line {t.end} without {names}; cut off? what was read is kept",
-                path,
-                t.start,
-            )
-        )
+        names = ", ".join(_label(r) for r in missing)
+        warn("incomplete-table", f"table ends at line {t.end} without {names}; cut off? what was read is kept", t.start)
     elif not t.indicators:
-        diags.append(
-            Diagnostic("warning", "no-indicators", "table has a 绩效指标 header but no indicator rows", path, t.start)
+        warn("no-indicators", "table has a 绩效指标 header but no indicator rows", t.start)
+    absent = [_label(r) for r in EXPECTED if r not in t.fields]
+    if absent and not missing:
+        warn("missing-field", f"no {', '.join(absent)} row; left empty", t.start)
+    if t.year is None:
+        warn("no-year", "no table heading with the year (…年…绩效目标表); the id has '-' for the year", t.start)
+    if not t.unit_code and not t.unit_name:
+        warn("no-unit", "no 编制单位 line; the id has '-' for the unit", t.start)
+
+
+def _number(t: _Table, role: str, warn: Callable[[str, str, int], None]) -> float | None:
+    raw = " ".join(t.fields.get(role, []))
+    if not raw:
+        return None
+    value = parse_number(raw)
+    if value is None:
+        warn("bad-number", f"{_label(role)} {raw!r} is not a number; left empty", t.field_lines.get(role, t.start))
+    return value
+
+
+def _check_weights(t: _Table, execution_weight: float | None, warn: Callable[[str, str, int], None]) -> None:
+    """Indicator weights plus 预算执行率权重 make 100 (a lost, doubled or cut row shows here)."""
+    weights = [i.weight for i in t.indicators]
+    if not t.indicators or execution_weight is None or any(w is None for w in weights):
+        return
+    total = execution_weight + sum(w for w in weights if w is not None)
+    if abs(total - 100) > WEIGHT_TOLERANCE:
+        warn(
+            "weights-sum",
+            f"indicator weights {'+'.join(f'{w:g}' for w in weights if w is not None)} + 预算执行率权重 "
+            f"{execution_weight:g} = {total:g}, not 100; a row lost, doubled or misread?",
+            t.field_lines.get("indicators", t.start),
         )
+
+
+def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]) -> Project:
+    def warn(code: str, message: str, line: int) -> None:
+        diags.append(Diagnostic("warning", code, message, path, line))
+
+    _check_fields(t, warn)
     name = clean_cell(" ".join(t.fields.get("name", []))) or f"(unnamed table at line {t.start})"
     department = clean_cell(" ".join(t.fields.get("department", [])))
     if not department and t.unit_name:
         department = t.unit_name
-        diags.append(
-            Diagnostic(
-                "warning", "no-department", f"{name}: no 业务主管部门; using 编制单位 {t.unit_name}", path, t.start
-            )
-        )
+        warn("no-department", f"{name}: no 业务主管部门; using 编制单位 {t.unit_name}", t.start)
     if t.money_unit != "万元":
-        diags.append(
-            Diagnostic("warning", "money-unit", f"{name}: amounts in {t.money_unit}, converted to 万元", path, t.start)
-        )
+        warn("money-unit", f"{name}: amounts in {t.money_unit}, converted to 万元", t.start)
     amount, retained, to_towns = (_money(t, r, path, diags) for r in ("amount", "retained", "to_towns"))
     if amount is not None and retained is not None and to_towns is not None and retained + to_towns != amount:
-        diags.append(
-            Diagnostic(
-                "warning",
-                "budget-split",
-                f"{name}: 部门留用 {retained} + 补助街镇 {to_towns} = {retained + to_towns} ≠ 当年预算金额 {amount}",
-                path,
-                t.field_lines.get("amount", t.start),
-            )
+        warn(
+            "budget-split",
+            f"{name}: 部门留用 {retained} + 补助街镇 {to_towns} = {retained + to_towns} ≠ 当年预算金额 {amount}",
+            t.field_lines.get("amount", t.start),
         )
+    execution_weight = _number(t, "execution_weight", warn)
+    _check_weights(t, execution_weight, warn)
     texts = {r: clean_cell("\n".join(t.fields.get(r, []))) for r in _TEXT_FIELDS}
     citations: list[Citation] = []
     for role, label in CITING_FIELDS.items():
         if texts[role]:
             citations.extend(extract_citations(texts[role], label, path, t.field_lines[role], known))
-    ew = " ".join(t.fields.get("execution_weight", []))
     return Project(
         id=project_id(t.year, t.unit_code or t.unit_name, name),
         name=name,
@@ -355,7 +410,7 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
         unit_code=t.unit_code,
         unit_name=t.unit_name,
         department=department,
-        execution_weight=parse_number(ew) if ew else None,
+        execution_weight=execution_weight,
         amount=amount,
         retained=retained,
         to_towns=to_towns,

@@ -1,0 +1,88 @@
+"""Many documents, each project once: the same tables read twice are counted once, and said.
+
+The same text under two file names, or the same project in two documents (a PDF and its XLSX, a
+re-issued file) would otherwise double every total.  A document whose text equals an earlier
+one's is dropped whole; a project equal in every value to an earlier one is dropped; a project
+with an earlier one's id but other values is kept under ``id#2``.  Each case is a warning naming
+both sources.
+
+>>> from graph.read.tables import parse_text
+>>> from tests.test_tables import table
+>>> a, b = parse_text(table(), 'a.txt'), parse_text(table(), 'b.txt')
+>>> docs, diags = merge_documents([a, b])
+>>> [len(d.projects) for d in docs], [d.code for d in diags]
+([1], ['duplicate-source'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from graph.models import Diagnostic, ParsedDocument, Project
+
+__all__ = ["fingerprint", "merge_documents"]
+
+
+def fingerprint(p: Project) -> tuple[Any, ...]:
+    """Every value of a project, without where it was read (file, lines)."""
+    return (
+        p.id, p.name, p.year, p.unit_code, p.unit_name, p.department, p.execution_weight, p.amount, p.retained,
+        p.to_towns, p.overview, p.basis, p.goals, p.title,
+        tuple((i.level1, i.level2, i.name, i.measure_unit, i.operator, i.target_text, i.weight, i.core)
+              for i in p.indicators),
+        tuple((c.key, c.field) for c in p.citations),
+    )  # fmt: skip
+
+
+def _text_hash(doc: ParsedDocument) -> str:
+    projects = "\n".join(repr(fingerprint(p)) for p in doc.projects)
+    return hashlib.sha256(projects.encode("utf-8")).hexdigest()
+
+
+def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument], list[Diagnostic]]:
+    """Drop repeated documents and projects, rename clashing ids; the warnings say which and where."""
+    diags: list[Diagnostic] = []
+    seen_docs: dict[str, str] = {}
+    seen: dict[str, tuple[tuple[Any, ...], Project]] = {}
+    out: list[ParsedDocument] = []
+    for doc in docs:
+        h = _text_hash(doc)
+        if h in seen_docs:
+            diags.append(
+                Diagnostic(
+                    "warning",
+                    "duplicate-source",
+                    f"the same tables as {seen_docs[h]}; read once, counted once",
+                    doc.path,
+                )
+            )
+            continue
+        seen_docs[h] = doc.path
+        kept = []
+        for p in doc.projects:
+            fp = fingerprint(p)
+            if p.id not in seen:
+                seen[p.id] = (fp, p)
+                kept.append(p)
+            elif seen[p.id][0] == fp:
+                diags.append(_warn("duplicate-project", f"{p.name}: the same as {seen[p.id][1].span}; counted once", p))
+            else:
+                n = 2
+                while f"{p.id}#{n}" in seen:
+                    n += 1
+                q = replace(p, id=f"{p.id}#{n}")
+                seen[q.id] = (fingerprint(q), q)
+                kept.append(q)
+                diags.append(
+                    _warn("duplicate-id", f"{p.name}: id {p.id} also at {seen[p.id][1].span} with other values; "
+                          f"kept as {q.id}", p)
+                )  # fmt: skip
+        out.append(replace(doc, projects=tuple(kept)))
+    return out, diags
+
+
+def _warn(code: str, message: str, p: Project) -> Diagnostic:
+    return Diagnostic("warning", code, message, p.span.file, p.span.line)

@@ -1,0 +1,129 @@
+"""Nothing changed without a warning: seeded mutations of the sample, and each known way to lose a value.
+
+The oracle: a mutated document either is refused with a clear error, or reads into the same
+projects as the original, or says so with at least one warning the original did not have.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from graph.defaults import DEFAULT_SAMPLE
+from graph.errors import BudgetGraphError
+from graph.models import ParsedDocument
+from graph.read.tables import parse_text
+from tests.test_tables import ROW, table
+
+TEXT = DEFAULT_SAMPLE.read_text(encoding="utf-8")
+LINES = TEXT.split("\n")
+MUTATIONS = 250  # about 50 ms each
+OPERATIONS = ("delete", "duplicate", "swap", "droptab", "inserttab")
+
+
+def content(doc: ParsedDocument) -> Counter:
+    """Every value a user sees, without line numbers (a mutation moves lines)."""
+    return Counter(
+        (
+            p.id, p.name, p.department, p.unit_name, p.unit_code, p.amount, p.retained, p.to_towns,
+            p.execution_weight, p.overview, p.basis, p.goals,
+            tuple(sorted(
+                (i.level1, i.level2, i.name, i.measure_unit, str(i.operator), i.target_text, str(i.weight), str(i.core))
+                for i in p.indicators
+            )),
+            tuple(sorted(c.key for c in p.citations)),
+        )
+        for p in doc.projects
+    )  # fmt: skip
+
+
+def mutate(rng: random.Random) -> tuple[str, int, str] | None:
+    lines = list(LINES)
+    op = rng.choice(OPERATIONS)
+    i = rng.randrange(len(lines))
+    if op == "delete":
+        del lines[i]
+    elif op == "duplicate":
+        lines.insert(i, lines[i])
+    elif op == "swap":
+        j = min(len(lines) - 1, i + rng.randint(1, 3))
+        lines[i], lines[j] = lines[j], lines[i]
+    elif op == "droptab":
+        tabs = [k for k, c in enumerate(lines[i]) if c == "\t"]
+        if not tabs:
+            return None
+        k = rng.choice(tabs)
+        lines[i] = lines[i][:k] + lines[i][k + 1 :]
+    else:
+        k = rng.randrange(len(lines[i]) + 1)
+        lines[i] = lines[i][:k] + "\t" + lines[i][k:]
+    return op, i + 1, "\n".join(lines)
+
+
+def test_mutations_never_crash_and_never_change_values_silently() -> None:
+    base = parse_text(TEXT, "s.txt")
+    base_content, base_codes = content(base), Counter(d.code for d in base.diagnostics)
+    rng = random.Random(20241125)
+    crashes, silent, ops = [], [], Counter()
+    while sum(ops.values()) < MUTATIONS:
+        m = mutate(rng)
+        if m is None:
+            continue
+        op, line, text = m
+        ops[op] += 1
+        try:
+            doc = parse_text(text, "s.txt")
+        except BudgetGraphError:
+            continue  # refused with a message: not silent
+        except Exception as exc:  # a crash is what this test is for
+            crashes.append((op, line, repr(exc)))
+            continue
+        new_codes = Counter(d.code for d in doc.diagnostics) - base_codes
+        if content(doc) != base_content and not new_codes:
+            silent.append((op, line, LINES[line - 1][:60]))
+    assert set(ops) == set(OPERATIONS)
+    assert crashes == [] and silent == [], (crashes[:5], silent[:5])
+
+
+def codes(text: str) -> set[str]:
+    return {d.code for d in parse_text(text, "d.txt").diagnostics}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # 6a. an unknown label in a field row (部门留存 for 部门留用): kept raw, said
+        (table().replace("部门留用", "部门留存"), "unknown-label"),
+        # 6b. a 预算执行率权重 that is not a number
+        (table().replace("预算执行率权重\t10", "预算执行率权重\t十"), "bad-number"),
+        # 6c. no 编制单位 line, or no heading: the id changes, and says why
+        (table().replace("编制单位：105-某单位\n", ""), "no-unit"),
+        (table().replace("2024 年区级重点专项绩效目标表（一级项目）\n", ""), "no-year"),
+        # 6d. a header whose columns disagree with its rows
+        (table().replace("指标值\t权重（%）", "权重（%）\t指标值"), "weights-sum"),
+        (table().replace("指标值\t权重（%）\t是否核心指标", "指标值\t权重（%）\t\t是否核心指标"), "stray-cells"),
+        # 6f. a row cut mid-line: the weight digit lost
+        (table(rows=ROW.replace("\t90\t是\n", "\t9\n")), "weights-sum"),
+        # a row read twice
+        (table(rows=ROW + ROW), "weights-sum"),
+        # a value spread over two cells
+        (table().replace("项目概述\t概述。", "项目概述\t概\t述。"), "split-cell"),
+        # the 预算执行率权重 row lost
+        (table().replace("预算执行率权重\t10\t\t部门留用\t10.00\n", ""), "missing-field"),
+    ],
+)
+def test_each_lost_value_is_a_warning(text: str, code: str) -> None:
+    assert code in codes(text)
+
+
+def test_the_unknown_label_row_is_kept_raw() -> None:
+    doc = parse_text(table().replace("部门留用", "部门留存"), "d.txt")
+    (p,) = doc.projects
+    assert p.execution_weight == 10 and p.retained is None
+    assert any("部门留存" in u.raw for u in p.unparsed)
+
+
+def test_a_clean_table_has_none_of_these_warnings() -> None:
+    assert not codes(table()) & {"unknown-label", "bad-number", "no-unit", "no-year", "weights-sum", "split-cell"}
