@@ -246,3 +246,15 @@ def test_outputs_into_folders_that_do_not_exist_yet(index_dir: str, capsys, tmp_
     assert run(capsys, "graph", "保交楼经费", "--html", str(new / "v.html"), "--index", index_dir)[0] == 0
     assert run(capsys, "duplicates", "--excel", str(new / "d.xlsx"), "--index", index_dir)[0] == 0
     assert {p.name for p in new.iterdir()} == {"f.csv", "v.html", "d.xlsx"}
+
+
+def test_an_edited_graph_is_refused_by_every_question(index_dir: str, tmp_path: Path, capsys) -> None:
+    import shutil
+
+    copy = tmp_path / "idx"
+    shutil.copytree(index_dir, copy)
+    g = copy / "graph.json"
+    g.write_text(g.read_text(encoding="utf-8").replace("渝规资〔2020〕678号", "渝规资〔2020〕679号"), encoding="utf-8")
+    for argv in (["query", "土地", "--cites", "渝规资[2020]678 号"], ["similar", "照明设施电费"], ["cited-by", "678"]):
+        code, out, err = run(capsys, *argv, "--index", str(copy))
+        assert code == 1 and out == "" and "graph.json: checksum differs" in err, argv
