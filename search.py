@@ -122,7 +122,9 @@ def run_view(args: argparse.Namespace) -> Rows:
 def run_export(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
 
-    written = open_corpus(args.index).export(args.out, excel=not args.no_excel)
+    written = open_corpus(args.index).export(
+        args.out, excel=not args.no_excel, bom=not args.no_bom, chinese=args.chinese
+    )
     return Rows([{"file": str(p)} for p in written], message="\n".join(map(str, written)))
 
 
@@ -205,6 +207,7 @@ def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argpar
     common.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     rows = argparse.ArgumentParser(add_help=False)
     rows.add_argument("--csv", metavar="FILE", help="also write the rows to FILE as CSV ('-': CSV to stdout only)")
+    rows.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--top", type=_count, default=10, help="how many results (default: 10)")
     filters.add_argument("--department", help="only projects whose 业务主管部门 contains this")
@@ -257,6 +260,8 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     c = sub.add_parser("export", parents=[common], help="GraphML/GEXF, CSV and Excel tables, JSON Lines of projects")
     c.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into")
     c.add_argument("--no-excel", action="store_true", help="skip the Excel workbook")
+    c.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
+    c.add_argument("--chinese", action="store_true", help="Chinese column headers (项目名称, 主管部门 …)")
     c.set_defaults(run=run_export)
 
     for name, arg, helps in (
@@ -309,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.showwarning = _notice  # the library's notices (a query cut to length) as one line each
     try:
         result: Rows = args.run(args)
-        emit(result, as_json=args.json, csv=getattr(args, "csv", None))
+        emit(result, as_json=args.json, csv=getattr(args, "csv", None), bom=not getattr(args, "no_bom", False))
     except BrokenPipeError:
         raise  # the reader went away (`| head`): run() ends quietly
     except (BudgetGraphError, OSError) as exc:

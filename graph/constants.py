@@ -6,6 +6,9 @@ moves it here, and the reason changes with it.
 
 from __future__ import annotations
 
+# --- files ------------------------------------------------------------------------------------
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a BOM: Excel on Chinese Windows otherwise reads CSV as GBK (乱码)
+
 # --- reading ----------------------------------------------------------------------------------
 TOC_SAME_POSITION_RATIO = 0.6  # a contents entry and the table at its position pair up when this similar
 TOC_BEST_MATCH_RATIO = 0.75  # otherwise an entry pairs with its most similar table only when this similar

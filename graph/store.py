@@ -33,6 +33,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from graph.constants import CSV_ENCODING
 from graph.errors import IndexFormatError
 from graph.ids import doc_id, indicator_id
 from graph.knowledge import BuiltGraph, issuer_of
@@ -239,12 +240,26 @@ def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, p
     return {k: pd.DataFrame(rows[k], columns=list(TABLE_COLUMNS[k])) for k in TABLES}
 
 
+# GEXF reserves `type` on edges (directed/undirected) and `key` on nodes: Gephi would drop them.
+_GEPHI_NAMES = {"type": "relation", "key": "document_key"}
+
+
 def _flat_copy(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML and GEXF take scalars only: drop None, join lists."""
+    """GraphML and GEXF take scalars only: None dropped, lists joined with "; ", and the names
+    those formats reserve renamed (``type`` → ``relation`` on edges, ``key`` → ``document_key``)."""
+
+    def fix(d: dict[str, Any], edge: bool) -> dict[str, Any]:
+        out = {}
+        for k, v in d.items():
+            if v is None:
+                continue
+            name = _GEPHI_NAMES.get(k, k) if (edge or k == "key") else k
+            out[name] = "; ".join(map(str, v)) if isinstance(v, list) else v
+        return out
+
     H = nx.MultiDiGraph()
-    fix = lambda d: {k: ("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in d.items() if v is not None}  # noqa: E731
-    H.add_nodes_from((n, fix(a)) for n, a in G.nodes(data=True))
-    H.add_edges_from((u, v, k, fix(a)) for u, v, k, a in G.edges(keys=True, data=True))
+    H.add_nodes_from((n, fix(a, edge=False)) for n, a in G.nodes(data=True))
+    H.add_edges_from((u, v, k, fix(a, edge=True)) for u, v, k, a in G.edges(keys=True, data=True))
     return H
 
 
@@ -265,7 +280,7 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     nx.write_graphml(flat, out / "graph.graphml")
     nx.write_gexf(flat, out / "graph.gexf")
     for name, df in tables_for(docs, built).items():
-        df.to_csv(out / f"{name}.csv", index=False)
+        df.to_csv(out / f"{name}.csv", index=False, encoding=CSV_ENCODING)
     _write_jsonl(out / "records.jsonl", (project_to_json(p) for d in docs for p in d.projects))
     _write_jsonl(
         out / "sources.jsonl",
@@ -347,7 +362,9 @@ def load_index(path: str | Path) -> Index:
         with open(root / "graph.json", encoding="utf-8") as f:
             G = nx.node_link_graph(json.load(f), directed=True, multigraph=True, edges="edges")
         frames = {
-            t: pd.read_csv(root / f"{t}.csv", dtype={"unit_code": str}, keep_default_na=False, na_values=[""])
+            t: pd.read_csv(
+                root / f"{t}.csv", dtype={"unit_code": str}, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+            )
             for t in TABLES
         }
     except (OSError, ValueError, KeyError) as exc:  # verified files that still do not parse: a bug, said plainly

@@ -68,13 +68,74 @@ def test_communities_are_labelled(corpus: Corpus) -> None:
 
 def test_export(corpus: Corpus, tmp_path: Path) -> None:
     files = {p.name for p in corpus.export(tmp_path / "out")}
-    assert {"graph.graphml", "graph.gexf", "projects.csv", "tables.xlsx", "projects.jsonl"} <= files
+    assert {"graph.graphml", "graph.gexf", "projects.csv", "lint.csv", "tables.xlsx", "projects.jsonl"} <= files
     rows = [json.loads(line) for line in (tmp_path / "out" / "projects.jsonl").read_text(encoding="utf-8").splitlines()]
     first = rows[0]
     assert len(rows) == 94 and first["citations"] and first["indicators"] and "line" in first["indicators"][0]
-    assert set(pd.read_excel(tmp_path / "out" / "tables.xlsx", sheet_name=None)) == {
-        "projects", "indicators", "citations", "documents", "issuers",
+    assert list(pd.read_excel(tmp_path / "out" / "tables.xlsx", sheet_name=None)) == [
+        "projects", "indicators", "citations", "documents", "issuers", "lint", "duplicates", "diagnostics",
+    ]  # fmt: skip
+
+
+def test_csv_opens_in_excel_as_utf8(corpus: Corpus, tmp_path: Path) -> None:
+    """Excel on Chinese Windows reads a CSV without a BOM as GBK: every CSV has one, unless asked not to."""
+    corpus.export(tmp_path / "bom", excel=False)
+    for f in (tmp_path / "bom").glob("*.csv"):
+        assert f.read_bytes().startswith(b"\xef\xbb\xbf"), f.name
+    assert (
+        pd.read_csv(tmp_path / "bom" / "projects.csv", encoding="utf-8-sig")["project"].iloc[0]
+        == "人大监督专项经费（重点）"
+    )
+    corpus.export(tmp_path / "plain", excel=False, bom=False)
+    assert not (tmp_path / "plain" / "projects.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_chinese_headers_and_review_workbook(corpus: Corpus, tmp_path: Path) -> None:
+    import openpyxl
+
+    corpus.export(tmp_path / "zh", chinese=True)
+    header = (tmp_path / "zh" / "projects.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert header[:3] == ["项目编号", "项目名称", "年度"] and "业务主管部门" in header and "计量单位" not in header
+    wb = openpyxl.load_workbook(tmp_path / "zh" / "tables.xlsx")
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title
+    ws = wb["projects"]
+    names = [c.value for c in ws[1]]
+    amount = ws.cell(row=2, column=names.index("当年预算金额（万元）") + 1)
+    assert amount.number_format == "#,##0.00" and amount.value == 208
+    assert ws.column_dimensions["B"].width > 10  # fitted, not the default 8.43
+    assert wb["lint"].max_row > 50 and wb["duplicates"].max_row > 10
+
+
+def test_gephi_reads_every_relation_back(corpus: Corpus, tmp_path: Path) -> None:
+    corpus.export(tmp_path / "g", excel=False)
+    relations = {"managed_by", "prepared_by", "cites", "issued_by", "measures"}
+    for name, read in (("graph.gexf", nx.read_gexf), ("graph.graphml", nx.read_graphml)):
+        H = read(tmp_path / "g" / name)
+        assert {d.get("relation") for _, _, d in H.edges(data=True)} == relations, name
+        assert H.number_of_edges() == corpus.graph.number_of_edges(), name
+        doc = H.nodes["doc:渝府办发〔2019〕57号"]
+        assert doc["type"] == "document" and doc["document_key"] == "渝府办发〔2019〕57号", name
+
+
+def test_communities_are_the_same_under_any_hash_seed(search_dir: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from workbench.corpus import open_corpus; "
+        "c = open_corpus(sys.argv[1]); print(c.communities()[['label', 'projects']].to_json())"
+    )
+    root = Path(__file__).resolve().parent.parent
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(search_dir.parent)], capture_output=True, text=True, check=True, cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("0", "1", "12345")
     }  # fmt: skip
+    assert len(outs) == 1
 
 
 def test_missing_index(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
 from graph.store import Index, load_index, load_records
 from index.searcher import Filters, Searcher
+from workbench.exports import write_csv, write_workbook
 from workbench.html_view import write_html
 
 HIT_COLUMNS = [
@@ -226,40 +227,50 @@ class Corpus:
         """An interactive offline HTML view of a project's neighbourhood, or of the citation graph."""
         return write_html(self.graph, out, None if project is None else self._node(project), depth)
 
-    def export(self, out: str | Path, excel: bool = True) -> list[Path]:
-        """GraphML and GEXF (Gephi), CSV tables, an Excel workbook, and JSON Lines of projects."""
+    def tables(self, with_search: bool = True) -> dict[str, pd.DataFrame]:
+        """Every table of the review: the index's, lint findings, and (with a search index)
+        duplicate candidates."""
+        frames = {
+            "projects": self.projects,
+            "indicators": self.indicators,
+            "citations": self.citations,
+            "documents": self.documents,
+            "issuers": self.issuers,
+            "lint": self.lint(),
+        }
+        if with_search and (self.directory / "search" / "manifest.json").is_file():
+            frames["duplicates"] = self.duplicates()
+        frames["diagnostics"] = self.diagnostics
+        return frames
+
+    def export(self, out: str | Path, excel: bool = True, bom: bool = True, chinese: bool = False) -> list[Path]:
+        """GraphML and GEXF (Gephi), CSV tables (UTF-8 with a BOM for Excel unless ``bom=False``),
+        the review workbook, and JSON Lines of projects.  ``chinese`` gives Chinese column headers."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         written = []
         for name in ("graph.graphml", "graph.gexf"):
             shutil.copy2(self.directory / name, out / name)
             written.append(out / name)
-        tables = {
-            "projects": self.projects,
-            "indicators": self.indicators,
-            "citations": self.citations,
-            "documents": self.documents,
-            "issuers": self.issuers,
-        }
-        for name, df in tables.items():
-            df.to_csv(out / f"{name}.csv", index=False)
-            written.append(out / f"{name}.csv")
+        frames = self.tables()
+        for name, df in frames.items():
+            written.append(write_csv(df, out / f"{name}.csv", bom=bom, chinese=chinese))
         if excel:
-            with pd.ExcelWriter(out / "tables.xlsx") as xw:
-                for name, df in tables.items():
-                    df.to_excel(xw, sheet_name=name, index=False)
-            written.append(out / "tables.xlsx")
+            written.append(write_workbook(frames, out / "tables.xlsx", chinese=chinese))
+        written.append(self._write_projects_jsonl(out / "projects.jsonl"))
+        return written
+
+    def _write_projects_jsonl(self, path: Path) -> Path:
         cites = self.citations.groupby("project_id")
         inds = self.indicators.groupby("project_id")
-        with open(out / "projects.jsonl", "w", encoding="utf-8") as f:
+        with open(path, "w", encoding="utf-8") as f:
             for p in self.projects.to_dict("records"):
                 pid = p["project_id"]
                 p = {k: (None if isinstance(v, float) and v != v else v) for k, v in p.items()}
                 p["citations"] = _records(cites.get_group(pid)) if pid in cites.groups else []
                 p["indicators"] = _records(inds.get_group(pid)) if pid in inds.groups else []
                 f.write(json.dumps(p, ensure_ascii=False, default=str) + "\n")
-        written.append(out / "projects.jsonl")
-        return written
+        return path
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graph.constants import CSV_ENCODING
+
 __all__ = ["Rows", "emit", "print_rows", "records"]
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -93,7 +95,7 @@ def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = N
         print(line(row))
 
 
-def _write_csv(rows: list[dict[str, Any]], target: str) -> None:
+def _write_csv(rows: list[dict[str, Any]], target: str, bom: bool = True) -> None:
     cols = list(dict.fromkeys(k for r in rows for k in r))
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
@@ -104,14 +106,15 @@ def _write_csv(rows: list[dict[str, Any]], target: str) -> None:
         sys.stdout.write(buf.getvalue())
     else:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(buf.getvalue(), encoding="utf-8")
+        Path(target).write_text(buf.getvalue(), encoding=CSV_ENCODING if bom else "utf-8")
         print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 
 
-def emit(rows: Rows, as_json: bool, csv: str | None = None) -> None:
-    """Print ``rows`` as JSON or a table, and write them as CSV when asked (``-``: CSV only)."""
+def emit(rows: Rows, as_json: bool, csv: str | None = None, bom: bool = True) -> None:
+    """Print ``rows`` as JSON or a table, and write them as CSV when asked (``-``: CSV only; a
+    file gets a UTF-8 BOM for Excel unless ``bom=False``)."""
     if csv:
-        _write_csv(rows.csv if rows.csv is not None else rows.full, csv)
+        _write_csv(rows.csv if rows.csv is not None else rows.full, csv, bom)
         if csv == "-":
             return
     if as_json:
