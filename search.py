@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.defaults import DEFAULT_OUT
-from graph.errors import BudgetGraphError
+from graph.errors import BudgetGraphError, UsageError
 from workbench.output import Rows, emit, records
 
 SEVERITIES = ("error", "warning", "info")  # analysis.lint.SEVERITIES, kept here so --help needs no pandas
@@ -73,42 +73,68 @@ def run_similar(args: argparse.Namespace) -> Rows:
 
 
 def run_duplicates(args: argparse.Namespace) -> Rows:
-    from analysis.duplicates import DupCorpus, find_duplicates, to_frame, write_excel
+    from analysis.duplicates import write_excel
+    from workbench.corpus import open_corpus
 
-    pairs = find_duplicates(
-        DupCorpus.load(args.index), args.neighbours, args.min_score, args.threshold, args.cross_department,
-        args.department,
+    corpus = open_corpus(args.index)
+    options = dict(
+        k=args.neighbours, min_score=args.min_score, threshold=args.threshold,
+        cross_department=args.cross_department, department=args.department,
     )  # fmt: skip
+    frame = corpus.duplicates(hide_dismissed=args.hide_dismissed, **options)
+    keep = set(frame["review_key"])
+    pairs = [p for p in corpus.duplicate_pairs(**options) if p.review_key in keep]
+    decided = dict(zip(frame["review_key"], frame["decision"], strict=True))
     if args.excel:
         write_excel(pairs, args.excel)  # every candidate at or above --min-score, not only the top
         print(f"wrote {len(pairs)} candidate pairs to {args.excel}", file=sys.stderr)
     shown = pairs[: args.top]
-    table = []
-    for r, p in enumerate(shown, 1):
-        if p.shared_sentences:
-            evidence = f"“{p.shared_sentences[0].a[:30]}”"
-        elif p.shared_documents:
-            evidence = "cite " + "、".join(p.shared_documents[:2])
-        else:
-            evidence = "、".join(p.shared_indicators[:3])
-        table.append(
-            {
-                "#": r,
-                "cluster": "" if p.cluster is None else str(p.cluster),
-                "score": f"{p.score:.3f}",
-                "label": p.label,
-                "project_a": p.project_a,
-                "project_b": p.project_b,
-                "sem": f"{p.parts['semantic']:.2f}",
-                "sent": f"{p.parts['sentences']:.2f}",
-                "docs": f"{p.parts['documents']:.2f}",
-                "ind": f"{p.parts['indicators']:.2f}",
-                "dept": "same" if p.same_department else "different",
-                "evidence": evidence,
-            }
-        )
+    show_decisions = any(decided[p.review_key] for p in shown)
+    table = [_pair_row(r, p, decided[p.review_key], show_decisions) for r, p in enumerate(shown, 1)]
+    full = [{**p.to_json(), "decision": decided[p.review_key]} for p in shown]
     # JSON: the records as they are; CSV: every candidate with every signal, one row each.
-    return Rows([p.to_json() for p in shown], table, csv=records(to_frame(pairs)))
+    return Rows(full, table, csv=records(frame))
+
+
+def _pair_row(rank: int, p: Any, decision: str, show_decision: bool) -> dict[str, Any]:
+    if p.shared_sentences:
+        evidence = f"“{p.shared_sentences[0].a[:30]}”"
+    elif p.shared_documents:
+        evidence = "cite " + "、".join(p.shared_documents[:2])
+    else:
+        evidence = "、".join(p.shared_indicators[:3])
+    row = {
+        "#": rank,
+        "cluster": "" if p.cluster is None else str(p.cluster),
+        "score": f"{p.score:.3f}",
+        "label": p.label,
+        "project_a": p.project_a,
+        "project_b": p.project_b,
+        "sem": f"{p.parts['semantic']:.2f}",
+        "sent": f"{p.parts['sentences']:.2f}",
+        "docs": f"{p.parts['documents']:.2f}",
+        "ind": f"{p.parts['indicators']:.2f}",
+        "dept": "same" if p.same_department else "different",
+        "evidence": evidence,
+    }
+    if show_decision:
+        row["decision"] = decision
+    return row
+
+
+def run_review(args: argparse.Namespace) -> Rows:
+    from workbench.corpus import open_corpus
+
+    corpus = open_corpus(args.index)
+    if not args.items:
+        return Rows(records(corpus.decisions()), columns=["item", "decision", "note", "who", "at"])
+    if len(args.items) > 2:
+        raise UsageError("review one lint key (from `lint --json`) or two projects (a pair)")
+    if args.decision is None:
+        raise UsageError("say the decision: --decision confirmed, dismissed, explained or open")
+    other = args.items[1] if len(args.items) == 2 else None
+    d = corpus.review(args.items[0], args.decision, args.note or "", args.who or "", other)
+    return Rows([d.__dict__], message=f"{d.decision}: {d.item} ({d.who or 'anonymous'}, {d.at})")
 
 
 def run_view(args: argparse.Namespace) -> Rows:
@@ -150,21 +176,29 @@ def run_graph(args: argparse.Namespace) -> Rows:
 
 
 def run_lint(args: argparse.Namespace) -> Rows:
-    from analysis.lint import RULES, fails, lint_index, select, summary, to_frame
+    from analysis.lint import RULES, fails, summary
+    from workbench.corpus import open_corpus
 
     if args.rules:
         return Rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()])
     rules = args.rule or ()
-    findings = select(lint_index(args.index), rules, args.severity, args.project)
-    status = 2 if fails(findings, args.fail_on) else 0
-    full = records(to_frame(findings))
+    corpus = open_corpus(args.index)
+    findings = corpus.lint_findings(rules, args.severity, args.project)
+    frame = corpus.lint(rules, args.severity, args.project, hide_dismissed=args.hide_dismissed)
+    shown = set(frame["review_key"])
+    findings = [f for f in findings if f.review_key in shown]
+    status = 2 if fails(findings, args.fail_on) else 0  # dismissed findings, when hidden, do not fail
+    full = records(frame)
     if args.summary:
         return Rows(summary(findings, rules, args.severity), csv=full, status=status)
+    columns = ["rule", "severity", "project", "message", "where"]
+    decided = any(r["decision"] for r in full)
     table = [
-        {"rule": f.rule, "severity": f.severity, "project": f.project, "message": f.message, "where": f.where}
-        for f in findings
-    ]
-    return Rows(full, table, columns=["rule", "severity", "project", "message", "where"], status=status)
+        {"rule": r["rule"], "severity": r["severity"], "project": r["project"], "message": r["message"],
+         "where": f"{r['file']}:{r['line']}", **({"decision": r["decision"]} if decided else {})}
+        for r in full
+    ]  # fmt: skip
+    return Rows(full, table, columns=[*columns, "decision"] if decided else columns, status=status)
 
 
 # --- arguments ----------------------------------------------------------------------------
@@ -245,6 +279,7 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
         "--neighbours", type=_count, default=10, help="faiss neighbours per project taken as candidates (default: 10)"
     )
     c.add_argument("--excel", type=Path, metavar="FILE", help="every candidate pair as a workbook (.xlsx)")
+    c.add_argument("--hide-dismissed", action="store_true", help="leave out pairs a reviewer dismissed")
     c.set_defaults(run=run_duplicates)
 
 
@@ -292,7 +327,17 @@ def _lint_command(sub: Any, common: Any, rows: Any) -> None:
     c.add_argument("--severity", choices=SEVERITIES, default="info", help="least severity shown (default: info)")
     c.add_argument("--project", help="only projects whose name or id contains this")
     c.add_argument("--fail-on", choices=SEVERITIES, help="exit 2 when a finding of this severity or worse is shown")
+    c.add_argument("--hide-dismissed", action="store_true", help="leave out findings a reviewer dismissed")
     c.set_defaults(run=run_lint)
+
+    c = sub.add_parser(
+        "review", parents=[common, rows], help="record a decision on a lint finding or a duplicate pair; list them"
+    )
+    c.add_argument("items", nargs="*", help="a lint review_key, or two projects (a pair); none: list the decisions")
+    c.add_argument("--decision", choices=("confirmed", "dismissed", "explained", "open"), help="what you decided")
+    c.add_argument("--note", help="why, or what explains it")
+    c.add_argument("--who", help="who decided (kept with the decision)")
+    c.set_defaults(run=run_review)
 
 
 def parser() -> argparse.ArgumentParser:

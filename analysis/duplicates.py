@@ -49,6 +49,7 @@ from graph.constants import (
     TEMPLATE_SENTENCES,
 )
 from graph.errors import UsageError
+from graph.ids import pair_key
 from graph.models import Project
 from graph.text import split_sentences, text_key
 from index.store import SearchIndex, load_search
@@ -104,8 +105,14 @@ class DuplicatePair:
     shared_indicators: tuple[str, ...]
     cluster: int | None = None
 
+    @property
+    def review_key(self) -> str:
+        """The key a review decision on this pair is kept under (stable across rebuilds)."""
+        return pair_key(self.project_id_a, self.project_id_b)
+
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
+        d["review_key"] = self.review_key
         d["shared_sentences"] = [s.__dict__ for s in self.shared_sentences]
         d["shared_documents"] = list(self.shared_documents)
         d["shared_indicators"] = list(self.shared_indicators)
@@ -339,6 +346,7 @@ def to_frame(pairs: Sequence[DuplicatePair]) -> pd.DataFrame:
                 "shared_indicators": "; ".join(p.shared_indicators),
                 "project_id_a": p.project_id_a,
                 "project_id_b": p.project_id_b,
+                "review_key": p.review_key,
             }
         )
     return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
@@ -348,7 +356,7 @@ _FRAME_COLUMNS = [
     "cluster", "project_a", "project_b", "score", "label",
     *(f"part_{k}" for k in DUP_WEIGHTS), *(f"cos_{k}" for k in ("all", "overview", "goals", "indicators")),
     "same_department", "same_unit", "department_a", "department_b", "amount_a", "amount_b",
-    "shared_sentences", "shared_documents", "shared_indicators", "project_id_a", "project_id_b",
+    "shared_sentences", "shared_documents", "shared_indicators", "project_id_a", "project_id_b", "review_key",
 ]  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from graph.constants import COPIED_TEXT_MIN_CHARS, WEIGHT_TOLERANCE
 from graph.errors import UsageError
+from graph.ids import finding_key
 from graph.models import Diagnostic, Indicator, Project
 from graph.read.citations import find_numbers
 from graph.read.clean import indicator_key
@@ -53,6 +54,11 @@ class Finding:
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
+
+    @property
+    def review_key(self) -> str:
+        """The key a review decision on this finding is kept under (stable across rebuilds)."""
+        return finding_key(self.rule, self.project_id, dict(self.values))
 
 
 RULES: dict[str, tuple[Severity, str]] = {
@@ -485,7 +491,7 @@ def to_frame(findings: Sequence[Finding]) -> pd.DataFrame:
     """Findings as a DataFrame, ``values`` as a JSON object per row."""
     import pandas as pd
 
-    cols = ["rule", "severity", "project_id", "project", "message", "values", "file", "line"]
+    cols = ["rule", "severity", "project_id", "project", "message", "values", "file", "line", "review_key"]
     rows = [
         {
             "rule": f.rule,
@@ -496,6 +502,7 @@ def to_frame(findings: Sequence[Finding]) -> pd.DataFrame:
             "values": json.dumps(dict(f.values), ensure_ascii=False),
             "file": f.file,
             "line": f.line,
+            "review_key": f.review_key,
         }
         for f in findings
     ]

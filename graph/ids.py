@@ -12,9 +12,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from graph.text import squash
 
-__all__ = ["NODE_TYPES", "dept_id", "doc_id", "indicator_id", "issuer_id", "node_type", "project_id", "unit_id"]
+__all__ = [
+    "NODE_TYPES",
+    "dept_id",
+    "doc_id",
+    "finding_key",
+    "indicator_id",
+    "issuer_id",
+    "node_type",
+    "pair_key",
+    "project_id",
+    "unit_id",
+]
 
 NODE_TYPES = {
     "project": "project",
@@ -59,3 +73,19 @@ def node_type(node: str) -> str:
     ('document', 'project')
     """
     return NODE_TYPES.get(node.split(":", 1)[0], "other")
+
+
+def pair_key(a: str, b: str) -> str:
+    """A pair of projects (a duplicate candidate), the same whichever comes first.
+
+    >>> pair_key('project:2024:402:乙', 'project:2024:402:甲') == pair_key('project:2024:402:甲', 'project:2024:402:乙')
+    True
+    """
+    x, y = sorted((a, b))
+    return f"pair:{x}|{y}"
+
+
+def finding_key(rule: str, project_id: str, values: object) -> str:
+    """A lint finding by what it is about (rule, project, values), not by the line, which moves."""
+    digest = hashlib.sha1(json.dumps(values, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:10]
+    return f"lint:{rule}:{project_id}:{digest}"

@@ -101,6 +101,13 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "values": ("取值", "values involved (JSON)"),
     "description": ("规则说明", "what the rule checks"),
     "findings": ("发现数", "findings"),
+    # review decisions
+    "review_key": ("复核编号", "stable key of a finding or pair, for review decisions"),
+    "decision": ("复核结论", "confirmed / dismissed / explained / open"),
+    "note": ("复核说明", "the reviewer's note"),
+    "who": ("复核人", "who decided"),
+    "at": ("复核时间", "when (UTC)"),
+    "item": ("复核对象", "the review key decided on"),
     # graph
     "node": ("节点", "graph node id"),
     "type": ("节点类型", "project / document / issuer / department / unit / indicator"),

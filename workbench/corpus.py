@@ -41,10 +41,12 @@ from graph.constants import (
 )
 from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
+from graph.ids import pair_key
 from graph.store import Index, load_index, load_records
 from index.searcher import Filters, Searcher
 from workbench.exports import write_csv, write_workbook
 from workbench.html_view import write_html
+from workbench.review import Decision, ReviewLog, reviews_path
 
 HIT_COLUMNS = [
     "rank", "project_id", "project", "department", "unit_name", "amount", "score", "dense", "lexical", "field",
@@ -106,9 +108,10 @@ class Corpus:
             self._dup = DupCorpus.from_search_index(self.searcher.index)
         return find_duplicates(self._dup, **options)
 
-    def duplicates(self, **options: Any) -> pd.DataFrame:
-        """Candidate duplicate or overlapping pairs with every signal, one row each."""
-        return to_frame(self.duplicate_pairs(**options))
+    def duplicates(self, hide_dismissed: bool = False, **options: Any) -> pd.DataFrame:
+        """Candidate duplicate or overlapping pairs with every signal, one row each, with the
+        review decision on each (``hide_dismissed`` leaves out those dismissed)."""
+        return self._with_decisions(to_frame(self.duplicate_pairs(**options)), hide_dismissed)
 
     # --- the graph ---------------------------------------------------------------------
 
@@ -214,9 +217,45 @@ class Corpus:
         """Lint findings as records, filtered as ``search.py lint`` filters them."""
         return select(lint(*load_records(self.index), self._short_names()), rules, severity, project)
 
-    def lint(self, rules: Sequence[str] = (), severity: Severity = "info", project: str | None = None) -> pd.DataFrame:
-        """Lint findings (rule, severity, project, message, values, file, line), one row each."""
-        return lint_frame(self.lint_findings(rules, severity, project))
+    def lint(
+        self,
+        rules: Sequence[str] = (),
+        severity: Severity = "info",
+        project: str | None = None,
+        hide_dismissed: bool = False,
+    ) -> pd.DataFrame:
+        """Lint findings (rule, severity, project, message, values, file, line), one row each,
+        with the review decision on each (``hide_dismissed`` leaves out those dismissed)."""
+        return self._with_decisions(lint_frame(self.lint_findings(rules, severity, project)), hide_dismissed)
+
+    # --- review decisions ----------------------------------------------------------------
+
+    @property
+    def reviews(self) -> ReviewLog:
+        """The decisions kept beside this index (``<index>.reviews.sqlite``)."""
+        return ReviewLog(reviews_path(self.directory))
+
+    def review(self, item: str, decision: str, note: str = "", who: str = "", other: str | None = None) -> Decision:
+        """Record a decision on a lint finding (its ``review_key``) or on a pair of projects
+        (``item`` and ``other`` named by id or name)."""
+        if other is not None:
+            a, b = (queries.find_project(self.graph, x) for x in (item, other))
+            item = pair_key(a, b)
+        return self.reviews.record(item, decision, note, who)
+
+    def decisions(self) -> pd.DataFrame:
+        """The current decision on every item reviewed."""
+        rows = [d.__dict__ for d in self.reviews.current().values()]
+        return pd.DataFrame(rows, columns=["item", "decision", "note", "who", "at"])
+
+    def _with_decisions(self, df: pd.DataFrame, hide_dismissed: bool) -> pd.DataFrame:
+        current = self.reviews.current()
+        df = df.copy()
+        df["decision"] = [current[k].decision if k in current else "" for k in df["review_key"]]
+        df["note"] = [current[k].note if k in current else "" for k in df["review_key"]]
+        if hide_dismissed:
+            df = df[df["decision"] != "dismissed"].reset_index(drop=True)
+        return df
 
     def _short_names(self) -> list[str]:
         return self.toc["department_short"].dropna().tolist() if len(self.toc) else []

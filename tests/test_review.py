@@ -1,0 +1,82 @@
+"""Review decisions: recorded beside the index, kept across rebuilds, shown in listings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import search
+from graph.errors import UsageError
+from index.build import build
+from workbench.corpus import open_corpus
+from workbench.review import ReviewLog, reviews_path
+
+
+@pytest.fixture
+def index_dir(search_dir: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "idx"
+    shutil.copytree(search_dir.parent, out)
+    return out
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = search.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_decisions_survive_a_rebuild(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "review", "抚恤补助", "退役安置补助", "--decision", "confirmed",
+                       "--note", "同一对象两次补助", "--who", "审计局", "--index", str(index_dir))  # fmt: skip
+    assert code == 0 and out.startswith("confirmed: pair:project:2024:406:抚恤补助|project:2024:406:退役安置补助")
+    _, out, _ = run(capsys, "lint", "--rule", "cost-lower-bound", "--json", "--index", str(index_dir))
+    key = json.loads(out)[0]["review_key"]
+    assert run(capsys, "review", key, "--decision", "dismissed", "--index", str(index_dir))[0] == 0
+    assert reviews_path(index_dir).is_file() and not any(p.suffix == ".sqlite" for p in index_dir.rglob("*"))
+
+    build([Path("data/beibei_2024_key_projects.txt")], index_dir, model=None)  # the index folder is replaced
+    c = open_corpus(index_dir)
+    lint = c.lint(rules=["cost-lower-bound"])
+    assert lint.loc[lint["review_key"] == key, "decision"].tolist() == ["dismissed"]
+    assert len(c.lint(rules=["cost-lower-bound"], hide_dismissed=True)) == len(lint) - 1
+    assert c.decisions()["decision"].tolist() == ["confirmed", "dismissed"]
+
+
+def test_listings_show_and_hide_decisions(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    c = open_corpus(index_dir)
+    c.review("三圣镇春柳村土地整理项目", "dismissed", note="模板，不同村", other="歇马街道农荣村土地整理项目")
+    code, out, _ = run(capsys, "duplicates", "--top", "3", "--index", str(index_dir))
+    assert code == 0 and out.splitlines()[0].split()[-1] == "decision" and "dismissed" in out.splitlines()[1]
+    code, out, _ = run(capsys, "duplicates", "--top", "3", "--hide-dismissed", "--json", "--index", str(index_dir))
+    assert "三圣镇春柳村土地整理项目" not in {r["project_a"] for r in json.loads(out)}
+    code, out, _ = run(capsys, "review", "--json", "--index", str(index_dir))
+    assert [r["note"] for r in json.loads(out)] == ["模板，不同村"]
+
+
+def test_a_later_decision_supersedes_and_history_is_kept(tmp_path: Path) -> None:
+    log = ReviewLog(tmp_path / "r.sqlite")
+    log.record("pair:a|b", "confirmed")
+    log.record("pair:a|b", "explained", note="两个年度")
+    assert log.current()["pair:a|b"].decision == "explained" and len(log.history("pair:a|b")) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["review", "抚恤补助", "退役安置补助"], "say the decision"),
+        (["review", "a", "b", "c", "--decision", "open"], "one lint key"),
+        (["review", "not-a-key", "--decision", "open"], "is not a review key"),
+        (["review", "抚恤补助", "没有这个项目", "--decision", "open"], "no project matches"),
+    ],
+)
+def test_bad_reviews_are_one_line(index_dir: Path, capsys, argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, *argv, "--index", str(index_dir))
+    assert code == 1 and out == "" and message in err
+
+
+def test_unknown_decision_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="decision must be one of"):
+        ReviewLog(tmp_path / "r.sqlite").record("pair:a|b", "maybe")
