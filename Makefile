@@ -1,5 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    build the index (graph and search) from the bundled sample (build/index)
+#   make browse the index as a SQLite database in Datasette (http://127.0.0.1:8001), after `make run`
 #   make test   lint, type-check and run the tests (doctests and notebooks included); installs a
 #               Chinese font and chromium from Debian's packages when missing (scripts/system-deps.sh)
 PYTHON ?= python3
@@ -8,13 +9,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  ?= 2.13.0
 
-.PHONY: run test lint sysdeps clean
+.PHONY: run test lint sysdeps browse clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# torch first, pinned: the CPU build. Unpinned, sentence-transformers would pull GBs of CUDA.
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==$(TORCH)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -30,6 +31,10 @@ sysdeps:
 
 test: lint sysdeps
 	$(BIN)/python -m pytest
+
+browse: $(STAMP)
+	$(BIN)/python search.py database --out build/corpus.db
+	$(BIN)/datasette build/corpus.db --port 8001
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache *.egg-info

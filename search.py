@@ -154,6 +154,13 @@ def run_export(args: argparse.Namespace) -> Rows:
     return Rows([{"file": str(p)} for p in written], message="\n".join(map(str, written)))
 
 
+def run_database(args: argparse.Namespace) -> Rows:
+    from workbench.corpus import open_corpus
+
+    out = open_corpus(args.index).database(args.out)
+    return Rows([{"file": str(out)}], message=f"wrote {out}; browse it with: datasette {out}")
+
+
 # --- graph questions ----------------------------------------------------------------------
 
 
@@ -298,6 +305,10 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     c.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
     c.add_argument("--chinese", action="store_true", help="Chinese column headers (项目名称, 主管部门 …)")
     c.set_defaults(run=run_export)
+
+    c = sub.add_parser("database", parents=[common], help="the whole index as one SQLite database, for Datasette")
+    c.add_argument("--out", type=Path, required=True, metavar="FILE", help="the database to write (e.g. corpus.db)")
+    c.set_defaults(run=run_database)
 
     for name, arg, helps in (
         ("cited-by", "document", "projects that cite a document (number in any bracket style, or title)"),

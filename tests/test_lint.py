@@ -216,5 +216,7 @@ def test_sample_known_findings(findings: list[Finding]) -> None:
 
 def test_sample_frame(findings: list[Finding]) -> None:
     df = to_frame(findings)
-    assert list(df.columns) == ["rule", "severity", "project_id", "project", "message", "values", "file", "line"]
+    assert list(df.columns) == [
+        "rule", "severity", "project_id", "project", "message", "values", "file", "line", "review_key",
+    ]  # fmt: skip
     assert set(df["severity"]) <= {"error", "warning", "info"} and len(df) == len(findings)

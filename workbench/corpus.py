@@ -299,6 +299,12 @@ class Corpus:
         written.append(self._write_projects_jsonl(out / "projects.jsonl"))
         return written
 
+    def database(self, path: str | Path) -> Path:
+        """The whole index as one SQLite database (for Datasette: ``datasette corpus.db``)."""
+        from workbench.database import write_database
+
+        return write_database({**self.tables(), "decisions": self.decisions()}, path)
+
     def _write_projects_jsonl(self, path: Path) -> Path:
         cites = self.citations.groupby("project_id")
         inds = self.indicators.groupby("project_id")

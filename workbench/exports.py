@@ -10,7 +10,7 @@ widths fitted to the contents and number formats (万元 with two decimals, weig
 
 >>> import pandas as pd, tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / 't.csv'
->>> write_csv(pd.DataFrame({'project': ['森林防火'], 'amount': [50.0]}), p, chinese=True)
+>>> _ = write_csv(pd.DataFrame({'project': ['森林防火'], 'amount': [50.0]}), p, chinese=True)
 >>> p.read_bytes()[:3] == b'\\xef\\xbb\\xbf', p.read_text(encoding='utf-8-sig').splitlines()[0]
 (True, '项目名称,当年预算金额（万元）')
 """
