@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    build the index (graph and search) from the bundled sample (build/index)
 #   make browse the index as a SQLite database in Datasette (http://127.0.0.1:8001), after `make run`
+#   make notebooks  installs Jupyter Lab (the `notebooks` extra) and opens notebooks/ in it
 #   make test   lint, type-check and run the tests (doctests and notebooks included); installs a
 #               Chinese font and chromium from Debian's packages when missing (scripts/system-deps.sh)
 PYTHON ?= python3
@@ -9,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  ?= 2.13.0
 
-.PHONY: run test lint sysdeps browse clean
+.PHONY: run test lint sysdeps browse notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,11 @@ test: lint sysdeps
 browse: $(STAMP)
 	$(BIN)/python search.py database --out build/corpus.db
 	$(BIN)/datasette build/corpus.db --port 8001
+
+notebooks: $(STAMP) sysdeps
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,notebooks]'
+	@test -f build/index/search/manifest.json || $(BIN)/python build_index.py
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import search
@@ -41,26 +42,29 @@ def test_page_is_self_contained(tmp_path: Path, sample_index: Index) -> None:
     assert not any(x in html for x in ("<script src", "<link", "url(http", "<img"))
 
 
-def test_browser_draws_the_nodes(tmp_path: Path, sample_index: Index, browser: list[str]) -> None:
+def _shot(browser: list[str], url: str, out: Path) -> np.ndarray:
+    subprocess.run([*browser, "--window-size=1200,900", f"--screenshot={out}", url], capture_output=True, timeout=120,
+                   check=True)  # fmt: skip
+    import matplotlib.image as mpimg
+
+    return np.asarray((mpimg.imread(out)[..., :3] * 255).round())
+
+
+def test_browser_draws_the_nodes_and_their_labels(tmp_path: Path, sample_index: Index, browser: list[str]) -> None:
     html = page(tmp_path, sample_index)  # the whole citation graph
     dom = subprocess.run(
         [*browser, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=120, check=True
     ).stdout
-    assert dom.count("<circle") == 94 + 294 + 84  # every project, document and issuer drawn by the script
-    shot = tmp_path / "shot.png"
-    subprocess.run(
-        [*browser, "--window-size=1200,900", f"--screenshot={shot}", html.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    import matplotlib.image as mpimg
-    import numpy as np
-
-    img = (mpimg.imread(shot)[..., :3] * 255).round()
+    assert f"{94 + 294 + 84} nodes" in dom  # every project, document and issuer in the drawn graph
+    img = _shot(browser, html.as_uri(), tmp_path / "shot.png")
+    graph_area = img[:, : img.shape[1] - 360]  # left of the side panel
     for kind in ("project", "document", "issuer"):
         rgb = np.array([int(COLOURS[kind][i : i + 2], 16) for i in (1, 3, 5)])
-        assert (np.abs(img - rgb).max(axis=-1) < 8).sum() > 100, f"no {kind} nodes visible in the screenshot"
+        assert (np.abs(graph_area - rgb).max(axis=-1) < 8).sum() > 100, f"no {kind} nodes visible in the screenshot"
+    # Labels are drawn on the canvas, not in the DOM: compare with the same page drawn without them.
+    bare = _shot(browser, html.as_uri() + "#nolabels", tmp_path / "bare.png")[:, : img.shape[1] - 360]
+    dark = lambda a: int((a.max(axis=-1) < 90).sum())  # noqa: E731  label text is #222
+    assert dark(graph_area) > dark(bare) + 2000, (dark(graph_area), dark(bare))
 
 
 def test_neighbourhood_in_the_browser(tmp_path: Path, sample_index: Index, browser: list[str]) -> None:
@@ -69,7 +73,19 @@ def test_neighbourhood_in_the_browser(tmp_path: Path, sample_index: Index, brows
         [*browser, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=120, check=True
     ).stdout
     assert "<h4>保交楼经费</h4>" in dom  # the focus project's panel opened on load
-    assert dom.count("<circle") == 12  # the project and its 11 neighbours
+    assert "12 nodes" in dom  # the project and its 11 neighbours
+    import re
+
+    assert len(re.findall(r'<li data-id="(?:dept|doc|indicator|unit|project|issuer):', dom)) == 11  # each clickable
+
+
+def test_inline_view_for_jupyter(sample_index: Index) -> None:
+    from workbench.html_view import inline
+
+    view = inline(sample_index.graph, "project:2024:201:保交楼经费", depth=1)
+    frame = view._repr_html_()
+    assert frame.startswith("<iframe srcdoc=") and "&lt;script&gt;" in frame and "保交楼经费" in frame
+    assert "window.Sigma" in view.page  # the library travels inside the page
 
 
 CRAFTED = "甲&lt;img src=x onerror=&quot;document.title='PWNED'&quot;&gt;{{DATA}}{{TITLE}}"
@@ -96,5 +112,5 @@ def test_crafted_document_runs_no_script(tmp_path: Path, browser: list[str]) -> 
         [*browser, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120, check=True
     ).stdout
     assert "PWNED</title>" not in dom and "<img" not in dom  # no injected element, no script ran
-    assert dom.count("<circle") >= 2  # the page's own script did run
+    assert " nodes, " in dom  # the page's own script did run
     assert "img src=x" in dom and "&lt;" in dom  # shown as text, escaped

@@ -59,3 +59,35 @@ def test_missing_font_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(FontMissing, match="apt-get install fonts-wqy-microhei") as exc:
         plotting.use_chinese_font()
     assert isinstance(exc.value, BudgetGraphError)
+
+
+def test_tour_charts_speak_chinese_and_keep_full_names(search_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from workbench import plotting
+    from workbench.corpus import open_corpus
+
+    plotting.use_chinese_font()
+    c = open_corpus(search_dir.parent)
+    ax = plotting.budget_by_department(c.projects)
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert "中国共产党重庆市北碚区委员会宣传部" in names and len(names) == c.projects["department"].nunique()
+    values = [t.get_text() for t in ax.texts]
+    assert "16,944.22" in values and len(values) == len(names)  # every bar labelled with its 万元
+    assert ax.get_xlabel() == "当年预算金额（万元）"
+    flows = (
+        c.citations[["project_id", "document_id"]]
+        .merge(c.documents[["document_id", "issuer_level"]], on="document_id")
+        .merge(c.projects[["project_id", "project", "department", "amount"]], on="project_id")
+        .fillna({"issuer_level": "未知"})
+        .drop_duplicates(["project_id", "issuer_level"])
+    )
+    flows["value"] = flows["amount"]
+    ax = plotting.flow(flows, ["issuer_level", "department", "project"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["层级", "业务主管部门", "项目名称"]
+    levels = [t.get_text() for t in ax.texts if t.get_text() in plotting.LEVEL_ORDER]
+    assert levels == ["国家", "市", "区", "未知"]  # top down, not 区, 国家, 市
+    plt.close("all")

@@ -45,7 +45,7 @@ from graph.ids import pair_key
 from graph.store import Index, load_index, load_records
 from index.searcher import Filters, Searcher
 from workbench.exports import write_csv, write_workbook
-from workbench.html_view import write_html
+from workbench.html_view import View, inline, write_html
 from workbench.review import Decision, ReviewLog, reviews_path
 
 HIT_COLUMNS = [
@@ -265,6 +265,10 @@ class Corpus:
     def html(self, out: str | Path, project: str | None = None, depth: int = 2) -> Path:
         """An interactive offline HTML view of a project's neighbourhood, or of the citation graph."""
         return write_html(self.graph, out, None if project is None else self._node(project), depth)
+
+    def show(self, project: str | None = None, depth: int = 2, height: int = 640) -> View:
+        """The interactive view inline in Jupyter (the last expression of a cell)."""
+        return inline(self.graph, None if project is None else self._node(project), depth, height)
 
     def tables(self, with_search: bool = True) -> dict[str, pd.DataFrame]:
         """Every table of the review: the index's, lint findings, and (with a search index)

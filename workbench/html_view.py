@@ -1,14 +1,15 @@
-"""An interactive, self-contained HTML view of the graph: no CDN, no external file, opens offline.
+"""An interactive graph view in one self-contained HTML file: sigma.js (WebGL) and graphology,
+vendored in ``workbench/static`` and inlined, so the page opens offline with no CDN.
 
-The layout is computed here (networkx spring layout); the page draws it as SVG with a few lines
-of plain JavaScript: nodes coloured by type, a search box that highlights matching nodes, a
-click that shows a node's attributes and neighbours, wheel zoom and drag to pan.
+What a reader gets: labels that keep their size when zooming and never overlap (sigma's label
+grid), node size by budget for projects (by links for the rest), colours by type, filters by
+department and year, a search that lists its matches, and a side panel whose linked nodes are
+clickable.  The layout is computed here (networkx spring layout, fixed seed: the same picture each
+time).  :func:`inline` shows the same page in Jupyter.
 
 >>> import networkx as nx
-
-from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED
 >>> G = nx.MultiDiGraph()
->>> G.add_node('project:1', type='project', label='甲项目'); G.add_node('doc:x', type='document', label='《x》')
+>>> G.add_node('project:1', type='project', label='甲项目', amount=10.0); G.add_node('doc:x', type='document', label='《x》')
 >>> _ = G.add_edge('project:1', 'doc:x', type='cites')
 >>> html = render_html(G)
 >>> '甲项目' in html and not any(x in html for x in ('<script src', '<link', 'url(http', '<img'))
@@ -19,14 +20,17 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import math
 import re
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
 from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED
 
-__all__ = ["COLOURS", "render_html", "script_json", "subgraph_for", "write_html"]
+__all__ = ["COLOURS", "View", "inline", "render_html", "script_json", "subgraph_for", "write_html"]
 
 COLOURS = {
     "project": "#1f77b4",
@@ -37,6 +41,8 @@ COLOURS = {
     "indicator": "#7f7f7f",
 }
 _CITATION_TYPES = ("project", "document", "issuer")
+PROJECT_SIZE = (4.0, 18.0)  # pixel radius of the smallest and the largest budget
+OTHER_SIZE = (3.0, 9.0)  # pixel radius of other nodes, by their number of links
 
 
 def subgraph_for(G: nx.MultiDiGraph, focus: str | None = None, depth: int = 2) -> nx.MultiDiGraph:
@@ -48,35 +54,64 @@ def subgraph_for(G: nx.MultiDiGraph, focus: str | None = None, depth: int = 2) -
     return G.subgraph(near).copy()
 
 
-def render_html(G: nx.MultiDiGraph, focus: str | None = None, title: str = "budget-graph") -> str:
-    """The page for graph ``G`` (already cut to what should be shown)."""
+def _sizes(G: nx.MultiDiGraph, simple: nx.Graph) -> dict[str, float]:
+    """Projects by the square root of their budget (area ∝ 万元), others by their links."""
+    amounts = [a.get("amount") or 0.0 for _, a in G.nodes(data=True) if a.get("type") == "project"]
+    top = math.sqrt(max(amounts, default=0.0)) or 1.0
+    most = max((d for _, d in simple.degree()), default=1) or 1
+    out = {}
+    for n, a in G.nodes(data=True):
+        if a.get("type") == "project":
+            lo, hi = PROJECT_SIZE
+            out[n] = round(lo + (hi - lo) * math.sqrt(a.get("amount") or 0.0) / top, 2)
+        else:
+            lo, hi = OTHER_SIZE
+            out[n] = round(lo + (hi - lo) * math.sqrt(simple.degree(n) / most), 2)
+    return out
+
+
+def _nodes(G: nx.MultiDiGraph, focus: str | None) -> list[dict[str, Any]]:
     simple = nx.Graph(G)
     k = 1.6 / max(len(simple), 1) ** 0.5
     pos = nx.spring_layout(simple, seed=LAYOUT_SEED, k=k, iterations=LAYOUT_ITERATIONS) if len(simple) else {}
+    sizes = _sizes(G, simple)
     nodes = []
-    for n, a in G.nodes(data=True):
+    for n in sorted(G.nodes):
+        a = G.nodes[n]
         x, y = pos.get(n, (0.0, 0.0))
-        info = {k: v for k, v in a.items() if k not in ("label",) and v not in (None, "", [])}
         nodes.append(
             {
                 "id": n,
                 "label": str(a.get("label", n)),
-                "type": a.get("type", "other"),
+                "kind": a.get("type", "other"),
                 "x": round(float(x) * 500, 1),
                 "y": round(float(y) * 500, 1),
-                "degree": simple.degree(n),
-                "info": info,
+                "size": sizes[n],
+                "department": a.get("department", ""),
+                "year": a.get("year"),
+                "info": {k: v for k, v in a.items() if k not in ("label",) and v not in (None, "", [])},
                 "focus": n == focus,
             }
         )
-    edges = [{"s": u, "t": v, "type": d.get("type", "")} for u, v, d in G.edges(data=True)]
-    data = {"nodes": nodes, "edges": edges, "colours": COLOURS, "label_chars": LABEL_CHARS}
-    values = {"TITLE": html_lib.escape(title), "DATA": script_json(data)}
+    return nodes
+
+
+def render_html(G: nx.MultiDiGraph, focus: str | None = None, title: str = "budget-graph") -> str:
+    """The page for graph ``G`` (already cut to what should be shown)."""
+    edges = sorted({tuple(sorted((u, v))) for u, v in G.edges() if u != v})
+    data = {
+        "nodes": _nodes(G, focus),
+        "edges": [{"s": u, "t": v} for u, v in edges],
+        "colours": COLOURS,
+        "label_chars": LABEL_CHARS,
+    }
+    sigma = resources.files("workbench").joinpath("static/sigma-graphology.min.js").read_text(encoding="utf-8")
+    values = {"TITLE": html_lib.escape(title), "DATA": script_json(data), "SIGMA": sigma}
     # One pass: text that comes from the data can never be read as a placeholder.
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _PAGE)
 
 
-_PLACEHOLDER = re.compile(r"\{\{(TITLE|DATA)\}\}")
+_PLACEHOLDER = re.compile(r"\{\{(TITLE|DATA|SIGMA)\}\}")
 _SCRIPT_UNSAFE = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
@@ -102,63 +137,149 @@ def write_html(G: nx.MultiDiGraph, out: str | Path, focus: str | None = None, de
     return out
 
 
+class View:
+    """The page, shown inline by Jupyter (an ``iframe`` whose ``srcdoc`` is the whole page)."""
+
+    def __init__(self, page: str, height: int = 640) -> None:
+        self.page = page
+        self.height = height
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html_lib.escape(self.page, quote=True)}" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #ddd" sandbox="allow-scripts"></iframe>'
+        )
+
+    def save(self, out: str | Path) -> Path:
+        out = Path(out)
+        out.write_text(self.page, encoding="utf-8")
+        return out
+
+
+def inline(G: nx.MultiDiGraph, focus: str | None = None, depth: int = 2, height: int = 640) -> View:
+    """The view for a notebook cell: evaluate it last in the cell and Jupyter draws it."""
+    name = G.nodes[focus].get("label", focus) if focus else "citation graph"
+    return View(render_html(subgraph_for(G, focus, depth), focus, f"budget-graph · {name}"), height)
+
+
 _PAGE = """<!DOCTYPE html>
 <html lang="zh"><head><meta charset="utf-8"><title>{{TITLE}}</title>
 <style>
-body{margin:0;font:13px/1.4 "WenQuanYi Micro Hei","Noto Sans CJK SC","Microsoft YaHei",sans-serif;display:flex;height:100vh}
-#side{width:300px;padding:10px;border-right:1px solid #ddd;overflow:auto;box-sizing:border-box}
-#main{flex:1;position:relative}svg{width:100%;height:100%;background:#fafafa;cursor:grab}
-input{width:100%;box-sizing:border-box;padding:6px;font-size:14px}
-.legend span{display:inline-block;margin:2px 8px 2px 0}.dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:3px}
-line{stroke:#bbb;stroke-width:.6}circle{stroke:#fff;stroke-width:.8;cursor:pointer}
-text{font-size:9px;fill:#333;pointer-events:none}.dim{opacity:.12}.hit{stroke:#d62728;stroke-width:3}
-#info td{vertical-align:top;padding:1px 4px}#count{color:#666;margin:4px 0}
-</style></head><body>
+body{margin:0;font:13px/1.4 "WenQuanYi Micro Hei","Noto Sans CJK SC","Microsoft YaHei",sans-serif;display:flex;height:100vh;overflow:hidden;color:#222}
+#graph{flex:1;position:relative;min-width:0}
+#side{width:340px;flex:none;border-left:1px solid #ddd;padding:10px;box-sizing:border-box;overflow-y:auto;overflow-x:hidden}
+#side h3{margin:0 0 8px;font-size:15px;word-break:break-all}
+input,select{width:100%;box-sizing:border-box;padding:5px;margin:0 0 6px;font:inherit}
+#legend span{display:inline-block;margin:0 8px 4px 0;white-space:nowrap}
+.dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;vertical-align:middle}
+ol,ul{margin:4px 0;padding-left:20px}
+li{cursor:pointer;word-break:break-all}
+li:hover{text-decoration:underline}
+#matches{max-height:180px;overflow-y:auto}
+table{border-collapse:collapse;width:100%;table-layout:fixed}
+td{border-top:1px solid #eee;padding:2px 4px;vertical-align:top;word-break:break-all}
+td:first-child{width:36%;color:#666}
+small{color:#888}
+#stats{color:#888;font-size:11px}
+</style></head>
+<body>
+<div id="graph"></div>
 <div id="side"><h3>{{TITLE}}</h3>
-<input id="q" placeholder="搜索 search: 项目, 文件, 部门…" autofocus>
-<div id="count"></div><div class="legend" id="legend"></div><div id="info">Click a node.</div></div>
-<div id="main"><svg id="svg" viewBox="-560 -560 1120 1120"><g id="edges"></g><g id="nodes"></g><g id="labels"></g></svg></div>
+<input id="q" placeholder="搜索 search: 名称, 文号, 部门">
+<select id="dept"><option value="">全部部门 · every department</option></select>
+<select id="year"><option value="">全部年度 · every year</option></select>
+<div id="legend"></div>
+<div id="count"></div><ol id="matches"></ol>
+<div id="info"></div>
+<div id="stats"></div>
+</div>
+<script>{{SIGMA}}</script>
 <script type="application/json" id="data">{{DATA}}</script>
 <script>
-const D=JSON.parse(document.getElementById('data').textContent);
-const NS='http://www.w3.org/2000/svg', svg=document.getElementById('svg');
-const byId={}, adj={};
-D.nodes.forEach(n=>{byId[n.id]=n;adj[n.id]=new Set();});
-D.edges.forEach(e=>{adj[e.s]&&adj[e.s].add(e.t);adj[e.t]&&adj[e.t].add(e.s);});
-const el=(t,a)=>{const x=document.createElementNS(NS,t);for(const k in a)x.setAttribute(k,a[k]);return x;};
-D.edges.forEach(e=>{const a=byId[e.s],b=byId[e.t];if(!a||!b)return;
-  e.el=el('line',{x1:a.x,y1:a.y,x2:b.x,y2:b.y});document.getElementById('edges').appendChild(e.el);});
-D.nodes.forEach(n=>{const r=n.focus?11:(n.type==='project'?6:3.5+Math.min(4,n.degree/3));
-  n.el=el('circle',{cx:n.x,cy:n.y,r:r,fill:D.colours[n.type]||'#999'});
-  n.el.appendChild(el('title',{})).textContent=n.label+' ('+n.type+')';
-  n.el.addEventListener('click',ev=>{ev.stopPropagation();show(n);});
-  document.getElementById('nodes').appendChild(n.el);
-  if(n.type==='project'||n.focus){const t=el('text',{x:n.x+7,y:n.y+3});t.textContent=n.label.length>D.label_chars?n.label.slice(0,D.label_chars-1)+'…':n.label;
-    document.getElementById('labels').appendChild(t);n.tx=t;}});
-const types=[...new Set(D.nodes.map(n=>n.type))];
-document.getElementById('legend').innerHTML=types.map(t=>'<span><i class="dot" style="background:'+(D.colours[t]||'#999')+'"></i>'+esc(t)+' '+D.nodes.filter(n=>n.type===t).length+'</span>').join('');
-function esc(s){return String(s).replace(/[&<>"]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));}
-function show(n){const rows=Object.entries(n.info).map(([k,v])=>'<tr><td>'+esc(k)+'</td><td>'+esc(v)+'</td></tr>').join('');
-  const nb=[...adj[n.id]].map(i=>byId[i]).filter(Boolean).map(m=>'<li>'+esc(m.label)+' <small>('+esc(m.type)+')</small></li>').join('');
-  document.getElementById('info').innerHTML='<h4>'+esc(n.label)+'</h4><table>'+rows+'</table><b>Linked ('+adj[n.id].size+')</b><ul>'+nb+'</ul>';
-  highlight(new Set([n.id,...adj[n.id]]));}
-function highlight(keep){D.nodes.forEach(n=>{n.el.classList.toggle('dim',!!keep&&!keep.has(n.id));if(n.tx)n.tx.classList.toggle('dim',!!keep&&!keep.has(n.id));});
-  D.edges.forEach(e=>{if(e.el)e.el.classList.toggle('dim',!!keep&&!(keep.has(e.s)&&keep.has(e.t)));});}
-document.getElementById('q').addEventListener('input',ev=>{const q=ev.target.value.trim().toLowerCase();
-  D.nodes.forEach(n=>n.el.classList.toggle('hit',!!q&&n.label.toLowerCase().includes(q)));
-  if(!q){highlight(null);document.getElementById('count').textContent='';return;}
-  const hits=new Set(D.nodes.filter(n=>n.label.toLowerCase().includes(q)).map(n=>n.id));
-  document.getElementById('count').textContent=hits.size+' match';highlight(hits);});
-svg.addEventListener('click',()=>highlight(null));
-let vb=[-560,-560,1120,1120],drag=null;const setVB=()=>svg.setAttribute('viewBox',vb.join(' '));
-svg.addEventListener('wheel',ev=>{ev.preventDefault();const f=ev.deltaY>0?1.15:1/1.15;const r=svg.getBoundingClientRect();
-  const mx=vb[0]+vb[2]*(ev.clientX-r.left)/r.width,my=vb[1]+vb[3]*(ev.clientY-r.top)/r.height;
-  vb=[mx-(mx-vb[0])*f,my-(my-vb[1])*f,vb[2]*f,vb[3]*f];setVB();},{passive:false});
-svg.addEventListener('mousedown',ev=>{drag=[ev.clientX,ev.clientY];});
-window.addEventListener('mouseup',()=>drag=null);
-window.addEventListener('mousemove',ev=>{if(!drag)return;const r=svg.getBoundingClientRect();
-  vb[0]-=(ev.clientX-drag[0])*vb[2]/r.width;vb[1]-=(ev.clientY-drag[1])*vb[3]/r.height;drag=[ev.clientX,ev.clientY];setVB();});
-const f=D.nodes.find(n=>n.focus);if(f)show(f);
-document.title+=' ('+D.nodes.length+' nodes)';
-</script></body></html>
+const D = JSON.parse(document.getElementById('data').textContent);
+const $ = id => document.getElementById(id);
+const esc = s => String(s).replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
+const short = s => s.length > D.label_chars ? s.slice(0, D.label_chars - 1) + '…' : s;
+const g = new graphology.Graph();
+const byId = {};
+D.nodes.forEach(n => {
+  byId[n.id] = n;
+  g.addNode(n.id, {x: n.x, y: -n.y, size: n.size, label: short(n.label), color: D.colours[n.kind] || '#999',
+                   kind: n.kind, forceLabel: n.focus || false, zIndex: n.kind === 'project' ? 1 : 0});
+});
+D.edges.forEach(e => { if (g.hasNode(e.s) && g.hasNode(e.t)) g.addEdge(e.s, e.t, {color: '#d9d9d9', size: 0.6}); });
+const noLabels = location.hash.includes('nolabels');
+const state = {visible: null, marked: null, selected: null};
+const renderer = new Sigma(g, $('graph'), {
+  renderLabels: !noLabels, labelSize: 12, labelWeight: 'normal', labelColor: {color: '#222'},
+  labelFont: '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif',
+  labelDensity: 0.6, labelGridCellSize: 90, labelRenderedSizeThreshold: 3, zIndex: true,
+  nodeReducer: (node, attrs) => {
+    const out = {...attrs};
+    if (state.visible && !state.visible.has(node)) { out.hidden = true; return out; }
+    if (state.marked && !state.marked.has(node)) { out.color = '#e6e6e6'; out.label = ''; out.zIndex = -1; }
+    if (state.marked && state.marked.has(node)) { out.forceLabel = true; out.zIndex = 2; }
+    if (node === state.selected) out.highlighted = true;
+    return out;
+  },
+  edgeReducer: (edge, attrs) => {
+    const [s, t] = g.extremities(edge);
+    if (state.visible && !(state.visible.has(s) && state.visible.has(t))) return {...attrs, hidden: true};
+    if (state.marked && !(state.marked.has(s) && state.marked.has(t))) return {...attrs, color: '#f2f2f2'};
+    return attrs;
+  },
+});
+// legend and filters
+const kinds = [...new Set(D.nodes.map(n => n.kind))];
+$('legend').innerHTML = kinds.map(k => '<span><i class="dot" style="background:' + (D.colours[k] || '#999') + '"></i>' +
+  esc(k) + ' ' + D.nodes.filter(n => n.kind === k).length + '</span>').join('');
+const fill = (id, values) => values.forEach(v => { const o = document.createElement('option'); o.value = v; o.textContent = v; $(id).appendChild(o); });
+fill('dept', [...new Set(D.nodes.filter(n => n.kind === 'project' && n.department).map(n => n.department))].sort());
+fill('year', [...new Set(D.nodes.filter(n => n.kind === 'project' && n.year).map(n => String(n.year)))].sort());
+function applyFilters() {
+  const dept = $('dept').value, year = $('year').value;
+  if (!dept && !year) { state.visible = null; renderer.refresh(); return; }
+  const keep = new Set();
+  g.forEachNode((id, a) => {
+    const n = byId[id];
+    if (a.kind === 'project' && (!dept || n.department === dept) && (!year || String(n.year) === year)) {
+      keep.add(id); g.forEachNeighbor(id, m => keep.add(m));
+    }
+  });
+  state.visible = keep; renderer.refresh();
+}
+$('dept').addEventListener('change', applyFilters);
+$('year').addEventListener('change', applyFilters);
+// search: the matches, listed and clickable
+$('q').addEventListener('input', ev => {
+  const q = ev.target.value.trim().toLowerCase();
+  if (!q) { state.marked = null; $('matches').innerHTML = ''; $('count').textContent = ''; renderer.refresh(); return; }
+  const hits = D.nodes.filter(n => n.label.toLowerCase().includes(q) || n.id.toLowerCase().includes(q));
+  state.marked = new Set(hits.map(n => n.id));
+  $('count').textContent = hits.length + ' 个匹配 · matches';
+  $('matches').innerHTML = hits.slice(0, 200).map(n => '<li data-id="' + esc(n.id) + '">' + esc(n.label) +
+    ' <small>(' + esc(n.kind) + ')</small></li>').join('');
+  renderer.refresh();
+});
+function listClick(ev) { const li = ev.target.closest('li[data-id]'); if (li) show(li.dataset.id, true); }
+$('matches').addEventListener('click', listClick);
+$('info').addEventListener('click', listClick);
+function show(id, move) {
+  const n = byId[id]; if (!n) return;
+  state.selected = id;
+  const rows = Object.entries(n.info).map(([k, v]) => '<tr><td>' + esc(k) + '</td><td>' + esc(v) + '</td></tr>').join('');
+  const nb = g.neighbors(id).map(m => byId[m]).sort((a, b) => a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label));
+  $('info').innerHTML = '<h4>' + esc(n.label) + '</h4><table>' + rows + '</table><b>Linked (' + nb.length + ')</b><ul>' +
+    nb.map(m => '<li data-id="' + esc(m.id) + '">' + esc(m.label) + ' <small>(' + esc(m.kind) + ')</small></li>').join('') + '</ul>';
+  state.marked = new Set([id, ...g.neighbors(id)]);
+  renderer.refresh();
+  if (move) { const p = renderer.getNodeDisplayData(id); if (p) renderer.getCamera().animate({x: p.x, y: p.y, ratio: 0.6}, {duration: 300}); }
+}
+renderer.on('clickNode', ({node}) => show(node, false));
+renderer.on('clickStage', () => { state.marked = null; state.selected = null; renderer.refresh(); });
+const f = D.nodes.find(n => n.focus); if (f) show(f.id, false);
+$('stats').textContent = g.order + ' nodes, ' + g.size + ' links drawn';
+document.title += ' (' + g.order + ' nodes)';
+</script>
+</body></html>
 """
