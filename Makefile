@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# torch first, pinned: the CPU build. Unpinned, sentence-transformers would pull GBs of CUDA.
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==$(TORCH)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,formats,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -38,7 +38,7 @@ browse: $(STAMP)
 	$(BIN)/datasette build/corpus.db --port 8001
 
 notebooks: $(STAMP) sysdeps
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,notebooks]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,formats,notebooks]'
 	@test -f build/index/search/manifest.json || $(BIN)/python build_index.py
 	$(BIN)/jupyter lab notebooks/
 

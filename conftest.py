@@ -10,7 +10,7 @@ import pytest
 
 from graph.defaults import DEFAULT_SAMPLE
 from graph.models import ParsedDocument
-from graph.read.tables import parse_file
+from graph.read.layouts import parse_file
 from graph.store import Index, load_index
 from index.build import build
 

@@ -114,9 +114,17 @@ def _is_ratio(ind: Indicator) -> bool:
 # --- rules on one project --------------------------------------------------------------------
 
 
+# What a layout's tables do not carry is not a defect of the table (see graph.read.national).
+_NOT_CARRIED = {"national": {"weights", "core", "项目概述", "立项依据"}}
+
+
+def _carries(p: Project, what: str) -> bool:
+    return what not in _NOT_CARRIED.get(p.layout, set())
+
+
 def check_weights(p: Project) -> Iterator[Finding]:
     weights = [i.weight for i in p.indicators if i.weight is not None]
-    if not p.indicators:
+    if not p.indicators or not _carries(p, "weights"):
         return
     total = sum(weights) + (p.execution_weight or 0)
     if abs(total - 100) > WEIGHT_TOLERANCE:
@@ -148,7 +156,7 @@ def check_fields(p: Project) -> Iterator[Finding]:
     empty = [
         label
         for label, text in (("项目概述", p.overview), ("立项依据", "".join(p.basis)), ("当年绩效目标", p.goals))
-        if not text
+        if not text and _carries(p, label)
     ]
     if not p.indicators:
         empty.append("绩效指标")
@@ -214,7 +222,7 @@ def check_indicators(p: Project) -> Iterator[Finding]:
                 indicator=i.name,
                 target=i.target,
             )
-        if i.weight is None or i.weight <= 0:
+        if (i.weight is None or i.weight <= 0) and _carries(p, "weights"):
             yield _f("bad-weight", p, f"{i.name}: weight {i.weight}", line, indicator=i.name, weight=i.weight)
         if i.level1 not in _LEVEL1:
             yield _f("unknown-level1", p, f"{i.name}: 一级指标 {i.level1!r}", line, indicator=i.name, level1=i.level1)
@@ -236,7 +244,7 @@ def _unit_problem(i: Indicator) -> str | None:
 def check_structure(p: Project) -> Iterator[Finding]:
     if not p.indicators:
         return
-    if not any(i.core for i in p.indicators):
+    if not any(i.core for i in p.indicators) and _carries(p, "core"):
         unknown = sum(1 for i in p.indicators if i.core is None)
         note = f" ({unknown} rows have no 是否核心指标 cell)" if unknown else ""
         yield _f("no-core-indicator", p, f"none of {len(p.indicators)} indicators is core{note}")

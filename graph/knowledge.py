@@ -12,7 +12,7 @@ Node types and ids (stable and readable):
 Edges (``type`` attribute, also the edge key): ``managed_by``, ``prepared_by``, ``cites``
 (one per field cited in), ``issued_by``, ``measures`` (operator, target_value, target_text, measure_unit, weight, core).
 
->>> from graph.read.tables import parse_file
+>>> from graph.read.layouts import parse_file
 >>> G = build_graph([parse_file('data/beibei_2024_key_projects.txt')]).graph
 >>> G.nodes['doc:渝府办发〔2019〕57号']['type']
 'document'

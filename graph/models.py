@@ -170,6 +170,7 @@ class Project:
     source: str  # the file it came from
     span: Span
     title: str = ""  # the table's heading line
+    layout: str = "chongqing"  # the table layout it was read from: chongqing (区级重点专项) or national
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,9 @@ from graph.knowledge import build_graph
 from graph.manifest import GRAPH_FORMAT, MANIFEST, read_manifest
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.issuers import IssuerResolver
+from graph.read.layouts import parse_file
 from graph.read.merge import merge_documents
 from graph.read.source import SOURCE_SUFFIXES, find_sources, unread_files
-from graph.read.tables import parse_file
 from graph.store import write_graph
 from index.encoder import DEFAULT_MODEL, Encoder, load_encoder
 from index.store import SEARCH_DIR, embed, load_search, write_search

@@ -10,8 +10,9 @@ import pytest
 from graph.errors import EmptyFileError, EncodingError, InputError, NoTablesError
 from graph.models import ParsedDocument
 from graph.read.indicators import read_indicator_row
+from graph.read.layouts import parse_file
 from graph.read.source import find_sources, read_text
-from graph.read.tables import parse_file, parse_text
+from graph.read.tables import parse_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -257,7 +258,7 @@ def test_binary_file(write) -> None:
 def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file or folder"):
         find_sources([tmp_path / "nope.txt"])
-    with pytest.raises(InputError, match=r"folder has no \.txt files"):
+    with pytest.raises(InputError, match=r"folder has no \.txt/\.pdf/\.docx/\.xlsx files"):
         find_sources([tmp_path])
 
 

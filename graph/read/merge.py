@@ -22,16 +22,19 @@ from dataclasses import replace
 from typing import Any
 
 from graph.models import Diagnostic, ParsedDocument, Project
+from graph.text import text_key
 
 __all__ = ["fingerprint", "merge_documents"]
 
 
 def fingerprint(p: Project) -> tuple[Any, ...]:
-    """Every value of a project, without where it was read (file, lines)."""
+    """Every value of a project, without where it was read (file, lines) and without the spaces
+    and line breaks a format adds (a PDF wraps texts that a workbook keeps on one line)."""
+    k = text_key
     return (
-        p.id, p.name, p.year, p.unit_code, p.unit_name, p.department, p.execution_weight, p.amount, p.retained,
-        p.to_towns, p.overview, p.basis, p.goals, p.title,
-        tuple((i.level1, i.level2, i.name, i.measure_unit, i.operator, i.target_text, i.weight, i.core)
+        p.id, k(p.name), p.year, p.unit_code, k(p.unit_name), k(p.department), p.execution_weight, p.amount,
+        p.retained, p.to_towns, k(p.overview), tuple(k(b) for b in p.basis), k(p.goals), k(p.title),
+        tuple((k(i.level1), k(i.level2), k(i.name), k(i.measure_unit), i.operator, k(i.target_text), i.weight, i.core)
               for i in p.indicators),
         tuple((c.key, c.field) for c in p.citations),
     )  # fmt: skip

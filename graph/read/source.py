@@ -57,7 +57,7 @@ def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding, diags
 
 
-SOURCE_SUFFIXES = (".txt",)  # what a folder is searched for (any case: B.TXT too)
+SOURCE_SUFFIXES = (".txt", ".pdf", ".docx", ".xlsx")  # what a folder is searched for (any case: B.TXT too)
 
 
 def _in_folder(folder: Path) -> list[Path]:
@@ -74,9 +74,10 @@ def _readable(f: Path) -> bool:
 
 
 def find_sources(paths: list[str | Path]) -> list[Path]:
-    """Expand files and folders into a sorted list of ``.txt`` files (``.TXT`` too).
+    """Expand files and folders into a sorted list of the files to read (``.txt``, ``.pdf``,
+    ``.docx``, ``.xlsx``, in any case; their kind is then told by their content).
 
-    Raises :class:`InputError` for a path that does not exist or a folder with no ``.txt``.
+    Raises :class:`InputError` for a path that does not exist or a folder with none of them.
     """
     found: list[Path] = []
     for raw in paths:
@@ -84,7 +85,7 @@ def find_sources(paths: list[str | Path]) -> list[Path]:
         if p.is_dir():
             files = [f for f in _in_folder(p) if _readable(f)]
             if not files:
-                raise InputError(str(p), "folder has no .txt files to read")
+                raise InputError(str(p), f"folder has no {'/'.join(SOURCE_SUFFIXES)} files to read")
             found.extend(files)
         elif p.is_file():
             found.append(p)

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
 
 from graph.constants import WEIGHT_TOLERANCE
 from graph.errors import NoTablesError
@@ -23,11 +22,10 @@ from graph.read.citations import extract_citations, known_codes_from, split_basi
 from graph.read.clean import clean_cell, parse_amount, parse_number
 from graph.read.indicators import DEFAULT_COLUMNS, header_columns, header_roles, is_header_word, read_indicator_row
 from graph.read.rows import Row, rows_from_text
-from graph.read.source import read_text
 from graph.read.toc import crosscheck_toc, is_toc_heading, parse_toc_line
 from graph.text import squash
 
-__all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_file", "parse_text", "read_rows"]
+__all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_text", "read_rows"]
 
 FIELD_LABELS = {
     "一级项目名称": "name",
@@ -61,6 +59,7 @@ class _Table:
     """Mutable scratch state for one table while its lines are read."""
 
     start: int
+    file: str = ""  # where the table starts (the document, or its table or sheet)
     title: str = ""
     year: int | None = None
     unit_code: str = ""
@@ -74,17 +73,6 @@ class _Table:
     raw: list[str] = field(default_factory=list)
     end: int = 0
     in_indicators: bool = False
-
-
-def parse_file(path: str | Path, known_codes: frozenset[str] = frozenset()) -> ParsedDocument:
-    """Read one file.  Raises :class:`~graph.errors.InputError` subclasses for unreadable input.
-
-    >>> doc = parse_file('data/beibei_2024_key_projects.txt')
-    >>> len(doc.projects), len(doc.toc)
-    (94, 94)
-    """
-    text, encoding, diags = read_text(path)
-    return parse_text(text, str(path), encoding, diags, known_codes)
 
 
 def parse_text(
@@ -126,6 +114,7 @@ class _RowReader:
 
     def __init__(self, path: str, diags: list[Diagnostic]) -> None:
         self.path = path
+        self.where = path  # the current row's place: the document, or its table or sheet (Word, Excel)
         self.diags = diags
         self.toc: list[TocEntry] = []
         self.tables: list[_Table] = []
@@ -134,12 +123,12 @@ class _RowReader:
         self.in_toc = False
 
     def warn(self, code: str, message: str, line: int) -> None:
-        self.diags.append(Diagnostic("warning", code, message, self.path, line))
+        self.diags.append(Diagnostic("warning", code, message, self.where, line))
 
     def open_table(self, lineno: int) -> _Table:
         if self.cur is not None:
             self.tables.append(self.cur)
-        self.cur = _Table(start=lineno)
+        self.cur = _Table(start=lineno, file=self.where)
         return self.cur
 
     def close(self) -> list[_Table]:
@@ -149,6 +138,7 @@ class _RowReader:
         return self.tables
 
     def feed(self, row: Row) -> None:
+        self.where = row.file
         stripped = row.text
         if not stripped:
             return
@@ -170,7 +160,7 @@ class _RowReader:
         elif first in FIELD_LABELS:
             self._field_row(row, FIELD_LABELS[first])
         elif not self._indicator_row(t, row, first):
-            t.unparsed.append(Span(self.path, row.line, row.line, row.raw))
+            t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
             self.warn("unparsed-line", f"line not understood inside table; kept raw: {stripped[:60]!r}", row.line)
 
     def _contents(self, row: Row) -> bool:
@@ -179,7 +169,7 @@ class _RowReader:
             self.in_toc = True
             return True
         if self.in_toc:
-            entry = parse_toc_line(row.raw, self.path, row.line)
+            entry = parse_toc_line(row.raw, row.file, row.line)
             if entry is not None:
                 self.toc.append(entry)
                 return True
@@ -220,7 +210,7 @@ class _RowReader:
             t.year, t.title, t.money_unit = prev.year, prev.title, prev.money_unit
             self.warn("no-heading", "table starts without heading or 编制单位", row.line)
         assert self.cur is not None
-        _read_field_row(self.cur, list(row.cells), row.line, self.path, self.diags)
+        _read_field_row(self.cur, list(row.cells), row.line, row.file, self.diags)
 
     def _indicator_row(self, t: _Table, row: Row, first: str) -> bool:
         """An indicator row after the 绩效指标 header; True when it was taken (read or kept raw)."""
@@ -233,12 +223,12 @@ class _RowReader:
             self.warn("shifted-cells", f"indicator row starts one column left ({first}); re-aligned", row.line)
         if squash(cells[0]) or len([c for c in cells if c.strip()]) < 3:
             return False
-        ind, more = read_indicator_row(cells, self.path, row.line, t.columns)
+        ind, more = read_indicator_row(cells, row.file, row.line, t.columns)
         self.diags.extend(more)
         if ind is not None:
             t.indicators.append(ind)
         else:
-            t.unparsed.append(Span(self.path, row.line, row.line, row.raw))
+            t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
         return True
 
 
@@ -251,7 +241,7 @@ def _unique_ids(projects: list[Project], tables: list[_Table], path: str, diags:
             seen[p.id] += 1
             new_id = f"{p.id}#{seen[p.id]}"
             diags.append(
-                Diagnostic("warning", "duplicate-id", f"a second table with id {p.id}; named {new_id}", path, t.start)
+                Diagnostic("warning", "duplicate-id", f"a second table with id {p.id}; named {new_id}", t.file, t.start)
             )
             p = replace(p, id=new_id)
         else:
@@ -379,7 +369,7 @@ def _check_weights(t: _Table, execution_weight: float | None, warn: Callable[[st
 
 def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]) -> Project:
     def warn(code: str, message: str, line: int) -> None:
-        diags.append(Diagnostic("warning", code, message, path, line))
+        diags.append(Diagnostic("warning", code, message, t.file, line))
 
     _check_fields(t, warn)
     name = clean_cell(" ".join(t.fields.get("name", []))) or f"(unnamed table at line {t.start})"
@@ -389,7 +379,7 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
         warn("no-department", f"{name}: no 业务主管部门; using 编制单位 {t.unit_name}", t.start)
     if t.money_unit != "万元":
         warn("money-unit", f"{name}: amounts in {t.money_unit}, converted to 万元", t.start)
-    amount, retained, to_towns = (_money(t, r, path, diags) for r in ("amount", "retained", "to_towns"))
+    amount, retained, to_towns = (_money(t, r, t.file, diags) for r in ("amount", "retained", "to_towns"))
     if amount is not None and retained is not None and to_towns is not None and retained + to_towns != amount:
         warn(
             "budget-split",
@@ -402,7 +392,7 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
     citations: list[Citation] = []
     for role, label in CITING_FIELDS.items():
         if texts[role]:
-            citations.extend(extract_citations(texts[role], label, path, t.field_lines[role], known))
+            citations.extend(extract_citations(texts[role], label, t.file, t.field_lines[role], known))
     return Project(
         id=project_id(t.year, t.unit_code or t.unit_name, name),
         name=name,
@@ -421,6 +411,6 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
         citations=tuple(citations),
         unparsed=tuple(t.unparsed),
         source=path,
-        span=Span(path, t.start, t.end, "\n".join(t.raw)),
+        span=Span(t.file, t.start, t.end, "\n".join(t.raw)),
         title=t.title,
     )

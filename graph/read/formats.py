@@ -1,0 +1,131 @@
+"""Every published format becomes rows of cells with provenance (see :mod:`graph.read.rows`).
+
+The kind of a file is told by its first bytes, not its name: ``%PDF`` is a PDF, a ZIP holding
+``word/document.xml`` a Word file, one holding ``xl/workbook.xml`` an Excel workbook; the old
+binary Office formats are named and refused (save them as .docx/.xlsx); anything else is read
+as text.  Each reader keeps where a row came from: a Word file's paragraphs and table rows are
+numbered in document order (``x.docx:113``), a workbook's rows by sheet and Excel's row number
+(``x.xlsx#项目1:12``), a PDF's by page and row on the page (``x.pdf#p4:7``).
+
+>>> detect('data/beibei_2024_key_projects.txt')
+'text'
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from graph.errors import InputError, require
+from graph.models import Diagnostic
+from graph.read.rows import Row, rows_from_text
+from graph.read.source import read_text
+
+__all__ = ["KINDS", "detect", "read_source"]
+
+KINDS = ("text", "pdf", "docx", "xlsx")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .doc/.xls container
+
+
+def detect(path: str | Path) -> str:
+    """``text``, ``pdf``, ``docx`` or ``xlsx``, by content; refuses what cannot be read."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise InputError(str(p), f"cannot read file: {exc.strerror or exc}") from exc
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(_OLE):
+        raise InputError(str(p), "an old binary Office file (.doc/.xls); open it and save it as .docx or .xlsx")
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(p).namelist())
+        except zipfile.BadZipFile as exc:
+            raise InputError(str(p), f"a damaged ZIP/Office file ({exc})") from exc
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        raise InputError(str(p), "a ZIP file that is neither a Word (.docx) nor an Excel (.xlsx) document")
+    return "text"
+
+
+def read_source(path: str | Path) -> tuple[list[Row], str, list[Diagnostic]]:
+    """Rows of cells from any supported file; returns ``(rows, kind or encoding, diagnostics)``."""
+    kind = detect(path)
+    if kind == "docx":
+        return docx_rows(path), "docx", []
+    if kind == "xlsx":
+        return xlsx_rows(path), "xlsx", []
+    if kind == "pdf":
+        from graph.read.pdf import pdf_rows
+
+        rows, diags = pdf_rows(path)
+        return rows, "pdf", diags
+    text, encoding, diags = read_text(path)
+    return rows_from_text(text, str(path)), encoding, diags
+
+
+def _cell_text(text: str) -> str:
+    """A cell's text on one line: the breaks Word keeps inside a cell become spaces."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def docx_rows(path: str | Path) -> list[Row]:
+    """Paragraphs and table rows of a Word file, in document order; a merged cell counts once."""
+    require("docx", "formats", "reading Word files")
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(Path(path).read_bytes()))
+    except Exception as exc:  # python-docx raises many kinds for a damaged file
+        raise InputError(str(path), f"cannot open the Word file ({type(exc).__name__}: {exc})") from exc
+    rows: list[Row] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            text = block.text.strip()
+            rows.append(Row((text,), str(path), len(rows) + 1, text))
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells, seen = [], set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # a horizontally merged cell repeats: keep it once
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(_cell_text(cell.text))
+                rows.append(Row(tuple(cells), str(path), len(rows) + 1, "\t".join(cells)))
+    return rows
+
+
+def xlsx_rows(path: str | Path) -> list[Row]:
+    """Every row of every sheet (tables stacked on one sheet, or one sheet per project)."""
+    require("openpyxl", "formats", "reading Excel files")
+    import openpyxl
+
+    try:  # a file object: openpyxl would refuse a workbook whose name does not end in .xlsx
+        wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise InputError(str(path), f"cannot open the workbook ({type(exc).__name__}: {exc})") from exc
+    rows: list[Row] = []
+    for ws in wb.worksheets:
+        where = f"{path}#{ws.title}"
+        for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = tuple(_xlsx_value(v) for v in values)
+            while cells and not cells[-1]:
+                cells = cells[:-1]
+            rows.append(Row(cells or ("",), where, r, "\t".join(cells)))
+    wb.close()
+    return rows
+
+
+def _xlsx_value(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return _cell_text(str(v))

@@ -1,0 +1,35 @@
+#!/usr/bin/env python
+"""Write the test documents made from the bundled sample (Word, Excel, the national layout) into a
+folder, to open them and see what the tests read.  See tests/documents.py.
+
+    python scripts/make_documents.py build/documents
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graph.defaults import DEFAULT_SAMPLE  # noqa: E402
+from graph.read.layouts import parse_file  # noqa: E402
+from tests.documents import write_docx, write_national_xlsx, write_xlsx  # noqa: E402
+
+
+def main() -> None:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "build/documents")
+    out.mkdir(parents=True, exist_ok=True)
+    text = DEFAULT_SAMPLE.read_text(encoding="utf-8")
+    for path in (
+        write_docx(text, out / "beibei_2024.docx"),
+        write_xlsx(text, out / "beibei_2024.xlsx"),
+        write_xlsx(text, out / "beibei_2024_one_sheet.xlsx", per_table=False),
+        write_national_xlsx(parse_file(DEFAULT_SAMPLE).projects[:12], out / "national_2024.xlsx"),
+    ):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
