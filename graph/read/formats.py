@@ -19,6 +19,7 @@ from pathlib import Path
 
 from graph.errors import InputError, require
 from graph.models import Diagnostic
+from graph.read.layout_text import layout_rows, looks_like_layout
 from graph.read.rows import Row, rows_from_text
 from graph.read.source import read_text
 
@@ -66,6 +67,8 @@ def read_source(path: str | Path) -> tuple[list[Row], str, list[Diagnostic]]:
         rows, diags = pdf_rows(path)
         return rows, "pdf", diags
     text, encoding, diags = read_text(path)
+    if looks_like_layout(text):  # pdftotext -layout and the like: columns by position
+        return layout_rows(text, str(path)), encoding, diags
     return rows_from_text(text, str(path)), encoding, diags
 
 

@@ -62,7 +62,7 @@ def recognise(rows: Sequence[Row], path: str = "<rows>") -> Layout:
     scores = [(sum(1 for label in layout.labels if label in cells), i) for i, layout in enumerate(LAYOUTS)]
     best, i = max(scores)
     if best == 0:
-        if any("绩效目标表" in c or c in ("目录", "目次") for c in cells):
+        if any("绩效目标表" in r.raw or squash(r.raw) in ("目录", "目次") for r in rows):
             return LAYOUTS[0]  # headings or contents of the sample's layout: its reader says what is missing
         seen = [c for c, _ in cells.most_common(_SHOWN_LABELS)]
         raise NoTablesError(

@@ -46,6 +46,7 @@ FIELD_LABELS = {
 REQUIRED = ("name", "department", "amount", "overview", "basis", "goals", "indicators")
 EXPECTED = ("execution_weight", "retained", "to_towns")  # always in this layout; said when absent
 _NUMBER_FIELDS = ("execution_weight", "retained", "amount", "to_towns")
+SHOWN_UNNAMED = 5  # tables named in the message that refuses a document whose tables have no names
 CITING_FIELDS = {"overview": "项目概述", "basis": "立项依据", "goals": "当年绩效目标"}
 _TEXT_FIELDS = ("overview", "basis", "goals")
 _HEADING = re.compile(r"绩效目标表")
@@ -101,6 +102,14 @@ def read_rows(
     if not tables:
         where = f" (the contents list {len(reader.toc)} entries but no table follows)" if reader.toc else ""
         raise NoTablesError(path, f"no 绩效目标表 table found{where}; is this a budget performance target document?")
+    unnamed = [t for t in tables if "name" not in t.fields]
+    if len(unnamed) * 2 > len(tables):  # never build a document into projects with no names
+        lines = ", ".join(f"{t.file}:{t.start}" for t in unnamed[:SHOWN_UNNAMED])
+        raise NoTablesError(
+            path,
+            f"{len(unnamed)} of {len(tables)} tables have no 一级项目名称 (at {lines}); the cells are not where "
+            "this layout puts them: give the original PDF, Word or Excel file, or text with tab-separated cells",
+        )
     known = known_codes | known_codes_from(r.raw for r in rows)
     projects = _unique_ids([_finish(t, path, known, reader.diags) for t in tables], tables, path, reader.diags)
     reader.diags.extend(crosscheck_toc(reader.toc, projects))
