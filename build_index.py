@@ -26,7 +26,10 @@ from index.build import DEFAULT_MODEL, BuildReport, build
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="build_index.py", description=__doc__.split("\n\n")[0])
     p.add_argument(
-        "paths", nargs="*", type=Path, help=f"files or folders of .txt documents (default: {DEFAULT_SAMPLE.name})"
+        "paths",
+        nargs="*",
+        type=Path,
+        help=f"files or folders of documents: PDF, Word, Excel or text (default: {DEFAULT_SAMPLE.name})",
     )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"index directory to write (default: {DEFAULT_OUT})")
     p.add_argument("--keep-going", action="store_true", help="skip unreadable files, report them, build the rest")

@@ -207,3 +207,10 @@ def test_text_whose_tables_cannot_be_found_is_refused(tmp_path: Path) -> None:
     (tmp_path / "broken.txt").write_text(broken, encoding="utf-8")
     with pytest.raises(NoTablesError, match=r"3 of 3 tables have no 一级项目名称 \(at .*broken\.txt:1"):
         parse_file(tmp_path / "broken.txt")
+
+
+def test_one_project_in_two_layouts_is_said(documents: Path, tmp_path: Path, sample: ParsedDocument) -> None:
+    national = write_national_xlsx(sample.projects[:2], tmp_path / "national.xlsx")
+    report = build([documents / "sample.xlsx", national], tmp_path / "idx", model=None)
+    alike = [d for d in report.diagnostics if d.code == "same-project-other-id"]
+    assert len(alike) == 2 and "人大监督专项经费（重点）" in alike[0].message

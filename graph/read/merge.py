@@ -40,6 +40,18 @@ def fingerprint(p: Project) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+_FIELDS = (
+    "id", "name", "year", "unit_code", "unit_name", "department", "execution_weight", "amount", "retained",
+    "to_towns", "overview", "basis", "goals", "title", "indicators", "citations",
+)  # fmt: skip
+
+
+def _identity(p: Project) -> tuple[Any, ...]:
+    """What makes two readings one project even when a format garbles a cell: the same id,
+    amount, department and number of indicators."""
+    return (p.id, p.amount, text_key(p.department), len(p.indicators))
+
+
 def _text_hash(doc: ParsedDocument) -> str:
     projects = "\n".join(repr(fingerprint(p)) for p in doc.projects)
     return hashlib.sha256(projects.encode("utf-8")).hexdigest()
@@ -72,6 +84,14 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
                 kept.append(p)
             elif seen[p.id][0] == fp:
                 diags.append(_warn("duplicate-project", f"{p.name}: the same as {seen[p.id][1].span}; counted once", p))
+            elif _identity(seen[p.id][1]) == _identity(p):
+                first = seen[p.id][1]
+                fields = [n for n, a, b in zip(_FIELDS, fingerprint(first), fp, strict=True) if a != b]
+                message = (
+                    f"{p.name}: the same project as {first.span} (id, amount, department, indicator count) read "
+                    f"differently ({', '.join(fields)}); the first is kept, counted once"
+                )
+                diags.append(_warn("duplicate-project", message, p))
             else:
                 n = 2
                 while f"{p.id}#{n}" in seen:
@@ -84,7 +104,27 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
                           f"kept as {q.id}", p)
                 )  # fmt: skip
         out.append(replace(doc, projects=tuple(kept)))
-    return out, diags
+    return out, diags + _look_alikes(out)
+
+
+def _look_alikes(docs: Sequence[ParsedDocument]) -> list[Diagnostic]:
+    """Projects of different documents with the same year, name and amount but other ids (one
+    layout has a unit code, another not): kept apart, and said, so totals can be checked."""
+    groups: dict[tuple[Any, ...], list[Project]] = {}
+    for d in docs:
+        for p in d.projects:
+            groups.setdefault((p.year, text_key(p.name), p.amount), []).append(p)
+    out = []
+    for group in groups.values():
+        files = {p.source for p in group}
+        if len(group) > 1 and len(files) > 1:
+            first, rest = group[0], group[1:]
+            for p in rest:
+                message = (
+                    f"{p.name}: same year, name and amount as {first.id} ({first.span}) under id {p.id}; both kept"
+                )
+                out.append(_warn("same-project-other-id", message, p))
+    return out
 
 
 def _warn(code: str, message: str, p: Project) -> Diagnostic:
