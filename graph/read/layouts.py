@@ -20,7 +20,6 @@ from pathlib import Path
 
 from graph.errors import NoTablesError
 from graph.models import Diagnostic, ParsedDocument
-from graph.read.citations import known_codes_from
 from graph.read.formats import read_source
 from graph.read.national import read_national
 from graph.read.rows import Row
@@ -80,9 +79,9 @@ def read_document(
     diagnostics: Iterable[Diagnostic] = (),
     known_codes: frozenset[str] = frozenset(),
 ) -> ParsedDocument:
-    """Rows of cells, from any format, read by the layout they are in."""
-    known = known_codes | known_codes_from(r.raw for r in rows)
-    return recognise(rows, path).read(rows, path, encoding, diagnostics, known)
+    """Rows of cells, from any format, read by the layout they are in (each reader adds the
+    issuer codes it finds in the rows to ``known_codes``)."""
+    return recognise(rows, path).read(rows, path, encoding, diagnostics, known_codes)
 
 
 def parse_file(path: str | Path, known_codes: frozenset[str] = frozenset()) -> ParsedDocument:

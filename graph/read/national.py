@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from graph.errors import NoTablesError
 from graph.ids import project_id
 from graph.models import Diagnostic, Indicator, ParsedDocument, Project, Span
-from graph.read.citations import extract_citations
+from graph.read.citations import extract_citations, known_codes_from
 from graph.read.clean import clean_cell, normalise_operator, parse_amount, parse_number
 from graph.read.rows import Row
 from graph.text import squash
@@ -149,6 +149,7 @@ def read_national(
 ) -> ParsedDocument:
     """Read rows in the national layout; every table becomes a project."""
     diags = list(diagnostics)
+    known = known | known_codes_from(r.raw for r in rows)
     sheets = [t for t in _sheets(rows) if t.fields]
     if not sheets:
         raise NoTablesError(path, "no 项目支出绩效目标表 table (项目名称 …) found")
