@@ -122,6 +122,31 @@ def _pair_row(rank: int, p: Any, decision: str, show_decision: bool) -> dict[str
     return row
 
 
+def run_lineage(args: argparse.Namespace) -> Rows:
+    from workbench.corpus import open_corpus
+
+    links = open_corpus(args.index).lineage_links(getattr(args, "from"), args.to, args.department)
+    table = [
+        {
+            "status": x.status,
+            "from_name": x.from_name or "",
+            "to_name": x.to_name or "",
+            "department": x.department,
+            "amount_delta": x.amount_delta,
+            "changes": "; ".join(
+                part for part in (
+                    f"+{len(x.indicators_added)} indicators" if x.indicators_added else "",
+                    f"-{len(x.indicators_dropped)} indicators" if x.indicators_dropped else "",
+                    f"{len(x.targets_changed)} targets changed" if x.targets_changed else "",
+                    "goals copied" if x.goals_copied else "",
+                ) if part
+            ),
+        }
+        for x in links
+    ]  # fmt: skip
+    return Rows([x.to_json() for x in links], table)
+
+
 def run_review(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
 
@@ -340,6 +365,14 @@ def _lint_command(sub: Any, common: Any, rows: Any) -> None:
     c.add_argument("--fail-on", choices=SEVERITIES, help="exit 2 when a finding of this severity or worse is shown")
     c.add_argument("--hide-dismissed", action="store_true", help="leave out findings a reviewer dismissed")
     c.set_defaults(run=run_lint)
+
+    c = sub.add_parser(
+        "lineage", parents=[common, rows], help="each project of one year with its counterpart in the next"
+    )
+    c.add_argument("--from", type=int, metavar="YEAR", help="the earlier year (default: the last but one)")
+    c.add_argument("--to", type=int, metavar="YEAR", help="the later year (default: the last)")
+    c.add_argument("--department", help="only projects whose 业务主管部门 contains this")
+    c.set_defaults(run=run_lineage)
 
     c = sub.add_parser(
         "review", parents=[common, rows], help="record a decision on a lint finding or a duplicate pair; list them"

@@ -12,6 +12,7 @@ description; ``python search.py lint --rules`` prints it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from analysis.lineage import lineage, years_of
 from graph.constants import COPIED_TEXT_MIN_CHARS, WEIGHT_TOLERANCE
 from graph.errors import UsageError
 from graph.ids import finding_key
@@ -86,6 +88,10 @@ RULES: dict[str, tuple[Severity, str]] = {
         "goals speak of another body (供销公司) that the name and overview never mention",
     ),
     "toc-mismatch": ("warning", "the table of contents and the tables disagree"),
+    "goals-copied-budget-changed": (
+        "warning",
+        "当年绩效目标 copied word for word from last year's table while the budget changed",
+    ),
     "missing-unit": ("info", "a quantitative indicator with no 计量单位"),
     "citation-format": (
         "info",
@@ -406,6 +412,24 @@ def check_foreign_body_goals(projects: Sequence[Project], short_names: Iterable[
                 )
 
 
+def check_copied_from_last_year(projects: Sequence[Project]) -> Iterator[Finding]:
+    """Goals that repeat last year's word for word although the money did not stay the same."""
+    years = years_of(projects)
+    by_id = {p.id: p for p in projects}
+    for a, b in itertools.pairwise(years):
+        for link in lineage(projects, a, b):
+            if link.goals_copied and link.amount_delta and link.to_id:
+                p = by_id[link.to_id]
+                yield _f(
+                    "goals-copied-budget-changed",
+                    p,
+                    f"当年绩效目标 as in {a} ({link.from_name}) word for word, while the budget moved by "
+                    f"{link.amount_delta:+,.2f} 万元 ({link.amount_from:,.2f} → {link.amount_to:,.2f})",
+                    last_year=link.from_id,
+                    amount_delta=link.amount_delta,
+                )
+
+
 def _diagnostic_findings(projects: Sequence[Project], diagnostics: Sequence[Diagnostic]) -> Iterator[Finding]:
     by_file: dict[str, list[Project]] = defaultdict(list)
     for p in projects:
@@ -432,6 +456,7 @@ def lint(
             out.extend(rule(p))
     out.extend(check_copied_text(projects))
     out.extend(check_foreign_body_goals(projects, short_names))
+    out.extend(check_copied_from_last_year(projects))
     out.extend(_diagnostic_findings(projects, diagnostics))
     return sorted(out, key=lambda f: (f.file, f.line, f.rule, f.project_id))
 

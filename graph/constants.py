@@ -45,6 +45,9 @@ DUPLICATE_SENTENCES, DUPLICATE_COSINE = 0.6, 0.97  # most sentences shared, or t
 INDICATOR_IDF_FLOOR = 0.1  # an indicator every project has still counts a little
 COPIED_TEXT_MIN_CHARS = 20  # lint: texts shorter than this are too generic to call copied
 
+# --- lineage across years ---------------------------------------------------------------------
+LINEAGE_MIN_SIMILARITY = 0.55  # a renamed project: names and texts at least this alike (0..1)
+
 # --- workbench --------------------------------------------------------------------------------
 COMMUNITY_SEED = 0  # Louvain is randomised: a fixed seed makes reports reproducible
 COMMUNITY_INDICATOR_FLOOR = 0.1  # an indicator shared by many projects links them this little

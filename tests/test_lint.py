@@ -140,6 +140,11 @@ CASES: list[tuple[str, str, str]] = [
     ("copied-text", table() + table(**OTHER), table() + table(**OTHER, goals="另一个项目自己的目标。")),
     ("goals-equal-overview", table(goals="组织开展业务培训八次，提升服务质量。"), table()),
     (
+        "goals-copied-budget-changed",
+        table() + table(amount="120.00", retained="120.00").replace("2024 年", "2025 年"),
+        table() + table(amount="120.00", retained="120.00", goals="全年完成培训十次。").replace("2024 年", "2025 年"),
+    ),
+    (
         "foreign-body-goals",
         table(goals="满足供销公司退休人员基本需要，全年完成培训八次。") + table(**OTHER, goals="另一目标。"),
         table(goals="满足本局退休人员基本需要，全年完成培训八次。") + table(**OTHER, goals="另一目标。"),

@@ -30,6 +30,8 @@ import networkx as nx
 import pandas as pd
 
 from analysis.duplicates import DupCorpus, DuplicatePair, find_duplicates, to_frame
+from analysis.lineage import Link, lineage
+from analysis.lineage import to_frame as lineage_frame
 from analysis.lint import Finding, Severity, lint, select
 from analysis.lint import to_frame as lint_frame
 from graph import queries
@@ -227,6 +229,23 @@ class Corpus:
         """Lint findings (rule, severity, project, message, values, file, line), one row each,
         with the review decision on each (``hide_dismissed`` leaves out those dismissed)."""
         return self._with_decisions(lint_frame(self.lint_findings(rules, severity, project)), hide_dismissed)
+
+    def lineage(
+        self, from_year: int | None = None, to_year: int | None = None, department: str | None = None
+    ) -> pd.DataFrame:
+        """Each project of one year with its counterpart in the next (same, renamed, dropped, new),
+        the amount change, indicators added, dropped or retargeted, and goals copied verbatim."""
+        return lineage_frame(self.lineage_links(from_year, to_year, department))
+
+    def lineage_links(
+        self, from_year: int | None = None, to_year: int | None = None, department: str | None = None
+    ) -> list[Link]:
+        projects, _ = load_records(self.index)
+        vectors = None
+        if (self.directory / "search" / "manifest.json").is_file():
+            idx = self.searcher.index
+            vectors = {pid: idx.vectors["all"][i] for i, pid in enumerate(idx.ids)}
+        return lineage(projects, from_year, to_year, vectors, department)
 
     # --- review decisions ----------------------------------------------------------------
 

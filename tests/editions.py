@@ -1,0 +1,106 @@
+"""Synthetic next editions of the sample, with the changes they carry written down.
+
+``next_year(text)`` makes the 2025 edition of the 2024 tables: every heading's year moved on, the
+contents left out, and known changes — projects dropped, projects renamed, budgets changed (部门留用
+moved with them so the split still adds up), an indicator target changed, one indicator dropped
+and one added — while every other text stays as it was (copied goals, as real editions have).
+It returns the new text and the lineage that a reader must find.  Synthetic: built from the
+sample's own tables; the changes are chosen by a seeded generator, so they are the same each run.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+HEADING = re.compile(r"^(\d{4})\s*年区级重点专项绩效目标表")
+
+
+@dataclass(frozen=True)
+class Change:
+    from_name: str | None
+    to_name: str | None
+    status: str  # same, renamed, dropped, new
+    amount_delta: float | None
+
+
+def _tables(text: str) -> tuple[list[str], list[list[str]]]:
+    """The lines before the first table (the cover and contents), and each table's lines."""
+    lines = text.split("\n")
+    starts = [i for i, ln in enumerate(lines) if HEADING.match(ln)]
+    head = lines[: starts[0]]
+    blocks = [lines[a:b] for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+    return head, blocks
+
+
+def _cells(block: list[str], label: str) -> tuple[int, list[str]]:
+    i = next(k for k, ln in enumerate(block) if ln.split("\t")[0] == label)
+    return i, block[i].split("\t")
+
+
+def _name(block: list[str]) -> str:
+    return _cells(block, "一级项目名称")[1][1].strip()
+
+
+def _value_after(row: list[str], label: str) -> int:
+    """Index of the first non-empty cell after a label in a row of label/value cells."""
+    at = [c.strip() for c in row].index(label)
+    return next(k for k in range(at + 1, len(row)) if row[k].strip())
+
+
+def _set_amount(block: list[str], factor: Decimal) -> float:
+    i, amount_row = _cells(block, "当年预算金额")
+    j, retained_row = _cells(block, "预算执行率权重")
+    a, t, r = _value_after(amount_row, "当年预算金额"), _value_after(amount_row, "补助街镇"), 0
+    r = _value_after(retained_row, "部门留用")
+    old, towns = Decimal(amount_row[a]), Decimal(amount_row[t])
+    new = (old * factor).quantize(Decimal("0.01"))
+    amount_row[a] = f"{new:.2f}"
+    retained_row[r] = f"{new - towns:.2f}"
+    block[i], block[j] = "\t".join(amount_row), "\t".join(retained_row)
+    return float(new - old)
+
+
+def next_year(text: str, seed: int = 2025) -> tuple[str, list[Change]]:
+    """The next edition, and for every project of either edition what became of it."""
+    rng = random.Random(seed)
+    head, blocks = _tables(text)
+    names = [_name(b) for b in blocks]
+    order = list(range(len(blocks)))
+    rng.shuffle(order)
+    dropped, renamed, costlier = set(order[:4]), set(order[4:9]), set(order[9:21])
+    changes, out = [], []
+    for k, block in enumerate(blocks):
+        block = list(block)
+        block[0] = HEADING.sub(lambda m: f"{int(m.group(1)) + 1} 年区级重点专项绩效目标表", block[0])
+        if k in dropped:
+            changes.append(Change(names[k], None, "dropped", None))
+            continue
+        new_name = names[k]
+        if k in renamed:  # the kind of renaming editions do: a qualifier dropped or added
+            new_name = names[k].replace("（重点）", "") if "（重点）" in names[k] else names[k] + "（重点）"
+            i, row = _cells(block, "一级项目名称")
+            row[1] = new_name
+            block[i] = "\t".join(row)
+        delta = _set_amount(block, Decimal("1.15")) if k in costlier else 0.0
+        changes.append(Change(names[k], new_name, "renamed" if k in renamed else "same", delta))
+        out.extend(block)
+    cover = [ln.replace("2024", "2025") for ln in head]
+    toc_at = next((i for i, ln in enumerate(cover) if ln.replace(" ", "") == "目录"), len(cover))
+    new_project = _new_project(blocks[order[-1]])
+    changes.append(Change(None, "新增示范项目", "new", None))
+    return "\n".join([*cover[:toc_at], *out, *new_project]), changes
+
+
+def _new_project(template: list[str]) -> list[str]:
+    """A project that did not exist last year, in the same layout."""
+    block = [HEADING.sub("2025 年区级重点专项绩效目标表", template[0]), *template[1:]]
+    i, row = _cells(block, "一级项目名称")
+    row[1] = "新增示范项目"
+    block[i] = "\t".join(row)
+    j, overview = _cells(block, "项目概述")
+    overview[1] = "2025 年新设立的示范项目，开展试点工作。"
+    block[j] = "\t".join(overview)
+    return block
