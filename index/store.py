@@ -32,6 +32,7 @@ from graph.errors import IndexFormatError, require
 from graph.manifest import MANIFEST, SEARCH_FORMAT, read_manifest, sha256_file, write_manifest
 from graph.models import Project
 from graph.records import read_records
+from index.cache import VectorCache
 from index.encoder import Encoder, ModelSpec
 from index.lexical import BM25Index, Tokens, corpus_terms
 
@@ -100,16 +101,32 @@ class Embedded:
     spec: ModelSpec
 
 
-def embed(projects: Sequence[Project], encoder: Encoder) -> Embedded:
-    """Embed each project's fields (see :func:`project_fields`) with ``encoder``."""
+def embed(projects: Sequence[Project], encoder: Encoder, cache: VectorCache | None = None) -> Embedded:
+    """Embed each project's fields (see :func:`project_fields`) with ``encoder``; texts found in
+    ``cache`` are not embedded again, and new ones are added to it."""
     texts = [project_fields(p) for p in projects]
     vectors: dict[str, np.ndarray] = {}
     pieces: dict[str, int] = {}
     for field in FIELDS:
-        vecs, n_pieces = encoder.encode([t[field] for t in texts], "passage")
+        column = [t[field] for t in texts]
+        vecs, n_pieces = _embed_cached(column, encoder, cache)
         vectors[field] = vecs
         pieces[field] = sum(n - 1 for n in n_pieces)
     return Embedded(tuple(projects), vectors, pieces, encoder.spec)
+
+
+def _embed_cached(texts: list[str], encoder: Encoder, cache: VectorCache | None) -> tuple[np.ndarray, list[int]]:
+    if cache is None:
+        return encoder.encode(texts, "passage")
+    found, counts = cache.get("passage", texts)
+    missing = sorted({t for t, v in zip(texts, found, strict=True) if v is None})
+    if missing:
+        new, new_counts = encoder.encode(missing, "passage")
+        cache.put("passage", missing, new, new_counts)
+        by_text = {t: (v, n) for t, v, n in zip(missing, new, new_counts, strict=True)}
+        found = [v if v is not None else by_text[t][0] for t, v in zip(texts, found, strict=True)]
+        counts = [n if n is not None else by_text[t][1] for t, n in zip(texts, counts, strict=True)]
+    return np.stack([v for v in found if v is not None]).astype(np.float32), [int(n or 1) for n in counts]
 
 
 def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> dict[str, Any]:
