@@ -209,26 +209,33 @@ def _check_target(out: Path) -> None:
 
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[Path]:
-    """``.<name>.lock`` beside the target, holding the builder's pid; a stale one is taken over."""
+    """``.<name>.lock`` beside the target, holding the builder's pid; a stale one is taken over.
+
+    The lock appears with its pid already in it (written to a file of our own, then hard-linked
+    into place, which fails if a lock exists), so no other build can see it empty.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     path = out.parent / f".{out.name}.lock"
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            break
-        except FileExistsError:
-            pid = _lock_owner(path)
-            if pid is not None and _alive(pid):
-                raise IndexBusy(
-                    f"{out}: another build (pid {pid}) is writing this index; wait for it to finish, "
-                    f"or remove {path} if no build is running"
-                ) from None
-            path.unlink(missing_ok=True)  # left by a build that died
-    else:  # pragma: no cover - two takeovers raced
-        raise IndexBusy(f"{out}: the lock {path} keeps being taken; try again")
+    mine = out.parent / f".{out.name}.lock.{os.getpid()}"
+    mine.write_text(str(os.getpid()))
     try:
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
+        for _ in range(2):
+            try:
+                os.link(mine, path)
+                break
+            except FileExistsError:
+                pid = _lock_owner(path)
+                if pid is not None and _alive(pid):
+                    raise IndexBusy(
+                        f"{out}: another build (pid {pid}) is writing this index; wait for it to finish, "
+                        f"or remove {path} if no build is running"
+                    ) from None
+                path.unlink(missing_ok=True)  # left by a build that died
+        else:  # pragma: no cover - two takeovers raced
+            raise IndexBusy(f"{out}: the lock {path} keeps being taken; try again")
+    finally:
+        mine.unlink(missing_ok=True)
+    try:
         yield path
     finally:
         path.unlink(missing_ok=True)
