@@ -30,6 +30,7 @@ from graph.read.citations import find_numbers
 from graph.read.clean import indicator_key
 from graph.store import load_index, load_records
 from graph.text import squash, text_key
+from graph.vocabulary import SEVERITIES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["RULES", "SEVERITIES", "Finding", "fails", "lint", "lint_index", "select", "summary", "to_frame"]
 
 Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)

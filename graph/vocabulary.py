@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "PAIR_SUFFIXES", "chinese", "column_of", "is_known"]
+__all__ = ["COLUMNS", "PAIR_SUFFIXES", "SEVERITIES", "chinese", "column_of", "is_known"]
 
 COLUMNS: dict[str, tuple[str, str]] = {
     # projects
@@ -138,6 +138,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "encoding": ("编码", "text encoding of the source"),
 }
 PAIR_SUFFIXES = ("_a", "_b")
+SEVERITIES = ("error", "warning", "info")  # values of `severity`, worst first
 _PREFIXES = ("part_", "cos_")  # per-signal columns of duplicates: part_semantic, cos_goals
 
 
