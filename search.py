@@ -28,10 +28,8 @@ from typing import Any
 
 from graph.defaults import DEFAULT_OUT
 from graph.errors import BudgetGraphError, UsageError
+from graph.vocabulary import SEVERITIES  # light: no pandas for --help
 from workbench.output import Rows, emit, records
-
-SEVERITIES = ("error", "warning", "info")  # analysis.lint.SEVERITIES, kept here so --help needs no pandas
-
 
 # --- search ------------------------------------------------------------------------------
 
@@ -73,7 +71,7 @@ def run_similar(args: argparse.Namespace) -> Rows:
 
 
 def run_duplicates(args: argparse.Namespace) -> Rows:
-    from analysis.duplicates import write_excel
+    from analysis.duplicates import to_frame, write_excel
     from workbench.corpus import open_corpus
 
     corpus = open_corpus(args.index)
@@ -81,9 +79,10 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
         k=args.neighbours, min_score=args.min_score, threshold=args.threshold,
         cross_department=args.cross_department, department=args.department,
     )  # fmt: skip
-    frame = corpus.duplicates(hide_dismissed=args.hide_dismissed, **options)
+    pairs = corpus.duplicate_pairs(**options)
+    frame = corpus.with_decisions(to_frame(pairs), args.hide_dismissed)
     keep = set(frame["review_key"])
-    pairs = [p for p in corpus.duplicate_pairs(**options) if p.review_key in keep]
+    pairs = [p for p in pairs if p.review_key in keep]
     decided = dict(zip(frame["review_key"], frame["decision"], strict=True))
     if args.excel:
         write_excel(pairs, args.excel)  # every candidate at or above --min-score, not only the top
@@ -208,7 +207,7 @@ def run_graph(args: argparse.Namespace) -> Rows:
 
 
 def run_lint(args: argparse.Namespace) -> Rows:
-    from analysis.lint import RULES, fails, summary
+    from analysis.lint import RULES, fails, summary, to_frame
     from workbench.corpus import open_corpus
 
     if args.rules:
@@ -216,7 +215,7 @@ def run_lint(args: argparse.Namespace) -> Rows:
     rules = args.rule or ()
     corpus = open_corpus(args.index)
     findings = corpus.lint_findings(rules, args.severity, args.project)
-    frame = corpus.lint(rules, args.severity, args.project, hide_dismissed=args.hide_dismissed)
+    frame = corpus.with_decisions(to_frame(findings), args.hide_dismissed)
     shown = set(frame["review_key"])
     findings = [f for f in findings if f.review_key in shown]
     status = 2 if fails(findings, args.fail_on) else 0  # dismissed findings, when hidden, do not fail

@@ -2,7 +2,7 @@
 
 The stages run in order, each from its own package::
 
-    read     graph.read     find_sources, parse_file: bytes → rows of cells → records (+ citations)
+    read     graph.read     scan_sources, parse_file: bytes → rows of cells → records (+ citations)
     graph    graph          build_graph (issuers resolved)
     embed    index          load_encoder, embed: one vector per project and field
     write    graph, index   write_graph (node-link JSON, tables, records), write_search (vectors, faiss, BM25)
@@ -40,7 +40,7 @@ from graph.models import Diagnostic, ParsedDocument
 from graph.read.issuers import IssuerResolver
 from graph.read.layouts import parse_file
 from graph.read.merge import merge_documents
-from graph.read.source import SOURCE_SUFFIXES, find_sources, unread_files
+from graph.read.source import SOURCE_SUFFIXES, scan_sources
 from graph.store import write_graph
 from index.cache import VectorCache, default_cache
 from index.encoder import DEFAULT_MODEL, DEFAULT_SPEC, Encoder, LazyEncoder, load_encoder
@@ -88,14 +88,16 @@ def _shown(path: Path) -> Path:
 
 def read_documents(
     paths: Sequence[str | Path], resolver: IssuerResolver, keep_going: bool = False
-) -> tuple[list[ParsedDocument], list[Diagnostic]]:
-    """Parse every document under ``paths``, each project once (see :func:`merge_documents`).
+) -> tuple[list[ParsedDocument], list[Diagnostic], int]:
+    """Parse every document under ``paths``, each project once (see :func:`merge_documents`);
+    returns the documents, the files skipped and how many files were read.
 
     An unreadable file raises its :class:`~graph.errors.InputError`; with ``keep_going`` it is
     skipped and reported instead."""
     docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
-    for f in (_shown(f) for f in find_sources(list(paths))):
+    sources, unread = scan_sources(list(paths))
+    for f in (_shown(f) for f in sources):
         try:
             docs.append(parse_file(f, resolver.known_codes))
         except InputError as exc:
@@ -104,15 +106,16 @@ def read_documents(
             errors.append(Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line))
     if not docs:
         raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
+    files_read = len(docs)
     docs, repeated = merge_documents(docs)
     repeated += [
         Diagnostic("warning", "not-read", f"not a {'/'.join(SOURCE_SUFFIXES)} file; skipped", str(_shown(f)))
-        for f in unread_files(list(paths))
+        for f in unread
     ]
     if errors or repeated:  # keep skipped files and repeats on record in the index itself (diagnostics.csv)
         first = docs[0]
         docs[0] = replace(first, diagnostics=(*errors, *repeated, *first.diagnostics))
-    return docs, errors
+    return docs, errors, files_read
 
 
 def build(
@@ -130,8 +133,7 @@ def build(
     out = Path(out)
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
-    docs, errors = read_documents(paths, resolver, keep_going)
-    files_read = sum(1 for _ in find_sources(list(paths))) - len(errors)
+    docs, errors, files_read = read_documents(paths, resolver, keep_going)
     encoder = _encoder(model)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
     projects = [p for d in docs for p in d.projects]

@@ -113,7 +113,7 @@ class Corpus:
     def duplicates(self, hide_dismissed: bool = False, **options: Any) -> pd.DataFrame:
         """Candidate duplicate or overlapping pairs with every signal, one row each, with the
         review decision on each (``hide_dismissed`` leaves out those dismissed)."""
-        return self._with_decisions(to_frame(self.duplicate_pairs(**options)), hide_dismissed)
+        return self.with_decisions(to_frame(self.duplicate_pairs(**options)), hide_dismissed)
 
     # --- the graph ---------------------------------------------------------------------
 
@@ -228,7 +228,7 @@ class Corpus:
     ) -> pd.DataFrame:
         """Lint findings (rule, severity, project, message, values, file, line), one row each,
         with the review decision on each (``hide_dismissed`` leaves out those dismissed)."""
-        return self._with_decisions(lint_frame(self.lint_findings(rules, severity, project)), hide_dismissed)
+        return self.with_decisions(lint_frame(self.lint_findings(rules, severity, project)), hide_dismissed)
 
     def lineage(
         self, from_year: int | None = None, to_year: int | None = None, department: str | None = None
@@ -267,7 +267,8 @@ class Corpus:
         rows = [d.__dict__ for d in self.reviews.current().values()]
         return pd.DataFrame(rows, columns=["item", "decision", "note", "who", "at"])
 
-    def _with_decisions(self, df: pd.DataFrame, hide_dismissed: bool) -> pd.DataFrame:
+    def with_decisions(self, df: pd.DataFrame, hide_dismissed: bool = False) -> pd.DataFrame:
+        """A frame of findings or pairs (with ``review_key``) with the decision and note on each."""
         current = self.reviews.current()
         df = df.copy()
         df["decision"] = [current[k].decision if k in current else "" for k in df["review_key"]]

@@ -150,11 +150,6 @@ class View:
             f'style="width:100%;height:{self.height}px;border:1px solid #ddd" sandbox="allow-scripts"></iframe>'
         )
 
-    def save(self, out: str | Path) -> Path:
-        out = Path(out)
-        out.write_text(self.page, encoding="utf-8")
-        return out
-
 
 def inline(G: nx.MultiDiGraph, focus: str | None = None, depth: int = 2, height: int = 640) -> View:
     """The view for a notebook cell: evaluate it last in the cell and Jupyter draws it."""

@@ -52,9 +52,9 @@ def _identity(p: Project) -> tuple[Any, ...]:
     return (p.id, p.amount, text_key(p.department), len(p.indicators))
 
 
-def _text_hash(doc: ParsedDocument) -> str:
-    projects = "\n".join(repr(fingerprint(p)) for p in doc.projects)
-    return hashlib.sha256(projects.encode("utf-8")).hexdigest()
+def _text_hash(prints: list[tuple[Any, ...]]) -> str:
+    """One hash of a document's project fingerprints: equal for the same tables in any format."""
+    return hashlib.sha256("\n".join(map(repr, prints)).encode("utf-8")).hexdigest()
 
 
 def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument], list[Diagnostic]]:
@@ -64,7 +64,8 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
     seen: dict[str, tuple[tuple[Any, ...], Project]] = {}
     out: list[ParsedDocument] = []
     for doc in docs:
-        h = _text_hash(doc)
+        prints = [fingerprint(p) for p in doc.projects]
+        h = _text_hash(prints)
         if h in seen_docs:
             diags.append(
                 Diagnostic(
@@ -77,8 +78,7 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
             continue
         seen_docs[h] = doc.path
         kept = []
-        for p in doc.projects:
-            fp = fingerprint(p)
+        for p, fp in zip(doc.projects, prints, strict=True):
             if p.id not in seen:
                 seen[p.id] = (fp, p)
                 kept.append(p)
@@ -86,7 +86,7 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
                 diags.append(_warn("duplicate-project", f"{p.name}: the same as {seen[p.id][1].span}; counted once", p))
             elif _identity(seen[p.id][1]) == _identity(p):
                 first = seen[p.id][1]
-                fields = [n for n, a, b in zip(_FIELDS, fingerprint(first), fp, strict=True) if a != b]
+                fields = [n for n, a, b in zip(_FIELDS, seen[p.id][0], fp, strict=True) if a != b]
                 message = (
                     f"{p.name}: the same project as {first.span} (id, amount, department, indicator count) read "
                     f"differently ({', '.join(fields)}); the first is kept, counted once"

@@ -41,26 +41,27 @@ def join_wrapped(text: str | None) -> str:
     return out
 
 
-def _page_items(page: Any) -> list[tuple[float, tuple[str, ...]]]:
-    """(top, cells) of every table row and every text line outside the tables, top to bottom."""
+def _page_items(page: Any, lines: list[dict[str, Any]]) -> list[tuple[float, tuple[str, ...]]]:
+    """(top, cells) of every table row and every text line (of ``lines``, the page's) outside the
+    tables, top to bottom."""
     items: list[tuple[float, tuple[str, ...]]] = []
     boxes = []
     for table in page.find_tables():
         boxes.append(table.bbox)
         for row, cells in zip(table.rows, table.extract(), strict=False):
             items.append((row.bbox[1], tuple(join_wrapped(c) for c in cells)))
-    for line in page.extract_text_lines():
+    for line in lines:
         mid = (line["top"] + line["bottom"]) / 2
         if not any(b[1] <= mid <= b[3] and b[0] <= line["x0"] <= b[2] for b in boxes):
             items.append((line["top"], (line["text"].strip(),)))
     return sorted(items, key=lambda item: item[0])
 
 
-def _footers(pages: list[Any]) -> set[str]:
+def _footers(pages: list[Any], lines: list[list[dict[str, Any]]]) -> set[str]:
     counts: Counter[str] = Counter()
-    for page in pages:
+    for page, page_lines in zip(pages, lines, strict=True):
         band = page.height * (1 - FOOTER_BAND)
-        counts.update({ln["text"].strip() for ln in page.extract_text_lines() if ln["top"] >= band})
+        counts.update({ln["text"].strip() for ln in page_lines if ln["top"] >= band})
     return {t for t, n in counts.items() if n >= max(2, FOOTER_SHARE * len(pages))}
 
 
@@ -91,11 +92,12 @@ def pdf_rows(path: str | Path) -> tuple[list[Row], list[Diagnostic]]:
         diags.append(
             Diagnostic("warning", "no-text-layer", f"pages {blank} have no text (scanned?); not read", str(path))
         )
-    footers = _footers(pages)
+    lines = [page.extract_text_lines() for page in pages]  # once per page: footers and reading both use them
+    footers = _footers(pages, lines)
     rows: list[Row] = []
     for n, page in enumerate(pages, start=1):
         first = True
-        for _, cells in _page_items(page):
+        for _, cells in _page_items(page, lines[n - 1]):
             text = cells[0] if len(cells) == 1 else ""
             if len(cells) == 1 and (text in footers or _PAGE_NUMBER.match(text) or not text):
                 continue

@@ -7,7 +7,7 @@ from pathlib import Path
 from graph.errors import EmptyFileError, EncodingError, InputError
 from graph.models import Diagnostic
 
-__all__ = ["SOURCE_SUFFIXES", "find_sources", "read_text", "unread_files"]
+__all__ = ["SOURCE_SUFFIXES", "find_sources", "read_text", "scan_sources"]
 
 
 def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
@@ -64,11 +64,6 @@ def _in_folder(folder: Path) -> list[Path]:
     return sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith("."))
 
 
-def unread_files(paths: list[str | Path]) -> list[Path]:
-    """Files in the given folders that are not read (not text of a known kind), to be said."""
-    return [f for raw in paths if Path(raw).is_dir() for f in _in_folder(Path(raw)) if not _readable(f)]
-
-
 def _readable(f: Path) -> bool:
     return f.suffix.lower() in SOURCE_SUFFIXES
 
@@ -79,14 +74,23 @@ def find_sources(paths: list[str | Path]) -> list[Path]:
 
     Raises :class:`InputError` for a path that does not exist or a folder with none of them.
     """
+    return scan_sources(paths)[0]
+
+
+def scan_sources(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
+    """The files to read (as :func:`find_sources`), and the files in the given folders that are
+    not read (of no known kind), to be said; one walk of each folder."""
     found: list[Path] = []
+    unread: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            files = [f for f in _in_folder(p) if _readable(f)]
+            inside = _in_folder(p)
+            files = [f for f in inside if _readable(f)]
             if not files:
                 raise InputError(str(p), f"folder has no {'/'.join(SOURCE_SUFFIXES)} files to read")
             found.extend(files)
+            unread.extend(f for f in inside if not _readable(f))
         elif p.is_file():
             found.append(p)
         else:
@@ -98,4 +102,4 @@ def find_sources(paths: list[str | Path]) -> list[Path]:
         if r not in seen:
             seen.add(r)
             unique.append(f)
-    return unique
+    return unique, unread
