@@ -75,7 +75,10 @@ class ReviewLog:
         if decision not in DECISIONS:
             raise UsageError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
         if not item.startswith(("pair:", "lint:")):
-            raise UsageError(f"{item!r} is not a review key; keys start with pair: or lint:")
+            raise UsageError(
+                f"{item!r} is not a review key; a key starts with lint: (the review_key of `lint --json`) or "
+                "pair: (`duplicates --json`), or name two projects for a pair"
+            )
         d = Decision(item, decision, note, who, datetime.now(UTC).isoformat(timespec="microseconds"))
         with self._connect() as db:
             db.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?)", (d.item, d.decision, d.note, d.who, d.at))
