@@ -22,6 +22,7 @@ from pathlib import Path
 
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError
+from graph.read.identity import Override
 from index.build import DEFAULT_MODEL, BuildReport, build, updated_sources
 
 
@@ -47,6 +48,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-search", action="store_true", help="build the graph only, without the search index")
     p.add_argument("--add", action="store_true", help="add PATHS to the documents the index at --out was built from")
+    p.add_argument(
+        "--region",
+        help="the region of documents that do not say it, province first (重庆市北碚区); "
+        "a document that says another is warned about",
+    )
+    p.add_argument("--year", type=int, help="the budget year of documents that do not say it")
     p.add_argument(
         "--remove",
         action="append",
@@ -77,6 +84,11 @@ def print_report(report: BuildReport) -> None:
         f"{c['departments']} departments, {c['units']} units"
     )
     print(f"graph: {c['nodes']} nodes, {c['edges']} edges -> {report.out}/")
+    for d in report.docs:
+        i = d.identity
+        if i is not None:
+            region = i.region.name if i.region else "region unknown"
+            print(f"  {d.path}: {region} {i.year or 'year unknown'} {i.batch}".rstrip())
     s = report.search
     if s:
         print(
@@ -93,15 +105,17 @@ def print_report(report: BuildReport) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        paths = args.paths or [DEFAULT_SAMPLE]
+        override = Override(args.region, args.year)
+        paths, overrides = args.paths or [DEFAULT_SAMPLE], override
         if args.add or args.remove:  # unchanged texts come from the vector cache: only what is new is embedded
-            paths = updated_sources(args.out, args.paths if args.add else [], args.remove or [])
+            paths, overrides = updated_sources(args.out, args.paths if args.add else [], args.remove or [], override)
         report = build(
             paths,
             args.out,
             model=None if args.no_search else args.model,
             keep_going=args.keep_going,
             issuers_csv=args.issuers,
+            overrides=overrides,
         )
     except BrokenPipeError:
         raise  # the reader went away (`| head`): run() ends quietly

@@ -10,6 +10,8 @@
     python search.py documents 保交楼经费               # what a project cites, and who issued it
     python search.py funded-by 民政局                   # projects a department manages
     python search.py shared-docs --min 3                # documents several projects share
+    python search.py shared-docs --across regions       # documents several districts rest on
+    python search.py lineage --from 2024 --to 2025      # the same projects a year later
     python search.py issuers                            # authorities the projects rest on
     python search.py lint --summary                     # weak or inconsistent tables, per rule
 
@@ -21,6 +23,7 @@ first with ``python build_index.py``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -37,7 +40,7 @@ from workbench.output import Rows, emit, records
 def _filters(args: argparse.Namespace) -> Any:
     from index.searcher import Filters
 
-    return Filters(args.department, args.unit, args.min_amount, args.max_amount, args.cites)
+    return Filters(args.region, args.year, args.department, args.unit, args.min_amount, args.max_amount, args.cites)
 
 
 def _hit_rows(hits: list[Any]) -> Rows:
@@ -67,7 +70,7 @@ def run_query(args: argparse.Namespace) -> Rows:
 def run_similar(args: argparse.Namespace) -> Rows:
     from index.searcher import Searcher
 
-    return _hit_rows(Searcher.load(args.index).similar(args.project, args.top, _filters(args)))
+    return _hit_rows(Searcher.load(args.index).similar(args.project, args.top, _filters(args), args.scope))
 
 
 def run_duplicates(args: argparse.Namespace) -> Rows:
@@ -77,7 +80,8 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
     corpus = open_corpus(args.index)
     options = dict(
         k=args.neighbours, min_score=args.min_score, threshold=args.threshold,
-        cross_department=args.cross_department, department=args.department,
+        cross_department=args.cross_department, department=args.department, region=args.region, year=args.year,
+        scope=args.scope,
     )  # fmt: skip
     pairs = corpus.duplicate_pairs(**options)
     frame = corpus.with_decisions(to_frame(pairs), args.hide_dismissed)
@@ -90,9 +94,20 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
     shown = pairs[: args.top]
     show_decisions = any(decided[p.review_key] for p in shown)
     table = [_pair_row(r, p, decided[p.review_key], show_decisions) for r, p in enumerate(shown, 1)]
+    if any(p.region_a != p.region_b for p in shown):  # which district is which, when pairs span two
+        for row, p in zip(table, shown, strict=True):
+            row["regions"] = _regions(p.region_a, p.region_b)
     full = [{**p.to_json(), "decision": decided[p.review_key]} for p in shown]
     # JSON: the records as they are; CSV: every candidate with every signal, one row each.
     return Rows(full, table, csv=records(frame))
+
+
+def _regions(a: str, b: str) -> str:
+    """Two regions without the part they share: ``北碚区/江北区``."""
+    common = len(os.path.commonprefix([a, b])) if a != b else 0  # noqa: RUF071 (characters, not paths)
+    while common and not a[:common].endswith(("省", "市", "区", "州", "盟")):
+        common -= 1  # cut at a whole place name, not inside one
+    return f"{a[common:] or '-'}/{b[common:] or '-'}"
 
 
 def _pair_row(rank: int, p: Any, decision: str, show_decision: bool) -> dict[str, Any]:
@@ -124,7 +139,7 @@ def _pair_row(rank: int, p: Any, decision: str, show_decision: bool) -> dict[str
 def run_lineage(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
 
-    links = open_corpus(args.index).lineage_links(getattr(args, "from"), args.to, args.department)
+    links = open_corpus(args.index).lineage_links(getattr(args, "from"), args.to, args.department, args.region)
     table = [
         {
             "status": x.status,
@@ -194,13 +209,13 @@ def run_graph(args: argparse.Namespace) -> Rows:
 
     G = load_index(args.index).graph
     if args.command == "cited-by":
-        df = queries.cited_by(G, args.document)
+        df = queries.cited_by(G, args.document, args.region, args.year)
     elif args.command == "documents":
         df = queries.documents_of(G, args.project)
     elif args.command == "funded-by":
-        df = queries.funded_by(G, args.department)
+        df = queries.funded_by(G, args.department, args.region, args.year)
     elif args.command == "shared-docs":
-        df = queries.shared_documents(G, args.min)
+        df = queries.shared_documents(G, args.min, args.across, args.region, args.year)
     else:
         df = queries.issuers_of(G, args.project)
     return Rows(records(df), columns=list(df.columns))
@@ -214,7 +229,7 @@ def run_lint(args: argparse.Namespace) -> Rows:
         return Rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()])
     rules = args.rule or ()
     corpus = open_corpus(args.index)
-    findings = corpus.lint_findings(rules, args.severity, args.project)
+    findings = corpus.lint_findings(rules, args.severity, args.project, args.region, args.year)
     frame = corpus.with_decisions(to_frame(findings), args.hide_dismissed)
     shown = set(frame["review_key"])
     findings = [f for f in findings if f.review_key in shown]
@@ -265,6 +280,20 @@ def _share(text: str) -> float:
     return x
 
 
+def _place() -> argparse.ArgumentParser:
+    """``--region`` and ``--year``, shared by every command that lists projects."""
+    place = argparse.ArgumentParser(add_help=False)
+    place.add_argument("--region", help="only projects whose region contains this (重庆市北碚区, 北碚, 四川省)")
+    place.add_argument("--year", type=int, help="only projects of this budget year")
+    return place
+
+
+def _scope(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scope", choices=("within", "across"), help="only projects of the same region (within) or of other regions"
+    )
+
+
 def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argparse.ArgumentParser]:
     """Options shared by commands: the index and output formats; rows as CSV; search filters."""
     common = argparse.ArgumentParser(add_help=False)
@@ -273,7 +302,7 @@ def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argpar
     rows = argparse.ArgumentParser(add_help=False)
     rows.add_argument("--csv", metavar="FILE", help="also write the rows to FILE as CSV ('-': CSV to stdout only)")
     rows.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
-    filters = argparse.ArgumentParser(add_help=False)
+    filters = argparse.ArgumentParser(add_help=False, parents=[_place()])
     filters.add_argument("--top", type=_count, default=10, help="how many results (default: 10)")
     filters.add_argument("--department", help="only projects whose 业务主管部门 contains this")
     filters.add_argument("--unit", help="only projects whose 编制单位 contains this (or has this code)")
@@ -294,11 +323,15 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
 
     c = sub.add_parser("similar", parents=[common, rows, filters], help="projects most like a given one (id or name)")
     c.add_argument("project")
+    _scope(c)
     c.set_defaults(run=run_similar)
 
     c = sub.add_parser(
-        "duplicates", parents=[common, rows], help="pairs that may fund the same activity twice, with evidence"
+        "duplicates",
+        parents=[common, rows, _place()],
+        help="pairs (of one year) that may fund the same activity twice, with evidence",
     )
+    _scope(c)
     c.add_argument("--top", type=_count, default=20, help="how many pairs to show (default: 20)")
     c.add_argument("--min-score", type=_share, default=0.0, help="only pairs scoring at least this (0..1)")
     c.add_argument("--cross-department", action="store_true", help="only pairs of projects of different departments")
@@ -339,12 +372,15 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
         ("documents", "project", "documents a project cites, with issuer and level"),
         ("funded-by", "department", "projects a department manages, largest budget first"),
     ):
-        c = sub.add_parser(name, parents=[common, rows], help=helps)
+        c = sub.add_parser(name, parents=[common, rows] + ([_place()] if name != "documents" else []), help=helps)
         c.add_argument(arg, help=f"{arg} id, name, or a unique part of the name")
         c.set_defaults(run=run_graph)
 
-    c = sub.add_parser("shared-docs", parents=[common, rows], help="documents cited by several projects")
-    c.add_argument("--min", type=_count, default=2, help="least number of citing projects (default: 2)")
+    c = sub.add_parser("shared-docs", parents=[common, rows, _place()], help="documents cited by several projects")
+    c.add_argument("--min", type=_count, default=2, help="least number of citing projects (or regions, years)")
+    c.add_argument(
+        "--across", choices=("regions", "years"), help="count the regions (or years) citing a document, not projects"
+    )
     c.set_defaults(run=run_graph)
 
     c = sub.add_parser("issuers", parents=[common, rows], help="issuing authorities the projects rest on, with level")
@@ -354,7 +390,7 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
 
 def _lint_command(sub: Any, common: Any, rows: Any) -> None:
     c = sub.add_parser(
-        "lint", parents=[common, rows], help="quality findings on indicators, budgets, texts and citations"
+        "lint", parents=[common, rows, _place()], help="quality findings on indicators, budgets, texts and citations"
     )
     c.add_argument("--summary", action="store_true", help="one row per rule: findings, projects, description")
     c.add_argument("--rules", action="store_true", help="list the rules and exit")
@@ -371,6 +407,7 @@ def _lint_command(sub: Any, common: Any, rows: Any) -> None:
     c.add_argument("--from", type=int, metavar="YEAR", help="the earlier year (default: the last but one)")
     c.add_argument("--to", type=int, metavar="YEAR", help="the later year (default: the last)")
     c.add_argument("--department", help="only projects whose 业务主管部门 contains this")
+    c.add_argument("--region", help="only projects whose region contains this (each region is matched on its own)")
     c.set_defaults(run=run_lineage)
 
     c = sub.add_parser(

@@ -43,6 +43,7 @@ from graph.constants import (
     MIN_SENTENCE_CHARS,
     MINHASH_PERMUTATIONS,
     MINHASH_SLACK,
+    REGION_SCOPES,
     SEM_CEIL,
     SEM_FLOOR,
     TEMPLATE_COSINE,
@@ -104,6 +105,9 @@ class DuplicatePair:
     shared_documents: tuple[str, ...]
     shared_indicators: tuple[str, ...]
     cluster: int | None = None
+    region_a: str = ""
+    region_b: str = ""
+    year: int | None = None  # both projects' budget year
 
     @property
     def review_key(self) -> str:
@@ -230,12 +234,49 @@ def _label(name_a: str, name_b: str, sentences: float, cos: dict[str, float]) ->
     return "overlap"
 
 
-def _candidate_pairs(corpus: DupCorpus, k: int) -> list[tuple[int, int]]:
-    """Each project with its ``k`` nearest neighbours in faiss: n·k pairs, never all pairs."""
-    n = len(corpus.projects)
+def _candidate_pairs(corpus: DupCorpus, k: int, scope: str | None = None) -> list[tuple[int, int]]:
+    """Each project with its ``k`` nearest neighbours in faiss among the projects of its own year
+    (the same project next year is lineage, not a duplicate): n·k pairs, never all pairs.
+    ``scope`` ``within`` keeps neighbours of the same region, ``across`` of other regions."""
+    projects = corpus.projects
     allv = np.ascontiguousarray(corpus.vectors["all"], dtype=np.float32)
-    _, nbrs = corpus.faiss.search(allv, min(n, k + 1))
-    return sorted({(min(i, int(j)), max(i, int(j))) for i in range(n) for j in nbrs[i] if j >= 0 and j != i})
+    years = {p.year for p in projects}
+    if scope is None and len(years) == 1:
+        n = len(projects)
+        _, nbrs = corpus.faiss.search(allv, min(n, k + 1))
+        return sorted({(min(i, int(j)), max(i, int(j))) for i in range(n) for j in nbrs[i] if j >= 0 and j != i})
+    pairs: set[tuple[int, int]] = set()
+    for year in years:
+        rows = np.array([i for i, p in enumerate(projects) if p.year == year])
+        for queries, base in _scoped(rows, [projects[i].region for i in rows], scope):
+            pairs |= _knn(allv, queries, base, k)
+    return sorted(pairs)
+
+
+def _scoped(rows: np.ndarray, regions: list[str], scope: str | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(query rows, rows they are compared with) for one year's projects under ``scope``."""
+    if scope is None:
+        return [(rows, rows)]
+    if scope not in REGION_SCOPES:
+        raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
+    region = np.array(regions)
+    groups = [(rows[region == r], rows[region == r] if scope == "within" else rows[region != r]) for r in set(regions)]
+    return [(q, b) for q, b in groups if len(q) and len(b)]
+
+
+def _knn(allv: np.ndarray, queries: np.ndarray, base: np.ndarray, k: int) -> set[tuple[int, int]]:
+    """Pairs of each query row with its ``k`` nearest base rows (inner product, exact)."""
+    import faiss
+
+    index = faiss.IndexFlatIP(allv.shape[1])
+    index.add(allv[base])
+    _, nbrs = index.search(allv[queries], min(len(base), k + 1))
+    return {
+        (min(int(i), int(base[j])), max(int(i), int(base[j])))
+        for i, row in zip(queries, nbrs, strict=True)
+        for j in row
+        if j >= 0 and base[j] != i
+    }
 
 
 def _float(x: Any) -> float | None:
@@ -274,6 +315,9 @@ def _score_pair(corpus: DupCorpus, i: int, j: int, idf: dict[str, float]) -> Dup
         shared_sentences=tuple(shared),
         shared_documents=tuple(sorted(docs_a & docs_b)),
         shared_indicators=tuple(sorted(ind_a & ind_b)),
+        region_a=pa.region,
+        region_b=pb.region,
+        year=pa.year,
     )
 
 
@@ -295,8 +339,14 @@ def find_duplicates(
     threshold: float = DUP_CLUSTER_THRESHOLD,
     cross_department: bool = False,
     department: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    scope: str | None = None,
 ) -> list[DuplicatePair]:
-    """Scored candidate pairs, best first; pairs with score ≥ ``threshold`` get a cluster number."""
+    """Scored candidate pairs of projects of the same year, best first; pairs with score ≥
+    ``threshold`` get a cluster number.  ``department`` and ``region`` keep pairs where one
+    project's name contains it; ``year`` keeps one year; ``scope`` pairs projects of the same
+    region (``within``) or of two regions (``across``)."""
     if not isinstance(k, int) or k < 1:
         raise UsageError(f"neighbours must be a whole number ≥ 1, got {k!r}")
     corpus.prepare()
@@ -307,11 +357,15 @@ def find_duplicates(
     ind_df = Counter(x for p in projects for x in {i.name for i in p.indicators})
     idf = {x: math.log(n / df) + INDICATOR_IDF_FLOOR for x, df in ind_df.items()}
     out: list[DuplicatePair] = []
-    for i, j in _candidate_pairs(corpus, k):
+    for i, j in _candidate_pairs(corpus, k, scope):
         da, db = projects[i].department, projects[j].department
         if cross_department and da == db:
             continue
         if department and department not in da and department not in db:
+            continue
+        if region and region not in projects[i].region and region not in projects[j].region:
+            continue
+        if year is not None and projects[i].year != year:
             continue
         pair = _score_pair(corpus, i, j, idf)
         if pair.score >= min_score:
@@ -337,6 +391,9 @@ def to_frame(pairs: Sequence[DuplicatePair]) -> pd.DataFrame:
                 **{f"cos_{k}": v for k, v in p.cosines.items()},
                 "same_department": p.same_department,
                 "same_unit": p.same_unit,
+                "region_a": p.region_a,
+                "region_b": p.region_b,
+                "year": p.year,
                 "department_a": p.department_a,
                 "department_b": p.department_b,
                 "amount_a": p.amount_a,
@@ -355,7 +412,8 @@ def to_frame(pairs: Sequence[DuplicatePair]) -> pd.DataFrame:
 _FRAME_COLUMNS = [
     "cluster", "project_a", "project_b", "score", "label",
     *(f"part_{k}" for k in DUP_WEIGHTS), *(f"cos_{k}" for k in ("all", "overview", "goals", "indicators")),
-    "same_department", "same_unit", "department_a", "department_b", "amount_a", "amount_b",
+    "same_department", "same_unit", "region_a", "region_b", "year", "department_a", "department_b", "amount_a",
+    "amount_b",
     "shared_sentences", "shared_documents", "shared_indicators", "project_id_a", "project_id_b", "review_key",
 ]  # fmt: skip
 

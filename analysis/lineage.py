@@ -59,6 +59,7 @@ class Link:
     indicators_dropped: tuple[str, ...] = ()
     targets_changed: tuple[str, ...] = ()
     goals_copied: bool = False  # 当年绩效目标 word for word as last year's
+    region: str = ""  # projects are matched within their region only
 
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -104,6 +105,7 @@ def _link(status: str, a: Project | None, b: Project | None, years: tuple[int, i
         status, years[0], years[1], a.id if a else None, b.id if b else None, a.name if a else None,
         b.name if b else None, either.department if either is not None else "", fa, fb,
         round(fb - fa, 2) if fa is not None and fb is not None else None, sim, added, dropped, changed, copied,
+        either.region if either is not None else "",
     )  # fmt: skip
 
 
@@ -127,12 +129,30 @@ def lineage(
     to_year: int | None = None,
     vectors: dict[str, Any] | None = None,
     department: str | None = None,
+    region: str | None = None,
 ) -> list[Link]:
     """Every project of ``from_year`` and ``to_year`` (default: the last two years of the
-    corpus) with what became of it; ``vectors`` (id → normalised vector) sharpens renames."""
+    corpus) with what became of it, matched within its region; ``vectors`` (id → normalised
+    vector) sharpens renames; ``department`` and ``region`` (any part of the name) narrow it."""
     from_year, to_year = _years(projects, from_year, to_year)
-    olds = [p for p in projects if p.year == from_year and (not department or department in p.department)]
-    news = [p for p in projects if p.year == to_year and (not department or department in p.department)]
+    chosen = [
+        p for p in projects
+        if (not department or department in p.department) and (not region or region in p.region)
+    ]  # fmt: skip
+    links: list[Link] = []
+    for place in sorted({p.region for p in chosen}):
+        olds = [p for p in chosen if p.year == from_year and p.region == place]
+        news = [p for p in chosen if p.year == to_year and p.region == place]
+        if olds and news:  # a region with one of the two editions has nothing to follow
+            links += _match(olds, news, (from_year, to_year), vectors)
+    order = {s: k for k, s in enumerate(STATUSES)}
+    return sorted(links, key=lambda x: (order[x.status], x.region, x.from_name or x.to_name or ""))
+
+
+def _match(
+    olds: list[Project], news: list[Project], years: tuple[int, int], vectors: dict[str, Any] | None
+) -> list[Link]:
+    """Same unit and name first; then renames by similarity, best first, one match per project."""
     links: list[Link] = []
     by_key = {(_unit(p), text_key(p.name)): p for p in news}
     left_old, taken = [], set()
@@ -140,7 +160,7 @@ def lineage(
         b = by_key.get((_unit(a), text_key(a.name)))
         if b is not None and b.id not in taken:
             taken.add(b.id)
-            links.append(_link("same", a, b, (from_year, to_year), None))
+            links.append(_link("same", a, b, years, None))
         else:
             left_old.append(a)
     left_new = [b for b in news if b.id not in taken]
@@ -155,13 +175,10 @@ def lineage(
             continue
         used_old.add(i)
         used_new.add(j)
-        links.append(_link("renamed", left_old[i], left_new[j], (from_year, to_year), round(sim, 3)))
-    links += [
-        _link("dropped", a, None, (from_year, to_year), None) for i, a in enumerate(left_old) if i not in used_old
-    ]
-    links += [_link("new", None, b, (from_year, to_year), None) for j, b in enumerate(left_new) if j not in used_new]
-    order = {s: k for k, s in enumerate(STATUSES)}
-    return sorted(links, key=lambda x: (order[x.status], x.from_name or x.to_name or ""))
+        links.append(_link("renamed", left_old[i], left_new[j], years, round(sim, 3)))
+    links += [_link("dropped", a, None, years, None) for i, a in enumerate(left_old) if i not in used_old]
+    links += [_link("new", None, b, years, None) for j, b in enumerate(left_new) if j not in used_new]
+    return links
 
 
 def to_frame(links: Sequence[Link]) -> pd.DataFrame:

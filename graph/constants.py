@@ -31,6 +31,9 @@ CANDIDATES = 2000  # rows taken from faiss (and from BM25) for re-ranking with t
 SNIPPET_CHARS = 90  # a hit's snippet is cut to this many characters, with an ellipsis
 MAX_QUERY_CHARS = 1000  # longer questions are cut (with a notice): the model reads 512 tokens at most
 
+# --- regions ----------------------------------------------------------------------------------
+REGION_SCOPES = ("within", "across")  # similar/duplicates: the same region as the project, or the others
+
 # --- duplicates -------------------------------------------------------------------------------
 DUP_NEIGHBOURS = 10  # faiss neighbours per project taken as candidate pairs
 DUP_CLUSTER_THRESHOLD = 0.5  # pairs scoring at least this are grouped into review clusters

@@ -1,9 +1,9 @@
 """Node ids, built in one place.  Ids are readable and stable across rebuilds.
 
->>> project_id(2024, '105', '执纪 监督项目')
-'project:2024:105:执纪监督项目'
->>> project_id(None, '', '某项目')
-'project:-:-:某项目'
+>>> project_id('重庆市北碚区', 2024, '105', '执纪 监督项目')
+'project:重庆市北碚区:2024:105:执纪监督项目'
+>>> project_id('', None, '', '某项目')
+'project:-:-:-:某项目'
 >>> doc_id('渝府办发〔2019〕57号'), dept_id('重庆市北碚区民政局'), indicator_id('群众满意度')
 ('doc:渝府办发〔2019〕57号', 'dept:重庆市北碚区民政局', 'indicator:群众满意度')
 >>> unit_id('105', '纪委'), unit_id('', '纪委'), issuer_id('国务院')
@@ -40,9 +40,11 @@ NODE_TYPES = {
 }
 
 
-def project_id(year: int | None, unit: str, name: str) -> str:
-    """``project:<year>:<编制单位 code (or name)>:<name without spaces>``; ``-`` for a part the table lacks."""
-    return f"project:{year if year is not None else '-'}:{unit or '-'}:{squash(name)}"
+def project_id(region: str, year: int | None, unit: str, name: str) -> str:
+    """``project:<region>:<year>:<编制单位 code (or name)>:<name without spaces>``; ``-`` for a part
+    the document lacks.  The region is the full name, province first: district names repeat
+    across provinces (鼓楼区 is in 南京, 福州, 徐州 and 开封)."""
+    return f"project:{region or '-'}:{year if year is not None else '-'}:{unit or '-'}:{squash(name)}"
 
 
 def doc_id(key: str) -> str:
@@ -69,7 +71,7 @@ def indicator_id(key: str) -> str:
 def node_type(node: str) -> str:
     """The type named by an id's prefix.
 
-    >>> node_type('doc:x'), node_type('project:2024:1:x')
+    >>> node_type('doc:x'), node_type('project:重庆市北碚区:2024:1:x')
     ('document', 'project')
     """
     return NODE_TYPES.get(node.split(":", 1)[0], "other")
@@ -78,7 +80,8 @@ def node_type(node: str) -> str:
 def pair_key(a: str, b: str) -> str:
     """A pair of projects (a duplicate candidate), the same whichever comes first.
 
-    >>> pair_key('project:2024:402:乙', 'project:2024:402:甲') == pair_key('project:2024:402:甲', 'project:2024:402:乙')
+    >>> a, b = 'project:-:2024:402:甲', 'project:-:2024:402:乙'
+    >>> pair_key(b, a) == pair_key(a, b)
     True
     """
     x, y = sorted((a, b))

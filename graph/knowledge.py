@@ -2,7 +2,7 @@
 
 Node types and ids (stable and readable):
 
-- ``project:2024:105:执纪监督项目`` — one per table
+- ``project:重庆市北碚区:2024:105:执纪监督项目`` — one per table
 - ``dept:重庆市北碚区民政局`` — 业务主管部门
 - ``unit:105-中国共产党重庆市北碚区纪律检查委员会`` — 编制单位
 - ``doc:渝府办发〔2019〕57号`` or ``doc:《残疾人保障法》`` — cited documents
@@ -94,7 +94,9 @@ def _add_project(G: nx.MultiDiGraph, p: Project) -> None:
         type="project",
         label=p.name,
         name=p.name,
+        region=p.region,
         year=p.year,
+        batch=p.batch,
         department=p.department,
         unit_name=p.unit_name,
         unit_code=p.unit_code,

@@ -10,6 +10,10 @@ duplicates); the message of a failed lookup says what matched, so the user can b
 Traceback (most recent call last):
 ...
 graph.errors.LookupFailed: 2 projects match '森林': 森林防火经费, 森林督查; be more specific or give the id
+>>> find_one({'project:a:2024:1:x': 'x', 'project:b:2024:1:x': 'x'}, 'x', 'project')
+Traceback (most recent call last):
+...
+graph.errors.LookupFailed: 2 projects match 'x': project:a:2024:1:x, project:b:2024:1:x; be more specific or give the id
 """
 
 from __future__ import annotations
@@ -30,7 +34,11 @@ def one_of(candidates: list[str], labels: Mapping[str, str], text: str, what: st
         return candidates[0]
     if not candidates:
         raise LookupFailed(f"no {what} matches {text!r}; give its id or part of its name")
-    shown = ", ".join(labels.get(c, c) for c in candidates[:SHOWN_MATCHES])
+    named = [labels.get(c, c) for c in candidates]
+    # the same name in several documents (years, districts): the ids tell them apart
+    shown = ", ".join(c if named.count(n) > 1 else n for c, n in zip(candidates, named, strict=True))
+    if len(candidates) > SHOWN_MATCHES:
+        shown = ", ".join(shown.split(", ")[:SHOWN_MATCHES])
     more = " …" if len(candidates) > SHOWN_MATCHES else ""
     raise LookupFailed(f"{len(candidates)} {what}s match {text!r}: {shown}{more}; be more specific or give the id")
 

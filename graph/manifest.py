@@ -34,7 +34,7 @@ __all__ = ["GRAPH_FORMAT", "MANIFEST", "SEARCH_FORMAT", "read_manifest", "sha256
 
 MANIFEST = "manifest.json"
 # The two parts of an index directory, each with its own manifest: (format name, version).
-GRAPH_FORMAT = ("budget-graph-index", 2)  # 2: one column vocabulary; sizes and hashes of every file
+GRAPH_FORMAT = ("budget-graph-index", 3)  # 3: region and year in ids; 2: one column vocabulary, hashes
 SEARCH_FORMAT = ("budget-graph-search", 2)  # 2: vectors keyed by the graph's records (ids.json), no docs.jsonl
 _BLOCK = 1 << 20  # bytes hashed at a time
 

@@ -21,11 +21,13 @@ from typing import Literal
 __all__ = [
     "Citation",
     "Diagnostic",
+    "DocumentIdentity",
     "DocumentNumber",
     "Indicator",
     "Issuer",
     "ParsedDocument",
     "Project",
+    "Region",
     "Span",
     "TocEntry",
 ]
@@ -171,6 +173,37 @@ class Project:
     span: Span
     title: str = ""  # the table's heading line
     layout: str = "chongqing"  # the table layout it was read from: chongqing (区级重点专项) or national
+    region: str = ""  # the document's region, province first (重庆市北碚区); "" where nobody said
+    batch: str = ""  # the document's batch (区级重点专项, 项目支出)
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a document is from: province, city (empty for 重庆市 and the other province-level
+    cities) and district or county (empty for a city's or province's own document).
+
+    >>> Region('重庆市', '', '北碚区').name, Region('四川省', '成都市', '').name
+    ('重庆市北碚区', '四川省成都市')
+    """
+
+    province: str
+    city: str = ""
+    district: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.province}{self.city}{self.district}"
+
+
+@dataclass(frozen=True)
+class DocumentIdentity:
+    """Which document this is: region, year and batch, and where each was read (``evidence``)."""
+
+    region: Region | None
+    year: int | None
+    batch: str
+    evidence: tuple[str, ...] = ()
+    overridden: tuple[str, ...] = ()  # the parts the user gave (--region, --year), not the document
 
 
 @dataclass(frozen=True)
@@ -183,3 +216,4 @@ class ParsedDocument:
     toc: tuple[TocEntry, ...]
     diagnostics: tuple[Diagnostic, ...]
     preamble: str = ""  # text before the contents / first table, kept as read
+    identity: DocumentIdentity | None = None  # region, year and batch (graph.read.identity)

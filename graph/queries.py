@@ -21,7 +21,7 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
-from graph.errors import LookupFailed
+from graph.errors import LookupFailed, UsageError
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
 from graph.lookup import find_one, one_of
@@ -29,6 +29,7 @@ from graph.read.citations import find_numbers
 from graph.text import title_key
 
 __all__ = [
+    "ACROSS",
     "cited_by",
     "documents_of",
     "find_department",
@@ -86,7 +87,14 @@ def find_project(G: nx.MultiDiGraph, text: str) -> str:
     return find_one({n: G.nodes[n]["name"] for n in _nodes(G, "project")}, text, "project")
 
 
-PROJECT_COLUMNS = ["project_id", "project", "department", "amount", "file", "line"]
+PROJECT_COLUMNS = ["project_id", "project", "region", "year", "department", "amount", "file", "line"]
+ACROSS = ("regions", "years")  # shared_documents: count the regions (or years) that cite a document
+
+
+def _kept(G: nx.MultiDiGraph, p: str, region: str | None, year: int | None) -> bool:
+    """Whether project ``p`` is of ``region`` (any part of its name) and ``year``, where given."""
+    a = G.nodes[p]
+    return (not region or region in (a.get("region") or "")) and (year is None or a.get("year") == year)
 
 
 def _project_rows(G: nx.MultiDiGraph, ids: list[str]) -> list[dict[str, object]]:
@@ -103,17 +111,18 @@ def _citing(G: nx.MultiDiGraph, dn: str) -> list[str]:
     return sorted({u for u, _, d in G.in_edges(dn, data=True) if d["type"] == "cites"})
 
 
-def cited_by(G: nx.MultiDiGraph, document: str) -> pd.DataFrame:
-    """Projects that cite a document, with the fields they cite it in."""
+def cited_by(G: nx.MultiDiGraph, document: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """Projects that cite a document, with the fields they cite it in; ``region`` (any part of
+    its name) and ``year`` narrow them."""
     dn = find_document(G, document)
     fields: dict[str, list[str]] = {}
     for u, _, d in G.in_edges(dn, data=True):
-        if d["type"] == "cites":
+        if d["type"] == "cites" and _kept(G, u, region, year):
             fields.setdefault(u, []).append(d["field"])
     rows = _project_rows(G, sorted(fields, key=lambda p: _by_source(G, p)))
     for r in rows:
         r["fields"] = "、".join(fields[str(r["project_id"])])
-    return pd.DataFrame(rows, columns=[*PROJECT_COLUMNS[:4], "fields", *PROJECT_COLUMNS[4:]])
+    return pd.DataFrame(rows, columns=[*PROJECT_COLUMNS[:6], "fields", *PROJECT_COLUMNS[6:]])
 
 
 def documents_of(G: nx.MultiDiGraph, project: str) -> pd.DataFrame:
@@ -139,20 +148,34 @@ def documents_of(G: nx.MultiDiGraph, project: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def funded_by(G: nx.MultiDiGraph, department: str) -> pd.DataFrame:
-    """Projects a department manages (业务主管部门), largest budget first."""
+def funded_by(G: nx.MultiDiGraph, department: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """Projects a department manages (业务主管部门), largest budget first; ``region`` and
+    ``year`` narrow them."""
     dn = find_department(G, department)
-    ids = [u for u, _, k in G.in_edges(dn, keys=True) if k == "managed_by"]
+    ids = [u for u, _, k in G.in_edges(dn, keys=True) if k == "managed_by" and _kept(G, u, region, year)]
     df = pd.DataFrame(_project_rows(G, ids), columns=PROJECT_COLUMNS)
     return df.sort_values("amount", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def shared_documents(G: nx.MultiDiGraph, min_projects: int = 2) -> pd.DataFrame:
-    """Documents cited by at least ``min_projects`` different projects, most shared first."""
+def shared_documents(
+    G: nx.MultiDiGraph,
+    min_projects: int = 2,
+    across: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Documents cited by at least ``min_projects`` different projects, most shared first.
+    With ``across="regions"`` (or ``"years"``) the least number counts regions (years) instead:
+    the city and national documents several districts rest on."""
+    if across is not None and across not in ACROSS:
+        raise UsageError(f"across must be one of {', '.join(ACROSS)}, got {across!r}")
     rows = []
     for dn in _nodes(G, "document"):
-        projects = _citing(G, dn)
-        if len(projects) < min_projects:
+        projects = [p for p in _citing(G, dn) if _kept(G, p, region, year)]
+        regions = sorted({G.nodes[p].get("region") or "" for p in projects})
+        years = sorted({G.nodes[p].get("year") for p in projects}, key=lambda y: (y is None, y))
+        count = {"regions": len(regions), "years": len(years)}.get(across or "", len(projects))
+        if count < min_projects:
             continue
         iss = issuer_of(G, dn)
         rows.append(
@@ -161,11 +184,13 @@ def shared_documents(G: nx.MultiDiGraph, min_projects: int = 2) -> pd.DataFrame:
                 "document_title": G.nodes[dn].get("title"),
                 "issuer": G.nodes[iss]["name"] if iss else None,
                 "n_projects": len(projects),
+                "regions": "、".join(r or "-" for r in regions),
+                "years": "、".join(str(y) if y is not None else "-" for y in years),
                 "departments": len({G.nodes[p]["department"] for p in projects}),
                 "projects": "; ".join(G.nodes[p]["name"] for p in projects),
             }
         )
-    columns = ["document_id", "document_title", "issuer", "n_projects", "departments", "projects"]
+    columns = ["document_id", "document_title", "issuer", "n_projects", "regions", "years", "departments", "projects"]
     df = pd.DataFrame(rows, columns=columns)
     return df.sort_values(["n_projects", "document_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 

@@ -75,9 +75,9 @@ def _f(x: Decimal | None) -> float | None:
 # Column order of each table; every name is in graph.vocabulary.COLUMNS.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "projects": (
-        "project_id", "project", "year", "unit_code", "unit_name", "department", "execution_weight", "amount",
-        "retained", "to_towns", "n_indicators", "n_citations", "n_unparsed", "overview", "basis", "goals", "file",
-        "line", "end_line", "title",
+        "project_id", "project", "region", "year", "batch", "unit_code", "unit_name", "department",
+        "execution_weight", "amount", "retained", "to_towns", "n_indicators", "n_citations", "n_unparsed", "overview",
+        "basis", "goals", "file", "line", "end_line", "title",
     ),
     "indicators": (
         "project_id", "project", "department", "level1", "level2", "indicator", "indicator_id", "measure_unit",
@@ -101,7 +101,9 @@ def _project_row(p: Project) -> dict[str, Any]:
     return {
         "project_id": p.id,
         "project": p.name,
+        "region": p.region,
         "year": p.year,
+        "batch": p.batch,
         "unit_code": p.unit_code,
         "unit_name": p.unit_name,
         "department": p.department,
@@ -292,6 +294,7 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
                 "toc": len(d.toc),
                 "diagnostics": len(d.diagnostics),
                 "preamble": d.preamble,
+                **_identity_json(d),
             }
             for d in docs
         ),
@@ -307,11 +310,24 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
                 "file": d.path,
                 "sha256": sha256_file(Path(d.path)) if Path(d.path).is_file() else None,
                 "encoding": d.encoding,
+                **_identity_json(d),
             }
             for d in docs
         ],
         counts=summary_counts(docs, built),
     )
+
+
+def _identity_json(d: ParsedDocument) -> dict[str, Any]:
+    """Region, year and batch of a source as the manifest records them (``--add`` reads them back)."""
+    i = d.identity
+    return {
+        "region": i.region.name if i and i.region else "",
+        "year": i.year if i else None,
+        "batch": i.batch if i else "",
+        "evidence": list(i.evidence) if i else [],
+        "overridden": list(i.overridden) if i else [],
+    }
 
 
 def summary_counts(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, int]:

@@ -25,9 +25,13 @@ __all__ = ["COLUMNS", "PAIR_SUFFIXES", "SEVERITIES", "chinese", "column_of", "is
 
 COLUMNS: dict[str, tuple[str, str]] = {
     # projects
-    "project_id": ("项目编号", "stable id: project:<year>:<编制单位 code>:<name>"),
+    "project_id": ("项目编号", "stable id: project:<region>:<year>:<编制单位 code>:<name>"),
     "project": ("项目名称", "一级项目名称 / 项目名称"),
+    "region": ("地区", "the document's region, province first (重庆市北碚区)"),
     "year": ("年度", "budget year of the table"),
+    "batch": ("批次", "the document's batch (区级重点专项, 项目支出)"),
+    "regions": ("地区", "the regions whose projects cite it"),
+    "years": ("年度", "the years whose projects cite it"),
     "unit_code": ("编制单位代码", "code of the 编制单位"),
     "unit_name": ("编制单位", "the unit that prepared the table"),
     "department": ("业务主管部门", "the department that manages the project"),

@@ -26,7 +26,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +37,7 @@ from graph.errors import IndexBusy, InputError, UsageError, require
 from graph.knowledge import build_graph
 from graph.manifest import GRAPH_FORMAT, MANIFEST, read_manifest
 from graph.models import Diagnostic, ParsedDocument
+from graph.read.identity import NO_OVERRIDE, Override
 from graph.read.issuers import IssuerResolver
 from graph.read.layouts import parse_file
 from graph.read.merge import merge_documents
@@ -86,8 +87,23 @@ def _shown(path: Path) -> Path:
         return path
 
 
+Overrides = Override | Mapping[Path, Override]  # one for every file, or one per file or folder
+
+
+def override_of(f: Path, overrides: Overrides) -> Override:
+    """The override for file ``f``: the one given for it, or for a folder it lies in."""
+    if isinstance(overrides, Override):
+        return overrides
+    r = f.resolve()
+    for key, o in overrides.items():
+        k = Path(key).resolve()
+        if r == k or k in r.parents:
+            return o
+    return NO_OVERRIDE
+
+
 def read_documents(
-    paths: Sequence[str | Path], resolver: IssuerResolver, keep_going: bool = False
+    paths: Sequence[str | Path], resolver: IssuerResolver, keep_going: bool = False, overrides: Overrides = NO_OVERRIDE
 ) -> tuple[list[ParsedDocument], list[Diagnostic], int]:
     """Parse every document under ``paths``, each project once (see :func:`merge_documents`);
     returns the documents, the files skipped and how many files were read.
@@ -99,7 +115,7 @@ def read_documents(
     sources, unread = scan_sources(list(paths))
     for f in (_shown(f) for f in sources):
         try:
-            docs.append(parse_file(f, resolver.known_codes))
+            docs.append(parse_file(f, resolver.known_codes, override_of(f, overrides)))
         except InputError as exc:
             if not keep_going:
                 raise
@@ -126,14 +142,16 @@ def build(
     keep_going: bool = False,
     issuers_csv: str | Path | None = None,
     vector_cache: bool = True,
+    overrides: Overrides = NO_OVERRIDE,
 ) -> BuildReport:
     """Read ``paths``, build the graph and (unless ``model`` is None) the search index, and put
     the complete index directory at ``out`` in one step.  Texts embedded before (by any build with
-    the same model) come from the vector cache unless ``vector_cache`` is False."""
+    the same model) come from the vector cache unless ``vector_cache`` is False.  ``overrides``
+    give the region or year of files that do not say them (:class:`~graph.read.identity.Override`)."""
     out = Path(out)
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
-    docs, errors, files_read = read_documents(paths, resolver, keep_going)
+    docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides)
     encoder = _encoder(model)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
     projects = [p for d in docs for p in d.projects]
@@ -172,11 +190,18 @@ def _version(pkg: str) -> str:
         return ""
 
 
-def updated_sources(out: str | Path, add: Sequence[str | Path] = (), remove: Sequence[str | Path] = ()) -> list[Path]:
-    """The sources an index was built from, with ``add`` added and ``remove`` taken out: what
-    ``--add`` and ``--remove`` rebuild from (unchanged texts are not embedded again)."""
+def updated_sources(
+    out: str | Path,
+    add: Sequence[str | Path] = (),
+    remove: Sequence[str | Path] = (),
+    override: Override = NO_OVERRIDE,
+) -> tuple[list[Path], dict[Path, Override]]:
+    """The sources an index was built from, with ``add`` added and ``remove`` taken out, and the
+    override of each (as recorded; ``override`` for those added): what ``--add`` and ``--remove``
+    rebuild from (unchanged texts are not embedded again)."""
     manifest = read_manifest(out, *GRAPH_FORMAT)
-    sources = [Path(s["file"]) for s in manifest.get("sources", [])]
+    recorded = {Path(s["file"]): Override.recorded(s) for s in manifest.get("sources", [])}
+    sources = list(recorded)
     gone = [s for s in sources if not s.is_file()]
     if gone:
         raise UsageError(
@@ -189,7 +214,8 @@ def updated_sources(out: str | Path, add: Sequence[str | Path] = (), remove: Seq
         raise UsageError(f"{', '.join(map(str, sorted(unknown)))} is not a source of {out}; its sources: "
                          f"{', '.join(map(str, sources))}")  # fmt: skip
     kept = [s for s in sources if s.resolve() not in dropped]
-    return [*kept, *(Path(a) for a in add if Path(a).resolve() not in {k.resolve() for k in kept})]
+    added = [Path(a) for a in add if Path(a).resolve() not in {k.resolve() for k in kept}]
+    return [*kept, *added], {**{k: recorded[k] for k in kept}, **dict.fromkeys(added, override)}
 
 
 def _check_target(out: Path) -> None:

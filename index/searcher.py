@@ -19,7 +19,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from graph.constants import CANDIDATES, EVIDENCE_POWER, FIELD_WEIGHT, LEXICAL_WEIGHT, MAX_QUERY_CHARS, SNIPPET_CHARS
+from graph.constants import (
+    CANDIDATES,
+    EVIDENCE_POWER,
+    FIELD_WEIGHT,
+    LEXICAL_WEIGHT,
+    MAX_QUERY_CHARS,
+    REGION_SCOPES,
+    SNIPPET_CHARS,
+)
 from graph.errors import LookupFailed, UsageError
 from graph.ids import doc_id
 from graph.lookup import find_one
@@ -29,18 +37,23 @@ from index.encoder import Encoder, load_encoder
 from index.lexical import BM25Index, Tokens
 from index.store import FIELDS, SEARCH_DIR, SearchIndex, load_search, project_fields
 
-__all__ = ["Filters", "Hit", "QueryCut", "Searcher"]
+__all__ = ["SCOPES", "Filters", "Hit", "QueryCut", "Scope", "Searcher"]
 
 Mode = Literal["fused", "dense", "lexical"]
+Scope = Literal["within", "across"]  # the same region as the project asked about, or the others
+SCOPES: tuple[Scope, ...] = REGION_SCOPES
 _SUBFIELDS = tuple(f for f in FIELDS if f != "all")
 _FIELD_LABEL = {"name": "一级项目名称", "overview": "项目概述", "goals": "当年绩效目标", "indicators": "绩效指标"}
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict results: department or unit (any part of the name, or the unit code), the
-    budget range in 万元, or projects citing a document (number in any spelling, or title)."""
+    """Restrict results: region (any part of its name: 北碚, 重庆市北碚区), budget year, department
+    or unit (any part of the name, or the unit code), the budget range in 万元, or projects citing a
+    document (number in any spelling, or title)."""
 
+    region: str | None = None
+    year: int | None = None
     department: str | None = None
     unit: str | None = None
     min_amount: float | None = None
@@ -64,6 +77,8 @@ class Hit:
     rank: int
     project_id: str
     project: str
+    region: str
+    year: int | None
     department: str
     unit_name: str
     amount: float | None
@@ -158,7 +173,11 @@ class Searcher:
             doc_key = self._document_key(filters.cites)
         for i, p in enumerate(self.projects):
             amount = float(p.amount) if p.amount is not None else None
-            if filters.department and filters.department not in p.department:
+            if filters.region and filters.region not in p.region:
+                mask[i] = False
+            elif filters.year is not None and p.year != filters.year:
+                mask[i] = False
+            elif filters.department and filters.department not in p.department:
                 mask[i] = False
             elif filters.unit and filters.unit not in p.unit_name and filters.unit != p.unit_code:
                 mask[i] = False
@@ -169,6 +188,12 @@ class Searcher:
             elif doc_key is not None and doc_key not in self._documents[i]:
                 mask[i] = False
         return mask
+
+    def _scope_mask(self, region: str, scope: Scope) -> np.ndarray:
+        if scope not in SCOPES:
+            raise UsageError(f"scope must be one of {', '.join(SCOPES)}, got {scope!r}")
+        same = np.array([p.region == region for p in self.projects], dtype=bool)
+        return same if scope == "within" else ~same
 
     def _document_key(self, text: str) -> str:
         """Resolve a document named any way through the citation graph next to this index."""
@@ -268,13 +293,19 @@ class Searcher:
         """Row of a project by id, exact name, or a unique part of its name."""
         return self._row[find_one(self._names, project, "project")]
 
-    def similar(self, project: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
-        """Projects most like a given one, from the stored vectors (no model is loaded)."""
+    def similar(
+        self, project: str, k: int = 10, filters: Filters | None = None, scope: Scope | None = None
+    ) -> list[Hit]:
+        """Projects most like a given one, from the stored vectors (no model is loaded);
+        ``scope`` keeps those of the same region (``within``) or of other regions (``across``)."""
         _check_k(k)
         row = self.find(project)
         v = self.index.vectors
         mine = {f: np.asarray(v[f][row]) for f in FIELDS}
-        rows = self._candidates(mine["all"], self._allowed(filters))
+        allowed = self._allowed(filters)
+        if scope is not None:
+            allowed &= self._scope_mask(self.projects[row].region, scope)
+        rows = self._candidates(mine["all"], allowed)
         dense, best = self._dense(mine, rows)
         hits = []
         for r, i in enumerate(self._rank(rows, dense, k, exclude=row), 1):
@@ -322,7 +353,7 @@ class Searcher:
         p = self.projects[i]
         amount = float(p.amount) if p.amount is not None else None
         return Hit(
-            rank, p.id, p.name, p.department, p.unit_name, amount, round(score, 4), round(dense, 4),
+            rank, p.id, p.name, p.region, p.year, p.department, p.unit_name, amount, round(score, 4), round(dense, 4),
             round(lex, 4), _FIELD_LABEL[field], snippet, tuple(matched), p.span.file, p.span.line,
         )  # fmt: skip
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Write the test documents made from the bundled sample (Word, Excel, the national layout, and a
-synthetic 2025 edition with known changes) into a folder, to open them and see what the tests
+synthetic 2025 edition with known changes, and the same tables as another district, 重庆市江北区, would
+publish them) into a folder, to open them and see what the tests
 read.  See tests/documents.py and tests/editions.py.
 
     python scripts/make_documents.py build/documents
@@ -17,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from graph.defaults import DEFAULT_SAMPLE  # noqa: E402
 from graph.read.layouts import parse_file  # noqa: E402
 from tests.documents import write_docx, write_national_xlsx, write_xlsx  # noqa: E402
-from tests.editions import next_year  # noqa: E402
+from tests.editions import next_year, other_district  # noqa: E402
 
 
 def _write(path: Path, text: str) -> Path:
@@ -35,6 +36,7 @@ def main() -> None:
         write_xlsx(text, out / "beibei_2024_one_sheet.xlsx", per_table=False),
         write_national_xlsx(parse_file(DEFAULT_SAMPLE).projects[:12], out / "national_2024.xlsx"),
         _write(out / "beibei_2025_generated.txt", next_year(text)[0]),
+        _write(out / "jiangbei_2024_generated.txt", other_district(text)[0]),
     ):
         print(path)
 

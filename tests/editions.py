@@ -104,3 +104,36 @@ def _new_project(template: list[str]) -> list[str]:
     overview[1] = "2025 年新设立的示范项目，开展试点工作。"
     block[j] = "\t".join(overview)
     return block
+
+
+# Another district's edition: the sample's places and units moved to 重庆市江北区.  Synthetic: the
+# district is real, its tables here are not; names are swapped by this table, nothing else is made up
+# but the budget of every third project (×1.2, 部门留用 moved with it).
+DISTRICT_NAMES = {
+    "北碚区": "江北区", "北碚": "江北",
+    "三圣镇": "鱼嘴镇", "歇马街道": "寸滩街道", "水土街道": "郭家沱街道", "春柳村": "石坪村", "农荣村": "双溪村",
+    "缙云山": "铁山坪", "文笔山": "塔子山", "嘉陵江": "长江",
+}  # fmt: skip
+OTHER_REGION = "重庆市江北区"
+
+
+def other_district(text: str) -> tuple[str, dict[str, str]]:
+    """The same year's tables as another district would publish them: every place and unit name
+    moved (:data:`DISTRICT_NAMES`), every third project's budget ×1.2.  Returns the text and the
+    project names old → new (names that held a place name change with it)."""
+    head, blocks = _tables(text)
+    out = []
+    renamed: dict[str, str] = {}
+    for k, block in enumerate(blocks):
+        block = [_moved(line) for line in block]
+        if k % 3 == 0:
+            _set_amount(block, Decimal("1.2"))
+        renamed[_name(blocks[k])] = _name(block)
+        out.extend(block)
+    return "\n".join([*(_moved(ln) for ln in head), *out]), renamed
+
+
+def _moved(line: str) -> str:
+    for old, new in DISTRICT_NAMES.items():
+        line = line.replace(old, new)
+    return line

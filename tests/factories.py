@@ -23,8 +23,10 @@ def indicator(name: str = "群众满意度", **kw) -> Indicator:
 
 def project(name: str = "某项目", overview: str = "", goals: str = "", **kw) -> Project:
     unit_code = kw.pop("unit_code", "201")
+    region = kw.pop("region", "重庆市北碚区")
     values = dict(
-        id=project_id(2024, unit_code, name), name=name, year=2024, unit_code=unit_code, unit_name="某局",
+        id=project_id(region, 2024, unit_code, name), name=name, year=2024, region=region, unit_code=unit_code,
+        unit_name="某局",
         department="某局", execution_weight=10.0, amount=Decimal("1"), retained=Decimal("1"), to_towns=Decimal("0"),
         overview=overview, basis=(), goals=goals, indicators=(), citations=(), unparsed=(), source="t.txt",
         span=span(), title="",

@@ -48,7 +48,7 @@ def test_neighbours_by_depth(corpus: Corpus) -> None:
     one = corpus.neighbours("保交楼经费", depth=1)
     two = corpus.neighbours("保交楼经费", depth=2)
     assert one["distance"].max() == 1 and len(two) > len(one)
-    assert one.iloc[0]["node"] == "project:2024:201:保交楼经费" and one.iloc[0]["distance"] == 0
+    assert one.iloc[0]["node"] == "project:重庆市北碚区:2024:201:保交楼经费" and one.iloc[0]["distance"] == 0
 
 
 def test_path_through_shared_documents_or_indicators(corpus: Corpus) -> None:
@@ -95,7 +95,9 @@ def test_chinese_headers_and_review_workbook(corpus: Corpus, tmp_path: Path) -> 
 
     corpus.export(tmp_path / "zh", chinese=True)
     header = (tmp_path / "zh" / "projects.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
-    assert header[:3] == ["项目编号", "项目名称", "年度"] and "业务主管部门" in header and "计量单位" not in header
+    assert (
+        header[:4] == ["项目编号", "项目名称", "地区", "年度"] and "业务主管部门" in header and "计量单位" not in header
+    )
     wb = openpyxl.load_workbook(tmp_path / "zh" / "tables.xlsx")
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title

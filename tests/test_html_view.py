@@ -82,7 +82,7 @@ def test_neighbourhood_in_the_browser(tmp_path: Path, sample_index: Index, brows
 def test_inline_view_for_jupyter(sample_index: Index) -> None:
     from workbench.html_view import inline
 
-    view = inline(sample_index.graph, "project:2024:201:保交楼经费", depth=1)
+    view = inline(sample_index.graph, "project:重庆市北碚区:2024:201:保交楼经费", depth=1)
     frame = view._repr_html_()
     assert frame.startswith("<iframe srcdoc=") and "&lt;script&gt;" in frame and "保交楼经费" in frame
     assert "window.Sigma" in view.page  # the library travels inside the page

@@ -41,9 +41,11 @@ def test_add_then_remove_equals_full_builds(edition: Path, tmp_path: Path, st_en
     build([DEFAULT_SAMPLE], idx, model=st_encoder)
     build([DEFAULT_SAMPLE], alone, model=st_encoder, vector_cache=False)
     build([DEFAULT_SAMPLE, edition], full, model=st_encoder, vector_cache=False)
-    build(updated_sources(idx, add=[edition]), idx, model=st_encoder)
+    paths, overrides = updated_sources(idx, add=[edition])
+    build(paths, idx, model=st_encoder, overrides=overrides)
     _same_index(idx, full)  # --add equals a full rebuild of both
-    build(updated_sources(idx, remove=[edition]), idx, model=st_encoder)
+    paths, overrides = updated_sources(idx, remove=[edition])
+    build(paths, idx, model=st_encoder, overrides=overrides)
     _same_index(idx, alone)  # --remove gives the original back
 
 

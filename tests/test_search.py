@@ -281,7 +281,7 @@ def test_modes(searcher: Searcher) -> None:
     ("filters", "check"),
     [
         (Filters(department="卫生健康"), lambda h: "卫生健康" in h.department),
-        (Filters(unit="403"), lambda h: h.project_id.startswith("project:2024:403:")),
+        (Filters(unit="403"), lambda h: h.project_id.startswith("project:重庆市北碚区:2024:403:")),
         (Filters(min_amount=1000), lambda h: h.amount >= 1000),
         (Filters(max_amount=20), lambda h: h.amount <= 20),
         (Filters(cites="渝规资[2020]678 号"), lambda h: "土地整理" in h.project),

@@ -66,7 +66,7 @@ def test_sample_first_project_fields(sample: ParsedDocument) -> None:
         Decimal("15.00"),
         Decimal("0"),
     )
-    assert p.year == 2024 and p.id == "project:2024:105:网络安全与信息化建设经费"
+    assert p.year == 2024 and p.id == "project:重庆市北碚区:2024:105:网络安全与信息化建设经费"
     assert p.span.line == 132 and "网络安全与信息化建设经费" in p.span.raw
     first = p.indicators[0]
     assert (

@@ -45,14 +45,14 @@ from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
 from graph.ids import pair_key
 from graph.store import Index, load_index, load_records
-from index.searcher import Filters, Searcher
+from index.searcher import Filters, Scope, Searcher
 from workbench.exports import write_csv, write_workbook
 from workbench.html_view import View, inline, write_html
 from workbench.review import Decision, ReviewLog, reviews_path
 
 HIT_COLUMNS = [
-    "rank", "project_id", "project", "department", "unit_name", "amount", "score", "dense", "lexical", "field",
-    "snippet", "matched_terms", "file", "line",
+    "rank", "project_id", "project", "region", "year", "department", "unit_name", "amount", "score", "dense",
+    "lexical", "field", "snippet", "matched_terms", "file", "line",
 ]  # fmt: skip
 
 __all__ = ["Corpus", "open_corpus"]
@@ -99,9 +99,10 @@ class Corpus:
         hits = self.searcher.query(text, k, Filters(**filters) if filters else None)
         return pd.DataFrame([h.to_json() for h in hits], columns=HIT_COLUMNS)
 
-    def similar(self, project: str, k: int = 10, **filters: Any) -> pd.DataFrame:
-        """Projects most like one (id or name), from stored vectors."""
-        hits = self.searcher.similar(project, k, Filters(**filters) if filters else None)
+    def similar(self, project: str, k: int = 10, scope: Scope | None = None, **filters: Any) -> pd.DataFrame:
+        """Projects most like one (id or name), from stored vectors; ``scope`` ``within`` or
+        ``across`` keeps those of the project's own region or of the others."""
+        hits = self.searcher.similar(project, k, Filters(**filters) if filters else None, scope)
         return pd.DataFrame([h.to_json() for h in hits], columns=HIT_COLUMNS)
 
     def duplicate_pairs(self, **options: Any) -> list[DuplicatePair]:
@@ -117,17 +118,19 @@ class Corpus:
 
     # --- the graph ---------------------------------------------------------------------
 
-    def cited_by(self, document: str) -> pd.DataFrame:
-        return queries.cited_by(self.graph, document)
+    def cited_by(self, document: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+        return queries.cited_by(self.graph, document, region, year)
 
-    def funded_by(self, department: str) -> pd.DataFrame:
-        return queries.funded_by(self.graph, department)
+    def funded_by(self, department: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+        return queries.funded_by(self.graph, department, region, year)
 
     def documents_of(self, project: str) -> pd.DataFrame:
         return queries.documents_of(self.graph, project)
 
-    def shared_documents(self, min_projects: int = 2) -> pd.DataFrame:
-        return queries.shared_documents(self.graph, min_projects)
+    def shared_documents(
+        self, min_projects: int = 2, across: str | None = None, region: str | None = None, year: int | None = None
+    ) -> pd.DataFrame:
+        return queries.shared_documents(self.graph, min_projects, across, region, year)
 
     def issuers_of(self, projects: list[str] | None = None) -> pd.DataFrame:
         return queries.issuers_of(self.graph, projects)
@@ -214,10 +217,22 @@ class Corpus:
         return df
 
     def lint_findings(
-        self, rules: Sequence[str] = (), severity: Severity = "info", project: str | None = None
+        self,
+        rules: Sequence[str] = (),
+        severity: Severity = "info",
+        project: str | None = None,
+        region: str | None = None,
+        year: int | None = None,
     ) -> list[Finding]:
-        """Lint findings as records, filtered as ``search.py lint`` filters them."""
-        return select(lint(*load_records(self.index), self._short_names()), rules, severity, project)
+        """Lint findings as records, filtered as ``search.py lint`` filters them; ``region`` and
+        ``year`` keep the findings on those projects (and on their files)."""
+        projects, diagnostics = load_records(self.index)
+        found = select(lint(projects, diagnostics, self._short_names()), rules, severity, project)
+        if region is None and year is None:
+            return found
+        kept = [p for p in projects if (not region or region in p.region) and (year is None or p.year == year)]
+        ids, files = {p.id for p in kept}, {p.span.file for p in kept}
+        return [f for f in found if f.project_id in ids or (not f.project_id and f.file in files)]
 
     def lint(
         self,
@@ -225,27 +240,39 @@ class Corpus:
         severity: Severity = "info",
         project: str | None = None,
         hide_dismissed: bool = False,
+        region: str | None = None,
+        year: int | None = None,
     ) -> pd.DataFrame:
         """Lint findings (rule, severity, project, message, values, file, line), one row each,
         with the review decision on each (``hide_dismissed`` leaves out those dismissed)."""
-        return self.with_decisions(lint_frame(self.lint_findings(rules, severity, project)), hide_dismissed)
+        findings = self.lint_findings(rules, severity, project, region, year)
+        return self.with_decisions(lint_frame(findings), hide_dismissed)
 
     def lineage(
-        self, from_year: int | None = None, to_year: int | None = None, department: str | None = None
+        self,
+        from_year: int | None = None,
+        to_year: int | None = None,
+        department: str | None = None,
+        region: str | None = None,
     ) -> pd.DataFrame:
         """Each project of one year with its counterpart in the next (same, renamed, dropped, new),
-        the amount change, indicators added, dropped or retargeted, and goals copied verbatim."""
-        return lineage_frame(self.lineage_links(from_year, to_year, department))
+        the amount change, indicators added, dropped or retargeted, and goals copied verbatim;
+        projects are matched within their region."""
+        return lineage_frame(self.lineage_links(from_year, to_year, department, region))
 
     def lineage_links(
-        self, from_year: int | None = None, to_year: int | None = None, department: str | None = None
+        self,
+        from_year: int | None = None,
+        to_year: int | None = None,
+        department: str | None = None,
+        region: str | None = None,
     ) -> list[Link]:
         projects, _ = load_records(self.index)
         vectors = None
         if (self.directory / "search" / "manifest.json").is_file():
             idx = self.searcher.index
             vectors = {pid: idx.vectors["all"][i] for i, pid in enumerate(idx.ids)}
-        return lineage(projects, from_year, to_year, vectors, department)
+        return lineage(projects, from_year, to_year, vectors, department, region)
 
     # --- review decisions ----------------------------------------------------------------
 

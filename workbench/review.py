@@ -9,9 +9,9 @@ line number, which moves).  Every decision is kept; the latest per item is the c
 
 >>> import tempfile, pathlib
 >>> log = ReviewLog(pathlib.Path(tempfile.mkdtemp()) / 'r.sqlite')
->>> key = pair_key('project:2024:402:乙', 'project:2024:402:甲')
+>>> key = pair_key('project:重庆市北碚区:2024:402:乙', 'project:重庆市北碚区:2024:402:甲')
 >>> key
-'pair:project:2024:402:乙|project:2024:402:甲'
+'pair:project:重庆市北碚区:2024:402:乙|project:重庆市北碚区:2024:402:甲'
 >>> _ = log.record(key, 'confirmed', note='same beneficiaries', who='审计局 王')
 >>> _ = log.record(key, 'dismissed', note='different years', who='审计局 王')
 >>> log.current()[key].decision, len(log.history(key))

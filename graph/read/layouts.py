@@ -21,6 +21,7 @@ from pathlib import Path
 from graph.errors import NoTablesError
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.formats import read_source
+from graph.read.identity import NO_OVERRIDE, Override, apply_identity
 from graph.read.national import read_national
 from graph.read.rows import Row
 from graph.read.tables import read_rows
@@ -78,18 +79,25 @@ def read_document(
     encoding: str = "utf-8",
     diagnostics: Iterable[Diagnostic] = (),
     known_codes: frozenset[str] = frozenset(),
+    override: Override = NO_OVERRIDE,
 ) -> ParsedDocument:
     """Rows of cells, from any format, read by the layout they are in (each reader adds the
-    issuer codes it finds in the rows to ``known_codes``)."""
-    return recognise(rows, path).read(rows, path, encoding, diagnostics, known_codes)
+    issuer codes it finds in the rows to ``known_codes``), with the region and year the document
+    says (or ``override`` gives)."""
+    doc = recognise(rows, path).read(rows, path, encoding, diagnostics, known_codes)
+    return apply_identity(doc, override)
 
 
-def parse_file(path: str | Path, known_codes: frozenset[str] = frozenset()) -> ParsedDocument:
+def parse_file(
+    path: str | Path, known_codes: frozenset[str] = frozenset(), override: Override = NO_OVERRIDE
+) -> ParsedDocument:
     """Read one file of any supported format and layout.
 
     >>> doc = parse_file('data/beibei_2024_key_projects.txt')
-    >>> len(doc.projects), len(doc.toc)
-    (94, 94)
+    >>> len(doc.projects), len(doc.toc), doc.identity.region.name, doc.identity.year, doc.identity.batch
+    (94, 94, '重庆市北碚区', 2024, '区级重点专项')
+    >>> doc.projects[0].id
+    'project:重庆市北碚区:2024:102:人大监督专项经费（重点）'
     """
     rows, encoding, diags = read_source(path)
-    return read_document(rows, str(path), encoding, diags, known_codes)
+    return read_document(rows, str(path), encoding, diags, known_codes, override)

@@ -136,7 +136,7 @@ def _project(t: _Sheet, path: str, known: frozenset[str]) -> Project:
     citations = extract_citations(goals, "年度绩效目标", t.file, t.lines.get("goals", t.start), known) if goals else []
     unit = clean_cell(t.fields.get("unit_name", ""))
     return Project(
-        id=project_id(t.year, unit, name), name=name, year=t.year, unit_code="", unit_name=unit,
+        id=project_id("", t.year, unit, name), name=name, year=t.year, unit_code="", unit_name=unit,
         department=clean_cell(t.fields.get("department", "")) or unit, execution_weight=None,
         amount=parse_amount(t.fields.get("amount", "")), retained=None, to_towns=None, overview=overview, basis=(),
         goals=goals, indicators=tuple(t.indicators), citations=tuple(citations), unparsed=(), source=path,

@@ -20,6 +20,7 @@ from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.citations import extract_citations, known_codes_from, split_basis
 from graph.read.clean import clean_cell, parse_amount, parse_number
+from graph.read.identity import apply_identity
 from graph.read.indicators import DEFAULT_COLUMNS, header_columns, header_roles, is_header_word, read_indicator_row
 from graph.read.rows import Row, rows_from_text
 from graph.read.toc import crosscheck_toc, is_toc_heading, parse_toc_line
@@ -83,8 +84,9 @@ def parse_text(
     diagnostics: Iterable[Diagnostic] = (),
     known_codes: frozenset[str] = frozenset(),
 ) -> ParsedDocument:
-    """Read the text of one document.  Raises :class:`NoTablesError` when it holds no table."""
-    return read_rows(rows_from_text(text, path), path, encoding, diagnostics, known_codes)
+    """Read the text of one document, and say which it is (:func:`~graph.read.identity.apply_identity`).
+    Raises :class:`NoTablesError` when it holds no table."""
+    return apply_identity(read_rows(rows_from_text(text, path), path, encoding, diagnostics, known_codes))
 
 
 def read_rows(
@@ -403,7 +405,7 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
         if texts[role]:
             citations.extend(extract_citations(texts[role], label, t.file, t.field_lines[role], known))
     return Project(
-        id=project_id(t.year, t.unit_code or t.unit_name, name),
+        id=project_id("", t.year, t.unit_code or t.unit_name, name),
         name=name,
         year=t.year,
         unit_code=t.unit_code,
