@@ -84,11 +84,11 @@ def print_report(report: BuildReport) -> None:
         f"{c['departments']} departments, {c['units']} units"
     )
     print(f"graph: {c['nodes']} nodes, {c['edges']} edges -> {report.out}/")
-    for d in report.docs:
-        i = d.identity
+    for doc in report.docs:
+        i = doc.identity
         if i is not None:
             region = i.region.name if i.region else "region unknown"
-            print(f"  {d.path}: {region} {i.year or 'year unknown'} {i.batch}".rstrip())
+            print(f"  {doc.path}: {region} {i.year or 'year unknown'} {i.batch}".rstrip())
     s = report.search
     if s:
         print(
@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         override = Override(args.region, args.year)
-        paths, overrides = args.paths or [DEFAULT_SAMPLE], override
+        paths: list[Path] = args.paths or [DEFAULT_SAMPLE]
+        overrides: Override | dict[Path, Override] = override
         if args.add or args.remove:  # unchanged texts come from the vector cache: only what is new is embedded
             paths, overrides = updated_sources(args.out, args.paths if args.add else [], args.remove or [], override)
         report = build(

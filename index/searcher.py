@@ -41,7 +41,7 @@ __all__ = ["SCOPES", "Filters", "Hit", "QueryCut", "Scope", "Searcher"]
 
 Mode = Literal["fused", "dense", "lexical"]
 Scope = Literal["within", "across"]  # the same region as the project asked about, or the others
-SCOPES: tuple[Scope, ...] = REGION_SCOPES
+SCOPES: tuple[str, ...] = REGION_SCOPES
 _SUBFIELDS = tuple(f for f in FIELDS if f != "all")
 _FIELD_LABEL = {"name": "一级项目名称", "overview": "项目概述", "goals": "当年绩效目标", "indicators": "绩效指标"}
 

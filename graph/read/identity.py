@@ -73,6 +73,7 @@ class Override:
     def recorded(cls, source: dict[str, object]) -> Override:
         """The override a build recorded for a source in its manifest (``--add`` keeps it)."""
         parts = source.get("overridden") or []
+        assert isinstance(parts, list)
         region, year = source.get("region"), source.get("year")
         return cls(
             str(region) if "region" in parts and region else None,
@@ -111,7 +112,7 @@ def title_identity(line: str) -> tuple[Region, int, str] | None:
 
 def _batch_of(headings: Iterable[str]) -> str:
     """The batch most table headings name: ``2024 年区级重点专项绩效目标表`` → 区级重点专项."""
-    found = Counter()
+    found: Counter[str] = Counter()
     for h in headings:
         m = _HEADING_YEAR.search(h)
         words = (m.group(2) if m else h.split("绩效目标表")[0]).strip("（）() ")
@@ -126,20 +127,18 @@ def read_identity(doc: ParsedDocument) -> DocumentIdentity:
     for line in doc.preamble.splitlines()[:TITLE_LINES]:
         found = title_identity(line)
         if found and found[0].district:
-            region, year, batch = found
-            batch = batch or _batch_of(p.title for p in doc.projects)
-            return DocumentIdentity(region, year, batch, (f"cover title: {line.strip()}",))
+            batch = found[2] or _batch_of(p.title for p in doc.projects)
+            return DocumentIdentity(found[0], found[1], batch, (f"cover title: {line.strip()}",))
     evidence = []
     named = Counter(r for p in doc.projects if (r := _unit_region(p)) is not None)
-    region = None
+    region: Region | None = None
     if named:
-        region, n = named.most_common(1)[0]
+        most, n = named.most_common(1)[0]
         if n * 2 > len(doc.projects):
-            evidence.append(f"unit names: {region.name} in {n} of {len(doc.projects)} tables")
-        else:
-            region = None
+            region = most
+            evidence.append(f"unit names: {most.name} in {n} of {len(doc.projects)} tables")
     years = Counter(p.year for p in doc.projects if p.year is not None)
-    year = years.most_common(1)[0][0] if years else None
+    year: int | None = years.most_common(1)[0][0] if years else None
     if year is not None:
         evidence.append(f"table headings: {year} in {years[year]} of {len(doc.projects)} tables")
     return DocumentIdentity(region, year, _batch_of(p.title for p in doc.projects), tuple(evidence))
@@ -174,8 +173,8 @@ def apply_identity(doc: ParsedDocument, override: Override = NO_OVERRIDE) -> Par
     year = override.year if override.year is not None else said.year
     if override.year is not None and said.year is not None and said.year != override.year:
         diags.append(_warn(doc, f"the document says {said.year}; --year {override.year} used"))
-    given = tuple(part for part, value in (("region", override.region), ("year", override.year)) if value is not None)
-    identity = DocumentIdentity(region, year, said.batch, said.evidence, given)
+    told = tuple(part for part, value in (("region", override.region), ("year", override.year)) if value is not None)
+    identity = DocumentIdentity(region, year, said.batch, said.evidence, told)
     projects = _unique([_stamp(p, identity, override.year is not None) for p in doc.projects], diags)
     return replace(doc, projects=tuple(projects), diagnostics=tuple(diags), identity=identity)
 
