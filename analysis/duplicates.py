@@ -40,6 +40,9 @@ from graph.constants import (
     DUPLICATE_COSINE,
     DUPLICATE_SENTENCES,
     INDICATOR_IDF_FLOOR,
+    KNN_BATCH,
+    LSH_BANDS,
+    LSH_MAX_BUCKET,
     MIN_SENTENCE_CHARS,
     MINHASH_PERMUTATIONS,
     MINHASH_SLACK,
@@ -64,6 +67,7 @@ __all__ = [
     "SharedSentence",
     "find_duplicates",
     "minhash",
+    "sentence_pairs",
     "shingles",
     "to_frame",
     "write_excel",
@@ -235,22 +239,58 @@ def _label(name_a: str, name_b: str, sentences: float, cos: dict[str, float]) ->
 
 
 def _candidate_pairs(corpus: DupCorpus, k: int, scope: str | None = None) -> list[tuple[int, int]]:
-    """Each project with its ``k`` nearest neighbours in faiss among the projects of its own year
-    (the same project next year is lineage, not a duplicate): n·k pairs, never all pairs.
-    ``scope`` ``within`` keeps neighbours of the same region, ``across`` of other regions."""
+    """Candidates, never all pairs: each project with its ``k`` nearest neighbours in faiss, and
+    every pair sharing a sentence band in MinHash LSH (:func:`sentence_pairs`: copied goals
+    that the vectors of the whole project do not bring together), among the projects of the same
+    year (the same project next year is lineage, not a duplicate).  ``scope`` ``within`` keeps
+    pairs of the same region, ``across`` of two regions."""
     projects = corpus.projects
     allv = np.ascontiguousarray(corpus.vectors["all"], dtype=np.float32)
     years = {p.year for p in projects}
-    if scope is None and len(years) == 1:
-        n = len(projects)
-        _, nbrs = corpus.faiss.search(allv, min(n, k + 1))
-        return sorted({(min(i, int(j)), max(i, int(j))) for i in range(n) for j in nbrs[i] if j >= 0 and j != i})
     pairs: set[tuple[int, int]] = set()
-    for year in years:
-        rows = np.array([i for i, p in enumerate(projects) if p.year == year])
-        for queries, base in _scoped(rows, [projects[i].region for i in rows], scope):
-            pairs |= _knn(allv, queries, base, k)
+    if scope is None and len(years) == 1:
+        pairs |= _knn_all(corpus.faiss, allv, k)
+    else:
+        for year in years:
+            rows = np.array([i for i, p in enumerate(projects) if p.year == year])
+            for queries, base in _scoped(rows, [projects[i].region for i in rows], scope):
+                pairs |= _knn(allv, queries, base, k)
+    same_region = scope == "within"
+    for i, j in sentence_pairs(corpus):
+        a, b = projects[i], projects[j]
+        if a.year == b.year and (scope is None or (a.region == b.region) == same_region):
+            pairs.add((i, j))
     return sorted(pairs)
+
+
+def sentence_pairs(corpus: DupCorpus, bands: int = LSH_BANDS, max_bucket: int = LSH_MAX_BUCKET) -> set[tuple[int, int]]:
+    """Pairs of projects with a sentence each whose MinHash signatures agree on a whole band:
+    banded locality-sensitive hashing, linear in the number of sentences.  Bands that more than
+    ``max_bucket`` projects share are boilerplate and give no pairs."""
+    corpus.prepare()
+    rows = MINHASH_PERMUTATIONS // bands
+    buckets: dict[bytes, set[int]] = {}
+    for i, sig in enumerate(corpus._sig):
+        for b in range(bands):
+            for key in {s[b * rows : (b + 1) * rows].tobytes() + bytes([b]) for s in sig}:
+                buckets.setdefault(key, set()).add(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if 1 < len(members) <= max_bucket:
+            ordered = sorted(members)
+            pairs.update((a, b) for n, a in enumerate(ordered) for b in ordered[n + 1 :])
+    return pairs
+
+
+def _knn_all(index: Any, allv: np.ndarray, k: int) -> set[tuple[int, int]]:
+    """Each row's ``k`` nearest in the corpus's own faiss index, :data:`KNN_BATCH` rows at a time."""
+    n = len(allv)
+    pairs: set[tuple[int, int]] = set()
+    for start in range(0, n, KNN_BATCH):
+        _, nbrs = index.search(allv[start : start + KNN_BATCH], min(n, k + 1))
+        for i, row in enumerate(nbrs, start):
+            pairs.update((min(i, int(j)), max(i, int(j))) for j in row if j >= 0 and j != i)
+    return pairs
 
 
 def _scoped(rows: np.ndarray, regions: list[str], scope: str | None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -270,13 +310,17 @@ def _knn(allv: np.ndarray, queries: np.ndarray, base: np.ndarray, k: int) -> set
 
     index = faiss.IndexFlatIP(allv.shape[1])
     index.add(allv[base])
-    _, nbrs = index.search(allv[queries], min(len(base), k + 1))
-    return {
-        (min(int(i), int(base[j])), max(int(i), int(base[j])))
-        for i, row in zip(queries, nbrs, strict=True)
-        for j in row
-        if j >= 0 and base[j] != i
-    }
+    pairs: set[tuple[int, int]] = set()
+    for start in range(0, len(queries), KNN_BATCH):
+        batch = queries[start : start + KNN_BATCH]
+        _, nbrs = index.search(allv[batch], min(len(base), k + 1))
+        pairs.update(
+            (min(int(i), int(base[j])), max(int(i), int(base[j])))
+            for i, row in zip(batch, nbrs, strict=True)
+            for j in row
+            if j >= 0 and base[j] != i
+        )
+    return pairs
 
 
 def _float(x: Any) -> float | None:
