@@ -5,6 +5,7 @@
     python build_index.py docs/ more.txt --out build/chongqing
     python build_index.py 2025.pdf --add --out build/chongqing   # one more document
     python build_index.py --remove docs/old.txt --out build/chongqing
+    python build_index.py docs/ --engine ray --workers 2           # reading and embedding on Ray
 
 Prints what it read (projects, indicators, documents, citations, issuers) and every warning
 with file:line.  Exits 1 with a message on unreadable input (empty, no tables, not
@@ -23,7 +24,7 @@ from pathlib import Path
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError
 from graph.read.identity import Override
-from index.build import DEFAULT_MODEL, BuildReport, build, updated_sources
+from index.build import DEFAULT_MODEL, ENGINES, BuildReport, Engine, build, updated_sources
 
 
 def parser() -> argparse.ArgumentParser:
@@ -54,6 +55,14 @@ def parser() -> argparse.ArgumentParser:
         "a document that says another is warned about",
     )
     p.add_argument("--year", type=int, help="the budget year of documents that do not say it")
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="local: this process (default); ray: read and embed on Ray (the ray extra), same index",
+    )
+    p.add_argument("--ray-address", metavar="ADDRESS", help="join a running Ray cluster (with --engine ray)")
+    p.add_argument("--workers", type=int, default=2, help="Ray workers started here, one model each (default: 2)")
     p.add_argument(
         "--remove",
         action="append",
@@ -117,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             keep_going=args.keep_going,
             issuers_csv=args.issuers,
             overrides=overrides,
+            engine=Engine(args.engine, args.ray_address, args.workers),
         )
     except BrokenPipeError:
         raise  # the reader went away (`| head`): run() ends quietly

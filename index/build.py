@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import IndexBusy, InputError, UsageError, require
@@ -51,7 +51,9 @@ __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_OUT",
     "DEFAULT_SAMPLE",
+    "ENGINES",
     "BuildReport",
+    "Engine",
     "build",
     "read_documents",
     "updated_sources",
@@ -102,24 +104,66 @@ def override_of(f: Path, overrides: Overrides) -> Override:
     return NO_OVERRIDE
 
 
+@dataclass(frozen=True)
+class Engine:
+    """Where a build runs: ``local`` (this process) or ``ray`` (:mod:`index.distributed`: reading
+    and embedding on a Ray cluster at ``address``, or on ``workers`` local processes)."""
+
+    name: Literal["local", "ray"] = "local"
+    address: str | None = None
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        if self.name not in ENGINES:
+            raise UsageError(f"engine must be one of {', '.join(ENGINES)}, got {self.name!r}")
+        if self.workers < 1:
+            raise UsageError(f"workers must be 1 or more, got {self.workers}")
+
+
+ENGINES = ("local", "ray")
+LOCAL = Engine()
+
+
+def _parse_all(
+    files: list[Path], resolver: IssuerResolver, overrides: Overrides, engine: Engine
+) -> list[ParsedDocument | Diagnostic]:
+    """Each file's document, or the error that names it, in order; on Ray when asked."""
+    if engine.name == "ray":
+        from index.distributed import parse_files
+
+        given = [(f, override_of(f, overrides)) for f in files]
+        return parse_files(given, resolver.known_codes, engine.address, engine.workers)
+    out: list[ParsedDocument | Diagnostic] = []
+    for f in files:
+        try:
+            out.append(parse_file(f, resolver.known_codes, override_of(f, overrides)))
+        except InputError as exc:
+            out.append(Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line))
+    return out
+
+
 def read_documents(
-    paths: Sequence[str | Path], resolver: IssuerResolver, keep_going: bool = False, overrides: Overrides = NO_OVERRIDE
+    paths: Sequence[str | Path],
+    resolver: IssuerResolver,
+    keep_going: bool = False,
+    overrides: Overrides = NO_OVERRIDE,
+    engine: Engine = LOCAL,
 ) -> tuple[list[ParsedDocument], list[Diagnostic], int]:
     """Parse every document under ``paths``, each project once (see :func:`merge_documents`);
     returns the documents, the files skipped and how many files were read.
 
-    An unreadable file raises its :class:`~graph.errors.InputError`; with ``keep_going`` it is
-    skipped and reported instead."""
+    An unreadable file raises :class:`~graph.errors.InputError` naming it; with ``keep_going`` it
+    is skipped and reported instead."""
     docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
     sources, unread = scan_sources(list(paths))
-    for f in (_shown(f) for f in sources):
-        try:
-            docs.append(parse_file(f, resolver.known_codes, override_of(f, overrides)))
-        except InputError as exc:
-            if not keep_going:
-                raise
-            errors.append(Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line))
+    for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine):
+        if isinstance(got, ParsedDocument):
+            docs.append(got)
+        elif not keep_going:
+            raise InputError(got.file, got.message, got.line)
+        else:
+            errors.append(got)
     if not docs:
         raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
     files_read = len(docs)
@@ -143,16 +187,18 @@ def build(
     issuers_csv: str | Path | None = None,
     vector_cache: bool = True,
     overrides: Overrides = NO_OVERRIDE,
+    engine: Engine = LOCAL,
 ) -> BuildReport:
     """Read ``paths``, build the graph and (unless ``model`` is None) the search index, and put
     the complete index directory at ``out`` in one step.  Texts embedded before (by any build with
     the same model) come from the vector cache unless ``vector_cache`` is False.  ``overrides``
-    give the region or year of files that do not say them (:class:`~graph.read.identity.Override`)."""
+    give the region or year of files that do not say them (:class:`~graph.read.identity.Override`);
+    ``engine`` runs reading and embedding on Ray (:class:`Engine`); the index is the same."""
     out = Path(out)
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
-    docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides)
-    encoder = _encoder(model)  # a missing model fails here, before anything is written
+    docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine)
+    encoder = _encoder(model, engine)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
     projects = [p for d in docs for p in d.projects]
     embedded = None if encoder is None else embed(projects, encoder, _cache(encoder) if vector_cache else None)
@@ -167,11 +213,17 @@ def build(
     return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read)
 
 
-def _encoder(model: str | Encoder | None) -> Encoder | None:
-    """The encoder for ``model``; the default model loads only if a text is not in the cache."""
+def _encoder(model: str | Encoder | None, engine: Engine = LOCAL) -> Encoder | None:
+    """The encoder for ``model``; the default model loads only if a text is not in the cache;
+    on Ray, each actor loads it (the driver only for another model's dimensions)."""
     if model is None or isinstance(model, Encoder):
         return model
     require("sentence_transformers", "search", "the search index (or build the graph only with --no-search)")
+    if engine.name == "ray":
+        from index.distributed import RayEncoder
+
+        spec = DEFAULT_SPEC if model == DEFAULT_MODEL else load_encoder(model).spec
+        return RayEncoder(model, spec, engine.address, engine.workers)
     if model == DEFAULT_MODEL:
         return LazyEncoder(DEFAULT_SPEC, lambda: load_encoder(DEFAULT_MODEL))
     return load_encoder(model)

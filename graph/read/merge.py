@@ -108,12 +108,13 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
 
 
 def _look_alikes(docs: Sequence[ParsedDocument]) -> list[Diagnostic]:
-    """Projects of different documents with the same year, name and amount but other ids (one
-    layout has a unit code, another not): kept apart, and said, so totals can be checked."""
+    """Projects of different documents of one region with the same year, name and amount but
+    other ids (one layout has a unit code, another not): kept apart, and said, so totals can be
+    checked.  Two districts funding a project of the same name are two projects."""
     groups: dict[tuple[Any, ...], list[Project]] = {}
     for d in docs:
         for p in d.projects:
-            groups.setdefault((p.year, text_key(p.name), p.amount), []).append(p)
+            groups.setdefault((p.region, p.year, text_key(p.name), p.amount), []).append(p)
     out = []
     for group in groups.values():
         files = {p.source for p in group}

@@ -1,0 +1,124 @@
+"""The build on Ray: reading and embedding spread over a cluster (or local processes).
+
+``build(..., engine="ray")`` runs two Ray Data pipelines and writes the same index as the local
+build (:mod:`index.build`), file for file:
+
+1. reading and parsing: one row per source file, mapped by Ray tasks to its
+   :class:`~graph.models.ParsedDocument` (or the error that names the file);
+2. embedding: the texts not in the vector cache, in batches, mapped by an actor pool whose
+   actors each load the model once (:class:`RayEncoder`).  Each batch comes back as a block of
+   vectors (a shard) with its row numbers, and the shards are merged in row order.
+
+Merging repeated documents, the graph, faiss, BM25 and the manifest stay on the driver: they are
+a small part of the cost (``bench/bench_scale.py``).  ``address`` joins a running cluster
+(``ray start --head`` elsewhere); without it Ray starts on this machine with ``workers`` CPUs.
+Ray is the ``ray`` extra; the default build never imports it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graph.constants import RAY_BATCH_TEXTS
+from graph.errors import InputError, require
+from graph.models import Diagnostic, ParsedDocument
+from graph.read.identity import Override
+from index.encoder import Encoder, ModelSpec, load_encoder
+
+__all__ = ["RayEncoder", "parse_files", "start"]
+
+
+def start(address: str | None = None, workers: int = 2) -> Any:
+    """Ray, started here with ``workers`` CPUs, or joined at ``address``; once per process."""
+    require("ray", "ray", "the distributed build (--engine ray)")
+    import ray
+
+    if not ray.is_initialized():
+        env = {"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}}
+        if address:
+            ray.init(address=address, runtime_env=env, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, runtime_env=env, include_dashboard=False, log_to_driver=False)
+        ray.data.DataContext.get_current().enable_progress_bars = False
+    return ray
+
+
+_ROOT = Path(__file__).resolve().parent.parent  # workers import the project's modules from here
+
+
+def _parse(row: dict[str, Any]) -> dict[str, Any]:
+    from graph.read.layouts import parse_file
+
+    os.chdir(row["cwd"])  # read the path as the user gave it, so every record names the file as they do
+    override = Override(row["region"] or None, row["year"] if row["year"] >= 0 else None)
+    known = frozenset(row["known"].split("\n")) - {""}
+    try:
+        return {"i": row["i"], "doc": parse_file(Path(row["path"]), known, override), "error": None}
+    except InputError as exc:
+        return {
+            "i": row["i"],
+            "doc": None,
+            "error": Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line),
+        }
+
+
+def parse_files(
+    files: Sequence[tuple[Path, Override]], known_codes: frozenset[str], address: str | None = None, workers: int = 2
+) -> list[ParsedDocument | Diagnostic]:
+    """Each file parsed by a Ray task, in the order given: its document, or the error naming it.
+    Every node must see the files at the same path as this one (a shared file system)."""
+    ray = start(address, workers)
+    rows = [
+        {"i": i, "path": str(f), "cwd": os.getcwd(), "region": o.region or "",
+         "year": o.year if o.year is not None else -1, "known": "\n".join(sorted(known_codes))}
+        for i, (f, o) in enumerate(files)
+    ]  # fmt: skip
+    out = sorted(ray.data.from_items(rows).map(_parse).take_all(), key=lambda r: r["i"])
+    return [r["error"] if r["error"] is not None else r["doc"] for r in out]
+
+
+class _EmbedActor:
+    """One model per actor, loaded once; each call embeds one batch of texts."""
+
+    def __init__(self, model: str, kind: str) -> None:
+        self.encoder = load_encoder(model)
+        self.kind = kind
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        vectors, pieces = self.encoder.encode([str(t) for t in batch["text"]], self.kind)
+        return {"i": batch["i"], "vector": vectors, "pieces": np.asarray(pieces, dtype=np.int64)}
+
+
+class RayEncoder(Encoder):
+    """An :class:`~index.encoder.Encoder` whose :meth:`encode` runs on a Ray actor pool of
+    ``workers`` actors, each holding the model; the vectors equal the local encoder's."""
+
+    def __init__(self, model: str, spec: ModelSpec, address: str | None = None, workers: int = 2) -> None:
+        self.model, self.spec, self.address, self.workers = model, spec, address, workers
+
+    def encode(self, texts: Sequence[str], kind: str = "passage") -> tuple[np.ndarray, list[int]]:
+        if not texts:
+            return np.zeros((0, self.spec.dim), np.float32), []
+        ray = start(self.address, self.workers)
+        ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)])
+        shards = ds.map_batches(
+            _EmbedActor,
+            batch_size=RAY_BATCH_TEXTS,
+            concurrency=self.workers,
+            fn_constructor_kwargs={"model": self.model, "kind": kind},
+            num_cpus=1,
+        ).iter_batches(batch_size=None, batch_format="numpy")
+        vectors = np.zeros((len(texts), self.spec.dim), np.float32)
+        pieces = np.ones(len(texts), np.int64)
+        for shard in shards:  # merged by row number: the order shards arrive in does not matter
+            vectors[shard["i"]] = shard["vector"]
+            pieces[shard["i"]] = shard["pieces"]
+        return vectors, pieces.tolist()
+
+    def count_tokens(self, text: str) -> int:  # pragma: no cover - the actors split texts
+        raise NotImplementedError
