@@ -44,7 +44,8 @@ MINHASH_SLACK = 0.15  # MinHash estimates within this of CONTAINED are checked e
 MINHASH_PERMUTATIONS = 64  # signature length: estimate error about 1/sqrt(64) = 0.125
 LSH_BANDS = 16  # MinHash LSH: 16 bands of 4 rows; two sentences of Jaccard s meet with 1-(1-s^4)^16
 #                 (s=0.5: 0.65, s=0.7: 0.98, s=0.9: 1.0); bench/bench_duplicates.py measures it
-LSH_MAX_BUCKET = 50  # a sentence band shared by more projects is boilerplate (群众满意度…), not a copy
+LSH_MAX_BUCKET = 8  # a sentence band shared by more projects is a template (群众满意度…), not a copy;
+#                     with 50, the synthetic 1,000 of bench_duplicates gave 24 LSH pairs per project
 RAY_BATCH_TEXTS = 64  # texts per Ray Data batch sent to an embedding actor (the model batches 32 at a time)
 KNN_BATCH = 4096  # faiss kNN queries per batch: memory stays flat as the corpus grows
 MIN_SENTENCE_CHARS = 8  # shorter sentences (headings, 1. 2.) are not compared

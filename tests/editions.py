@@ -137,3 +137,18 @@ def _moved(line: str) -> str:
     for old, new in DISTRICT_NAMES.items():
         line = line.replace(old, new)
     return line
+
+
+_NUMERALS = "〇一二三四五六七八九"
+
+
+def synthetic_districts(text: str, count: int) -> list[tuple[str, str]]:
+    """``count`` districts' editions of the sample for benchmarks at scale: (region, text), the
+    district named 合 + its number in Chinese numerals (重庆市合一〇七区), every place and unit
+    name moved to it.  Synthetic: the tables are the sample's."""
+    out = []
+    for k in range(count):
+        name = "合" + "".join(_NUMERALS[int(d)] for d in str(k + 1))
+        moved = text.replace("北碚区", f"{name}区").replace("北碚", name)
+        out.append((f"重庆市{name}区", moved))
+    return out

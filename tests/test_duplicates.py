@@ -148,3 +148,22 @@ def test_label_file_is_well_formed(searcher: Searcher) -> None:
     assert sum(r["label"] == "strong" for r in rows) >= 10 and sum(r["label"] == "near-miss" for r in rows) >= 10
     for r in rows:
         assert r["a"] in names and r["b"] in names and r["label"] in {"strong", "near-miss"}, r
+
+
+def test_lsh_pairs_copied_sentences_and_skips_templates() -> None:
+    """MinHash LSH gives a pair for a sentence copied into two projects, none for unrelated texts,
+    and none for a sentence more than LSH_MAX_BUCKET projects share (a template)."""
+    from analysis.duplicates import sentence_pairs
+    from graph.constants import LSH_MAX_BUCKET
+
+    copied = "为优抚对象提供心理疏导、精神抚慰、法律援助等精细化服务，全年走访慰问不少于三百人次。"
+    template = "项目实施后服务对象满意度达到百分之九十以上，社会效益明显提升。"
+    docs = [
+        project("甲", copied),
+        project("乙", "完成全区森林防火巡查工作。" + copied),
+        project("丙", "完成全区道路照明设施的日常维护和电费支付工作。"),
+        *(project(f"模板{i}", template) for i in range(LSH_MAX_BUCKET + 1)),
+    ]
+    c = DupCorpus(docs, {}, None)
+    assert sentence_pairs(c) == {(0, 1)}
+    assert sentence_pairs(c, max_bucket=LSH_MAX_BUCKET + 1) >= {(3, 4), (0, 1)}

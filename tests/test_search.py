@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -171,7 +172,8 @@ def test_damaged_search_manifest_or_ids_are_refused(copy: Path, damage, message:
 
 def test_stale_search_index_is_refused(copy: Path) -> None:
     m = copy / "manifest.json"
-    m.write_text(m.read_text(encoding="utf-8").replace('"version": 2', '"version": 2 '), encoding="utf-8")
+    edited = re.sub(r'"version": (\d+)', r'"version": \1 ', m.read_text(encoding="utf-8"))  # same values, other bytes
+    m.write_text(edited, encoding="utf-8")
     with pytest.raises(IndexFormatError, match="built for another version of"):
         load_search(copy / "search")
 
