@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 import json
 import os
 import shutil
@@ -200,8 +199,7 @@ def build(
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
     docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine)
     encoder = _encoder(model, engine)  # a missing model fails here, before anything is written
-    with _no_cycle_collection():  # the records are long-lived: collecting them over and over is n² work
-        built = build_graph(docs, resolver)
+    built = build_graph(docs, resolver)
     projects = [p for d in docs for p in d.projects]
     embedded = None if encoder is None else embed(projects, encoder, _cache(encoder) if vector_cache else None)
     with _lock(out), _staging(out) as tmp:
@@ -213,19 +211,6 @@ def build(
         read_manifest(tmp, *GRAPH_FORMAT)
         _swap_into_place(tmp, out)
     return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused (reference counting still frees what is dropped): with
-    10^4 projects alive, its passes made the graph step grow as n², not n (bench/bench_scale.py)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _encoder(model: str | Encoder | None, engine: Engine = LOCAL) -> Encoder | None:
