@@ -17,6 +17,7 @@ Ray is the ``ray`` extra; the default build never imports it.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,14 +39,23 @@ def start(address: str | None = None, workers: int = 2) -> Any:
     require("ray", "ray", "the distributed build (--engine ray)")
     import ray
 
+    _quiet()
     if not ray.is_initialized():
         env = {"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}}
         if address:
-            ray.init(address=address, runtime_env=env, log_to_driver=False)
+            ray.init(address=address, runtime_env=env, log_to_driver=False, logging_level=logging.WARNING)
         else:
-            ray.init(num_cpus=workers, runtime_env=env, include_dashboard=False, log_to_driver=False)
+            ray.init(num_cpus=workers, runtime_env=env, include_dashboard=False, log_to_driver=False,
+                     logging_level=logging.WARNING)  # fmt: skip
         ray.data.DataContext.get_current().enable_progress_bars = False
+    _quiet()
     return ray
+
+
+def _quiet() -> None:
+    """Ray's plan, progress and notice lines off stderr: the build prints its own report."""
+    for name in ("ray", "ray.data", "ray._private", "ray.data._internal"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 _ROOT = Path(__file__).resolve().parent.parent  # workers import the project's modules from here
@@ -83,15 +93,22 @@ def parse_files(
 
 
 class _EmbedActor:
-    """One model per actor, loaded once; each call embeds one batch of texts."""
+    """One model per actor, loaded once; each call embeds one batch of texts.  The model and the
+    kind of text are class attributes (:func:`_actor_for`)."""
 
-    def __init__(self, model: str, kind: str) -> None:
-        self.encoder = load_encoder(model)
-        self.kind = kind
+    model = ""
+    kind = "passage"
+
+    def __init__(self) -> None:
+        self.encoder = load_encoder(self.model)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vectors, pieces = self.encoder.encode([str(t) for t in batch["text"]], self.kind)
         return {"i": batch["i"], "vector": vectors, "pieces": np.asarray(pieces, dtype=np.int64)}
+
+
+def _actor_for(model: str, kind: str) -> type[_EmbedActor]:
+    return type("EmbedActor", (_EmbedActor,), {"model": model, "kind": kind})
 
 
 class RayEncoder(Encoder):
@@ -107,10 +124,9 @@ class RayEncoder(Encoder):
         ray = start(self.address, self.workers)
         ds = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)])
         shards = ds.map_batches(
-            _EmbedActor,
+            _actor_for(self.model, kind),
             batch_size=RAY_BATCH_TEXTS,
-            concurrency=self.workers,
-            fn_constructor_kwargs={"model": self.model, "kind": kind},
+            compute=ray.data.ActorPoolStrategy(size=self.workers),
             num_cpus=1,
         ).iter_batches(batch_size=None, batch_format="numpy")
         vectors = np.zeros((len(texts), self.spec.dim), np.float32)

@@ -13,7 +13,8 @@ Layout (every file listed, with size and sha256, in ``manifest.json``)::
 The projects themselves are not copied: :func:`load_search` reads the typed records of the
 graph next to it (``../records.jsonl``) and checks that they are the ones the vectors were made
 from.  faiss is exact (``IndexFlatIP``) up to :data:`~graph.constants.FLAT_MAX` projects and
-HNSW above; see ``bench/bench_faiss.py`` for the latencies and recall behind that limit.
+HNSW above; see ``bench/bench_faiss.py`` for the latencies and recall behind that limit.  The
+vectors and the faiss index are memory-mapped when loaded, read-only.
 """
 
 from __future__ import annotations
@@ -197,7 +198,8 @@ def load_search(path: str | Path) -> SearchIndex:
         count, dim = int(m["count"]), int(m["dim"])
         ids = json.loads((root / "ids.json").read_text(encoding="utf-8"))
         vectors = {f: np.load(root / f"vectors.{f}.npy", allow_pickle=False, mmap_mode="r") for f in m["fields"]}
-        index = faiss.read_index(str(root / "dense.faiss"))
+        # memory-mapped, read-only: a large index is paged in as searched, and shared by processes
+        index = faiss.read_index(str(root / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexFormatError(f"{root}: unreadable search index ({type(exc).__name__}: {exc}); {hint}") from exc
     projects = tuple(read_records(graph_root))
