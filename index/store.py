@@ -35,7 +35,7 @@ from graph.models import Project
 from graph.records import read_records
 from index.cache import VectorCache
 from index.encoder import Encoder, ModelSpec
-from index.lexical import BM25Index, Tokens, corpus_terms
+from index.lexical import BM25Index, Tokens, corpus_terms, freq_store
 
 __all__ = [
     "FIELDS",
@@ -143,6 +143,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     faiss.write_index(_faiss_index(embedded.vectors["all"]), str(out / "dense.faiss"))
     tokens = Tokens(corpus_terms([p.name for p in projects] + [i.name for p in projects for i in p.indicators]))
     tokens.save(out / "userdict.txt")
+    freq_store()  # made once per machine here, so the first query does not pay for it
     BM25Index.build([tokens.cut(project_fields(p)["all"]) for p in projects]).save(out / "bm25")
     (out / "ids.json").write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
     spec = embedded.spec

