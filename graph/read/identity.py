@@ -66,9 +66,6 @@ class Override:
         if self.year is not None and not 1949 <= self.year <= 2100:
             raise UsageError(f"--year {self.year} is not a budget year")
 
-    def empty(self) -> bool:
-        return self.region is None and self.year is None
-
     @classmethod
     def recorded(cls, source: dict[str, object]) -> Override:
         """The override a build recorded for a source in its manifest (``--add`` keeps it)."""
@@ -180,7 +177,8 @@ def apply_identity(doc: ParsedDocument, override: Override = NO_OVERRIDE) -> Par
 
 
 def _unique(projects: list[Project], diags: list[Diagnostic]) -> list[Project]:
-    """Two tables that meet on one id once the year is filled in: the second gets ``#2``, said."""
+    """Two tables of one document with one id (the same unit and name, or the same once the year
+    is filled in): the second gets ``#2`` and a warning, so no project hides another."""
     seen: Counter[str] = Counter()
     out = []
     for p in projects:
@@ -201,6 +199,5 @@ def _warn(doc: ParsedDocument, message: str) -> Diagnostic:
 def _stamp(p: Project, identity: DocumentIdentity, year_given: bool) -> Project:
     year = identity.year if (year_given or p.year is None) else p.year
     region = identity.region.name if identity.region else ""
-    suffix = p.id.partition("#")[2]  # a clash the reader numbered stays numbered
-    pid = project_id(region, year, p.unit_code or p.unit_name, p.name) + (f"#{suffix}" if suffix else "")
+    pid = project_id(region, year, p.unit_code or p.unit_name, p.name)
     return replace(p, id=pid, year=year, region=region, batch=identity.batch)

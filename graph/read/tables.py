@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from graph.constants import WEIGHT_TOLERANCE
@@ -113,7 +113,7 @@ def read_rows(
             "this layout puts them: give the original PDF, Word or Excel file, or text with tab-separated cells",
         )
     known = known_codes | known_codes_from(r.raw for r in rows)
-    projects = _unique_ids([_finish(t, path, known, reader.diags) for t in tables], tables, path, reader.diags)
+    projects = [_finish(t, path, known, reader.diags) for t in tables]  # ids made unique by apply_identity
     reader.diags.extend(crosscheck_toc(reader.toc, projects))
     return ParsedDocument(
         path, encoding, tuple(projects), tuple(reader.toc), tuple(reader.diags), "\n".join(reader.preamble)
@@ -241,24 +241,6 @@ class _RowReader:
         else:
             t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
         return True
-
-
-def _unique_ids(projects: list[Project], tables: list[_Table], path: str, diags: list[Diagnostic]) -> list[Project]:
-    """A second table with the same id gets ``#2`` (and a warning), so no project hides another."""
-    seen: dict[str, int] = {}
-    out = []
-    for p, t in zip(projects, tables, strict=True):
-        if p.id in seen:
-            seen[p.id] += 1
-            new_id = f"{p.id}#{seen[p.id]}"
-            diags.append(
-                Diagnostic("warning", "duplicate-id", f"a second table with id {p.id}; named {new_id}", t.file, t.start)
-            )
-            p = replace(p, id=new_id)
-        else:
-            seen[p.id] = 1
-        out.append(p)
-    return out
 
 
 def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: list[Diagnostic]) -> None:
