@@ -18,6 +18,7 @@ graph.errors.LookupFailed: 2 projects match 'x': project:a:2024:1:x, project:b:2
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 from graph.errors import LookupFailed
@@ -34,11 +35,9 @@ def one_of(candidates: list[str], labels: Mapping[str, str], text: str, what: st
         return candidates[0]
     if not candidates:
         raise LookupFailed(f"no {what} matches {text!r}; give its id or part of its name")
-    named = [labels.get(c, c) for c in candidates]
+    named = Counter(labels.get(c, c) for c in candidates)
     # the same name in several documents (years, districts): the ids tell them apart
-    shown = ", ".join(c if named.count(n) > 1 else n for c, n in zip(candidates, named, strict=True))
-    if len(candidates) > SHOWN_MATCHES:
-        shown = ", ".join(shown.split(", ")[:SHOWN_MATCHES])
+    shown = ", ".join(c if named[labels.get(c, c)] > 1 else labels.get(c, c) for c in candidates[:SHOWN_MATCHES])
     more = " …" if len(candidates) > SHOWN_MATCHES else ""
     raise LookupFailed(f"{len(candidates)} {what}s match {text!r}: {shown}{more}; be more specific or give the id")
 
