@@ -54,6 +54,7 @@ from graph.constants import (
 )
 from graph.errors import UsageError
 from graph.ids import pair_key
+from graph.lookup import in_place
 from graph.models import Project
 from graph.text import split_sentences, text_key
 from index.store import SearchIndex, load_search
@@ -297,8 +298,6 @@ def _scoped(rows: np.ndarray, regions: list[str], scope: str | None) -> list[tup
     """(query rows, rows they are compared with) for one year's projects under ``scope``."""
     if scope is None:
         return [(rows, rows)]
-    if scope not in REGION_SCOPES:
-        raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
     region = np.array(regions)
     groups = [(rows[region == r], rows[region == r] if scope == "within" else rows[region != r]) for r in set(regions)]
     return [(q, b) for q, b in groups if len(q) and len(b)]
@@ -393,6 +392,8 @@ def find_duplicates(
     region (``within``) or of two regions (``across``)."""
     if not isinstance(k, int) or k < 1:
         raise UsageError(f"neighbours must be a whole number ≥ 1, got {k!r}")
+    if scope is not None and scope not in REGION_SCOPES:
+        raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
     corpus.prepare()
     projects = corpus.projects
     n = len(projects)
@@ -407,9 +408,8 @@ def find_duplicates(
             continue
         if department and department not in da and department not in db:
             continue
-        if region and region not in projects[i].region and region not in projects[j].region:
-            continue
-        if year is not None and projects[i].year != year:
+        a, b = projects[i], projects[j]  # a pair is of one year
+        if not (in_place(a.region, a.year, region, year) or in_place(b.region, b.year, region, year)):
             continue
         pair = _score_pair(corpus, i, j, idf)
         if pair.score >= min_score:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.constants import LINEAGE_MIN_SIMILARITY
 from graph.errors import UsageError
+from graph.lookup import in_place
 from graph.models import Project
 from graph.read.clean import indicator_key
 from graph.text import text_key
@@ -137,7 +138,7 @@ def lineage(
     from_year, to_year = _years(projects, from_year, to_year)
     chosen = [
         p for p in projects
-        if (not department or department in p.department) and (not region or region in p.region)
+        if (not department or department in p.department) and in_place(p.region, p.year, region)
     ]  # fmt: skip
     links: list[Link] = []
     for place in sorted({p.region for p in chosen}):

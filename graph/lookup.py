@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from graph.errors import LookupFailed
 from graph.text import squash
 
-__all__ = ["SHOWN_MATCHES", "find_one", "one_of"]
+__all__ = ["SHOWN_MATCHES", "find_one", "in_place", "one_of"]
 
 SHOWN_MATCHES = 8  # an ambiguous name lists this many of its matches
 
@@ -52,3 +52,13 @@ def find_one(names: Mapping[str, str], text: str, what: str) -> str:
         return one_of(exact, names, text, what)
     needle = squash(text)
     return one_of([i for i, n in names.items() if needle in squash(n)], names, text, what)
+
+
+def in_place(region_of: str, year_of: int | None, region: str | None = None, year: int | None = None) -> bool:
+    """Whether a project of ``region_of`` and ``year_of`` is among those asked for: ``region`` is
+    any part of the region's name (北碚, 重庆市), ``year`` the budget year; None asks nothing.
+
+    >>> in_place('重庆市北碚区', 2024, '北碚'), in_place('重庆市北碚区', 2024, year=2025), in_place('', None)
+    (True, False, True)
+    """
+    return (not region or region in region_of) and (year is None or year_of == year)

@@ -24,7 +24,7 @@ import pandas as pd
 from graph.errors import LookupFailed, UsageError
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
-from graph.lookup import find_one, one_of
+from graph.lookup import find_one, in_place, one_of
 from graph.read.citations import find_numbers
 from graph.text import title_key
 
@@ -94,7 +94,7 @@ ACROSS = ("regions", "years")  # shared_documents: count the regions (or years) 
 def _kept(G: nx.MultiDiGraph, p: str, region: str | None, year: int | None) -> bool:
     """Whether project ``p`` is of ``region`` (any part of its name) and ``year``, where given."""
     a = G.nodes[p]
-    return (not region or region in (a.get("region") or "")) and (year is None or a.get("year") == year)
+    return in_place(a.get("region") or "", a.get("year"), region, year)
 
 
 def _project_rows(G: nx.MultiDiGraph, ids: list[str]) -> list[dict[str, object]]:

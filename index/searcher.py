@@ -12,6 +12,7 @@ measures it against each signal alone.
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -31,18 +32,17 @@ from graph.constants import (
 )
 from graph.errors import LookupFailed, UsageError
 from graph.ids import doc_id
-from graph.lookup import find_one
+from graph.lookup import find_one, in_place
 from graph.models import Project
 from graph.text import split_sentences
 from index.encoder import Encoder, load_encoder
 from index.lexical import BM25Index, Tokens
 from index.store import FIELDS, SEARCH_DIR, SearchIndex, load_search, project_fields
 
-__all__ = ["SCOPES", "Filters", "Hit", "QueryCut", "Scope", "Searcher"]
+__all__ = ["Filters", "Hit", "QueryCut", "Scope", "Searcher"]
 
 Mode = Literal["fused", "dense", "lexical"]
-Scope = Literal["within", "across"]  # the same region as the project asked about, or the others
-SCOPES: tuple[str, ...] = REGION_SCOPES
+Scope = Literal["within", "across"]  # the same region as the project asked about, or the others (REGION_SCOPES)
 _SUBFIELDS = tuple(f for f in FIELDS if f != "all")
 _FIELD_LABEL = {"name": "一级项目名称", "overview": "项目概述", "goals": "当年绩效目标", "indicators": "绩效指标"}
 
@@ -174,9 +174,7 @@ class Searcher:
             doc_key = self._document_key(filters.cites)
         for i, p in enumerate(self.projects):
             amount = float(p.amount) if p.amount is not None else None
-            if filters.region and filters.region not in p.region:
-                mask[i] = False
-            elif filters.year is not None and p.year != filters.year:
+            if not in_place(p.region, p.year, filters.region, filters.year):
                 mask[i] = False
             elif filters.department and filters.department not in p.department:
                 mask[i] = False
@@ -191,8 +189,8 @@ class Searcher:
         return mask
 
     def _scope_mask(self, region: str, scope: Scope) -> np.ndarray:
-        if scope not in SCOPES:
-            raise UsageError(f"scope must be one of {', '.join(SCOPES)}, got {scope!r}")
+        if scope not in REGION_SCOPES:
+            raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
         same = np.array([p.region == region for p in self.projects], dtype=bool)
         return same if scope == "within" else ~same
 
@@ -365,7 +363,12 @@ class Searcher:
         )  # fmt: skip
 
 
-_THREADS: list[Any] = []  # threadpoolctl's controller, made once (it scans the loaded libraries)
+@functools.cache
+def _thread_pools() -> Any:
+    """threadpoolctl's controller, made once: it scans the loaded libraries."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 @contextlib.contextmanager
@@ -374,14 +377,11 @@ def _one_thread() -> Iterator[None]:
     work, and their spinning threads slow the query encoder (bench/bench_scale.py at 10^4
     projects: p50 21 ms, p95 118 ms with the defaults; 10 and 13 ms on one thread)."""
     import faiss
-    from threadpoolctl import ThreadpoolController
 
-    if not _THREADS:
-        _THREADS.append(ThreadpoolController())
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
-        with _THREADS[0].limit(limits=1, user_api="blas"):
+        with _thread_pools().limit(limits=1, user_api="blas"):
             yield
     finally:
         faiss.omp_set_num_threads(threads)
