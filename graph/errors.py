@@ -25,6 +25,11 @@ a.txt:3: empty file
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graph.models import Diagnostic
+
 __all__ = [
     "BudgetGraphError",
     "EmptyFileError",
@@ -56,6 +61,12 @@ class InputError(BudgetGraphError):
         self.reason = message
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
+
+    def diagnostic(self) -> Diagnostic:
+        """The error as a file skipped with ``--keep-going`` is reported (and kept in the index)."""
+        from graph.models import Diagnostic
+
+        return Diagnostic("error", type(self).__name__, self.reason, self.path, self.line)
 
 
 class EmptyFileError(InputError):

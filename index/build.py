@@ -125,9 +125,10 @@ LOCAL = Engine()
 
 
 def _parse_all(
-    files: list[Path], resolver: IssuerResolver, overrides: Overrides, engine: Engine
+    files: list[Path], resolver: IssuerResolver, overrides: Overrides, engine: Engine, keep_going: bool
 ) -> list[ParsedDocument | Diagnostic]:
-    """Each file's document, or the error that names it, in order; on Ray when asked."""
+    """Each file's document, or (with ``keep_going``) the error that names it, in order; on Ray
+    when asked.  Locally an unreadable file raises its own :class:`InputError`."""
     if engine.name == "ray":
         from index.distributed import parse_files
 
@@ -138,7 +139,9 @@ def _parse_all(
         try:
             out.append(parse_file(f, resolver.known_codes, override_of(f, overrides)))
         except InputError as exc:
-            out.append(Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line))
+            if not keep_going:
+                raise
+            out.append(exc.diagnostic())
     return out
 
 
@@ -157,10 +160,10 @@ def read_documents(
     docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
     sources, unread = scan_sources(list(paths))
-    for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine):
+    for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine, keep_going):
         if isinstance(got, ParsedDocument):
             docs.append(got)
-        elif not keep_going:
+        elif not keep_going:  # from Ray, which carries the error as its report
             raise InputError(got.file, got.message, got.line)
         else:
             errors.append(got)

@@ -61,20 +61,14 @@ def _quiet() -> None:
 _ROOT = Path(__file__).resolve().parent.parent  # workers import the project's modules from here
 
 
-def _parse(row: dict[str, Any]) -> dict[str, Any]:
+def _parse(row: dict[str, Any], known: frozenset[str], cwd: str) -> dict[str, Any]:
     from graph.read.layouts import parse_file
 
-    os.chdir(row["cwd"])  # read the path as the user gave it, so every record names the file as they do
-    override = Override(row["region"] or None, row["year"] if row["year"] >= 0 else None)
-    known = frozenset(row["known"].split("\n")) - {""}
+    os.chdir(cwd)  # read the path as the user gave it, so every record names the file as they do
     try:
-        return {"i": row["i"], "doc": parse_file(Path(row["path"]), known, override), "error": None}
+        return {"i": row["i"], "doc": parse_file(Path(row["path"]), known, row["override"]), "error": None}
     except InputError as exc:
-        return {
-            "i": row["i"],
-            "doc": None,
-            "error": Diagnostic("error", type(exc).__name__, exc.reason, exc.path, exc.line),
-        }
+        return {"i": row["i"], "doc": None, "error": exc.diagnostic()}
 
 
 def parse_files(
@@ -83,12 +77,9 @@ def parse_files(
     """Each file parsed by a Ray task, in the order given: its document, or the error naming it.
     Every node must see the files at the same path as this one (a shared file system)."""
     ray = start(address, workers)
-    rows = [
-        {"i": i, "path": str(f), "cwd": os.getcwd(), "region": o.region or "",
-         "year": o.year if o.year is not None else -1, "known": "\n".join(sorted(known_codes))}
-        for i, (f, o) in enumerate(files)
-    ]  # fmt: skip
-    out = sorted(ray.data.from_items(rows).map(_parse).take_all(), key=lambda r: r["i"])
+    rows = [{"i": i, "path": str(f), "override": o} for i, (f, o) in enumerate(files)]
+    parsed = ray.data.from_items(rows).map(_parse, fn_kwargs={"known": known_codes, "cwd": os.getcwd()})
+    out = sorted(parsed.take_all(), key=lambda r: r["i"])
     return [r["error"] if r["error"] is not None else r["doc"] for r in out]
 
 

@@ -126,3 +126,12 @@ def test_the_swap_replaces_the_whole_directory(index: Path) -> None:
     t = time.time()
     build([DEFAULT_SAMPLE], index, model=None)
     assert not (index / "stale-extra.csv").exists() and (index / "manifest.json").stat().st_mtime >= t - 1
+
+
+def test_an_unreadable_file_raises_its_own_error(tmp_path: Path) -> None:
+    """Without --keep-going, the error raised is the file's own kind, naming it."""
+    from graph.errors import EmptyFileError
+
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(EmptyFileError, match=r"empty\.txt"):
+        build([tmp_path / "empty.txt"], tmp_path / "idx", model=None)
