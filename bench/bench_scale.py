@@ -177,22 +177,19 @@ def embedding(n_projects: int, ray_workers: int, with_ray: bool) -> dict[str, An
     return out
 
 
-class _Hidden:
+def _by_keyword(model):
     """The transformer of the sentence-transformers model, called by keyword (what ONNX exports)."""
+    import torch
 
-    @staticmethod
-    def wrap(model):
-        import torch
+    class ByKeyword(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.m = model
 
-        class Wrapped(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.m = model
+        def forward(self, ids, mask):
+            return self.m(input_ids=ids, attention_mask=mask).last_hidden_state
 
-            def forward(self, ids, mask):
-                return self.m(input_ids=ids, attention_mask=mask).last_hidden_state
-
-        return Wrapped().eval()
+    return ByKeyword().eval()
 
 
 def other_runtimes(texts: list[str], local, ref: np.ndarray, t_local: float) -> list[tuple[str, float, float, float]]:
@@ -219,7 +216,7 @@ def other_runtimes(texts: list[str], local, ref: np.ndarray, t_local: float) -> 
         sample = tok(["passage: 例"], return_tensors="pt")
         axes = {"ids": {0: "b", 1: "s"}, "mask": {0: "b", 1: "s"}, "hidden": {0: "b", 1: "s"}}
         torch.onnx.export(
-            _Hidden.wrap(st[0].auto_model), (sample["input_ids"], sample["attention_mask"]), f"{d}/fp32.onnx",
+            _by_keyword(st[0].auto_model), (sample["input_ids"], sample["attention_mask"]), f"{d}/fp32.onnx",
             input_names=["ids", "mask"], output_names=["hidden"], dynamic_axes=axes, opset_version=17, dynamo=False,
         )  # fmt: skip
         quantize_dynamic(f"{d}/fp32.onnx", f"{d}/int8.onnx", weight_type=QuantType.QInt8)
