@@ -92,16 +92,17 @@ def _shown(path: Path) -> Path:
 Overrides = Override | Mapping[Path, Override]  # one for every file, or one per file or folder
 
 
-def override_of(f: Path, overrides: Overrides) -> Override:
-    """The override for file ``f``: the one given for it, or for a folder it lies in."""
+def overrides_for(files: Sequence[Path], overrides: Overrides) -> list[Override]:
+    """The override of each file: the one given for it, or for the nearest folder it lies in
+    (every path resolved once)."""
     if isinstance(overrides, Override):
-        return overrides
-    r = f.resolve()
-    for key, o in overrides.items():
-        k = Path(key).resolve()
-        if r == k or k in r.parents:
-            return o
-    return NO_OVERRIDE
+        return [overrides] * len(files)
+    by_path = {Path(key).resolve(): o for key, o in overrides.items()}
+    out = []
+    for f in files:
+        r = f.resolve()
+        out.append(next((by_path[p] for p in (r, *r.parents) if p in by_path), NO_OVERRIDE))
+    return out
 
 
 @dataclass(frozen=True)
@@ -132,12 +133,12 @@ def _parse_all(
     if engine.name == "ray":
         from index.distributed import parse_files
 
-        given = [(f, override_of(f, overrides)) for f in files]
+        given = list(zip(files, overrides_for(files, overrides), strict=True))
         return parse_files(given, resolver.known_codes, engine.address, engine.workers)
     out: list[ParsedDocument | Diagnostic] = []
-    for f in files:
+    for f, override in zip(files, overrides_for(files, overrides), strict=True):
         try:
-            out.append(parse_file(f, resolver.known_codes, override_of(f, overrides)))
+            out.append(parse_file(f, resolver.known_codes, override))
         except InputError as exc:
             if not keep_going:
                 raise
