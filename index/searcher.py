@@ -191,8 +191,13 @@ class Searcher:
     def _scope_mask(self, region: str, scope: Scope) -> np.ndarray:
         if scope not in REGION_SCOPES:
             raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
-        same = np.array([p.region == region for p in self.projects], dtype=bool)
+        same = self._regions == region
         return same if scope == "within" else ~same
+
+    @functools.cached_property
+    def _regions(self) -> np.ndarray:
+        """Each row's region, for scopes: made on the first ``similar`` that asks for one."""
+        return np.array([p.region for p in self.projects], dtype=object)
 
     def _document_key(self, text: str) -> str:
         """Resolve a document named any way through the citation graph next to this index."""
