@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from graph.constants import REGION_SCOPES, SHARED_ACROSS
 from graph.defaults import DEFAULT_OUT
 from graph.errors import BudgetGraphError, UsageError
 from graph.vocabulary import SEVERITIES  # light: no pandas for --help
@@ -290,7 +291,7 @@ def _place() -> argparse.ArgumentParser:
 
 def _scope(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--scope", choices=("within", "across"), help="only projects of the same region (within) or of other regions"
+        "--scope", choices=REGION_SCOPES, help="only projects of the same region (within) or of other regions"
     )
 
 
@@ -379,7 +380,7 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     c = sub.add_parser("shared-docs", parents=[common, rows, _place()], help="documents cited by several projects")
     c.add_argument("--min", type=_count, default=2, help="least number of citing projects (or regions, years)")
     c.add_argument(
-        "--across", choices=("regions", "years"), help="count the regions (or years) citing a document, not projects"
+        "--across", choices=SHARED_ACROSS, help="count the regions (or years) citing a document, not projects"
     )
     c.set_defaults(run=run_graph)
 

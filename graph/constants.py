@@ -33,6 +33,7 @@ MAX_QUERY_CHARS = 1000  # longer questions are cut (with a notice): the model re
 
 # --- regions ----------------------------------------------------------------------------------
 REGION_SCOPES = ("within", "across")  # similar/duplicates: the same region as the project, or the others
+SHARED_ACROSS = ("regions", "years")  # shared-docs --across: count the regions (or years) citing a document
 
 # --- duplicates -------------------------------------------------------------------------------
 DUP_NEIGHBOURS = 10  # faiss neighbours per project taken as candidate pairs

@@ -21,6 +21,7 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
+from graph.constants import SHARED_ACROSS
 from graph.errors import LookupFailed, UsageError
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
@@ -29,7 +30,6 @@ from graph.read.citations import find_numbers
 from graph.text import title_key
 
 __all__ = [
-    "ACROSS",
     "cited_by",
     "documents_of",
     "find_department",
@@ -88,7 +88,6 @@ def find_project(G: nx.MultiDiGraph, text: str) -> str:
 
 
 PROJECT_COLUMNS = ["project_id", "project", "region", "year", "department", "amount", "file", "line"]
-ACROSS = ("regions", "years")  # shared_documents: count the regions (or years) that cite a document
 
 
 def _kept(G: nx.MultiDiGraph, p: str, region: str | None, year: int | None) -> bool:
@@ -167,8 +166,8 @@ def shared_documents(
     """Documents cited by at least ``min_projects`` different projects, most shared first.
     With ``across="regions"`` (or ``"years"``) the least number counts regions (years) instead:
     the city and national documents several districts rest on."""
-    if across is not None and across not in ACROSS:
-        raise UsageError(f"across must be one of {', '.join(ACROSS)}, got {across!r}")
+    if across is not None and across not in SHARED_ACROSS:
+        raise UsageError(f"across must be one of {', '.join(SHARED_ACROSS)}, got {across!r}")
     rows = []
     for dn in _nodes(G, "document"):
         projects = [p for p in _citing(G, dn) if _kept(G, p, region, year)]
