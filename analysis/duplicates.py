@@ -54,7 +54,7 @@ from graph.constants import (
 )
 from graph.errors import UsageError
 from graph.ids import pair_key
-from graph.lookup import in_place
+from graph.lookup import check_place, check_scope, in_place
 from graph.models import Project
 from graph.text import split_sentences, text_key
 from index.store import SearchIndex, load_search
@@ -394,8 +394,10 @@ def find_duplicates(
         raise UsageError(f"neighbours must be a whole number ≥ 1, got {k!r}")
     if scope is not None and scope not in REGION_SCOPES:
         raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
-    corpus.prepare()
     projects = corpus.projects
+    check_place((p.region for p in projects), (p.year for p in projects), region, year)
+    check_scope((p.region for p in projects), scope)
+    corpus.prepare()
     n = len(projects)
     if n < 2:
         return []

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.constants import LINEAGE_MIN_SIMILARITY
 from graph.errors import UsageError
-from graph.lookup import in_place
+from graph.lookup import check_place, in_place
 from graph.models import Project
 from graph.read.clean import indicator_key
 from graph.text import text_key
@@ -136,6 +136,7 @@ def lineage(
     corpus) with what became of it, matched within its region; ``vectors`` (id → normalised
     vector) sharpens renames; ``department`` and ``region`` (any part of the name) narrow it."""
     from_year, to_year = _years(projects, from_year, to_year)
+    check_place((p.region for p in projects), (), region)
     chosen = [
         p for p in projects
         if (not department or department in p.department) and in_place(p.region, p.year, region)

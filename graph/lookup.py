@@ -19,12 +19,12 @@ graph.errors.LookupFailed: 2 projects match 'x': project:a:2024:1:x, project:b:2
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from graph.errors import LookupFailed
 from graph.text import squash
 
-__all__ = ["SHOWN_MATCHES", "find_one", "in_place", "one_of"]
+__all__ = ["SHOWN_MATCHES", "check_place", "check_scope", "find_one", "in_place", "one_of"]
 
 SHOWN_MATCHES = 8  # an ambiguous name lists this many of its matches
 
@@ -62,3 +62,37 @@ def in_place(region_of: str, year_of: int | None, region: str | None = None, yea
     (True, False, True)
     """
     return (not region or region in region_of) and (year is None or year_of == year)
+
+
+def check_place(
+    regions: Iterable[str], years: Iterable[int | None], region: str | None = None, year: int | None = None
+) -> None:
+    """:class:`LookupFailed` when ``region`` or ``year`` names nothing the corpus holds, with what
+    it does hold: an empty result would not say that the filter was mistyped.
+
+    >>> check_place(['重庆市北碚区'], [2024], '江北')
+    Traceback (most recent call last):
+    ...
+    graph.errors.LookupFailed: no project's region contains '江北'; the index holds 重庆市北碚区
+    """
+    if region:
+        have = sorted(set(regions))
+        if not any(region in r for r in have):
+            held = ", ".join(r or "(no region)" for r in have)
+            raise LookupFailed(f"no project's region contains {region!r}; the index holds {held}")
+    if year is not None:
+        held_years = sorted({y for y in years if y is not None})
+        if year not in held_years:
+            raise LookupFailed(f"no project of {year}; the index holds {', '.join(map(str, held_years)) or 'no year'}")
+
+
+def check_scope(regions: Iterable[str], scope: str | None) -> None:
+    """:class:`LookupFailed` for ``across`` (other regions) in a corpus of one region."""
+    if scope == "across":
+        have = set(regions)
+        if len(have) < 2:
+            only = next(iter(have), "") or "(no region)"
+            raise LookupFailed(
+                f"--scope across needs projects of two regions; the index holds only {only}: "
+                "add another district's documents (build_index.py FILE --add --out INDEX)"
+            )

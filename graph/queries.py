@@ -25,7 +25,7 @@ from graph.constants import SHARED_ACROSS
 from graph.errors import LookupFailed, UsageError
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
-from graph.lookup import find_one, in_place, one_of
+from graph.lookup import check_place, find_one, in_place, one_of
 from graph.read.citations import find_numbers
 from graph.text import title_key
 
@@ -90,6 +90,12 @@ def find_project(G: nx.MultiDiGraph, text: str) -> str:
 PROJECT_COLUMNS = ["project_id", "project", "region", "year", "department", "amount", "file", "line"]
 
 
+def _check_place(G: nx.MultiDiGraph, region: str | None, year: int | None) -> None:
+    if region or year is not None:
+        projects = [G.nodes[p] for p in _nodes(G, "project")]
+        check_place((a.get("region") or "" for a in projects), (a.get("year") for a in projects), region, year)
+
+
 def _kept(G: nx.MultiDiGraph, p: str, region: str | None, year: int | None) -> bool:
     """Whether project ``p`` is of ``region`` (any part of its name) and ``year``, where given."""
     a = G.nodes[p]
@@ -114,6 +120,7 @@ def cited_by(G: nx.MultiDiGraph, document: str, region: str | None = None, year:
     """Projects that cite a document, with the fields they cite it in; ``region`` (any part of
     its name) and ``year`` narrow them."""
     dn = find_document(G, document)
+    _check_place(G, region, year)
     fields: dict[str, list[str]] = {}
     for u, _, d in G.in_edges(dn, data=True):
         if d["type"] == "cites" and _kept(G, u, region, year):
@@ -151,6 +158,7 @@ def funded_by(G: nx.MultiDiGraph, department: str, region: str | None = None, ye
     """Projects a department manages (业务主管部门), largest budget first; ``region`` and
     ``year`` narrow them."""
     dn = find_department(G, department)
+    _check_place(G, region, year)
     ids = [u for u, _, k in G.in_edges(dn, keys=True) if k == "managed_by" and _kept(G, u, region, year)]
     df = pd.DataFrame(_project_rows(G, ids), columns=PROJECT_COLUMNS)
     return df.sort_values("amount", ascending=False, kind="stable").reset_index(drop=True)
@@ -168,6 +176,7 @@ def shared_documents(
     the city and national documents several districts rest on."""
     if across is not None and across not in SHARED_ACROSS:
         raise UsageError(f"across must be one of {', '.join(SHARED_ACROSS)}, got {across!r}")
+    _check_place(G, region, year)
     rows = []
     for dn in _nodes(G, "document"):
         projects = [p for p in _citing(G, dn) if _kept(G, p, region, year)]

@@ -32,7 +32,7 @@ from graph.constants import (
 )
 from graph.errors import LookupFailed, UsageError
 from graph.ids import doc_id
-from graph.lookup import find_one, in_place
+from graph.lookup import check_place, check_scope, find_one, in_place
 from graph.models import Project
 from graph.text import split_sentences
 from index.encoder import Encoder, load_encoder
@@ -169,6 +169,7 @@ class Searcher:
         mask = np.ones(len(self.projects), dtype=bool)
         if filters is None or filters.empty():
             return mask
+        check_place(self._regions, self._years, filters.region, filters.year)
         doc_key = None
         if filters.cites:
             doc_key = self._document_key(filters.cites)
@@ -191,13 +192,18 @@ class Searcher:
     def _scope_mask(self, region: str, scope: Scope) -> np.ndarray:
         if scope not in REGION_SCOPES:
             raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
+        check_scope(self._regions, scope)
         same = self._regions == region
         return same if scope == "within" else ~same
 
     @functools.cached_property
     def _regions(self) -> np.ndarray:
-        """Each row's region, for scopes: made on the first ``similar`` that asks for one."""
+        """Each row's region, for filters and scopes: made on the first call that asks for one."""
         return np.array([p.region for p in self.projects], dtype=object)
+
+    @functools.cached_property
+    def _years(self) -> set[int | None]:
+        return {p.year for p in self.projects}
 
     def _document_key(self, text: str) -> str:
         """Resolve a document named any way through the citation graph next to this index."""

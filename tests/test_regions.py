@@ -213,3 +213,18 @@ def test_lineage_follows_each_region_on_its_own(corpus_dir, capsys: pytest.Captu
     assert got == want  # 江北区 has no 2025 edition: its projects are not "dropped"
     assert {x["region"] for x in links} == {BEIBEI}
     assert _json(capsys, "lineage", "--region", "江北", "--index", str(idx)) == []
+
+
+def test_a_place_the_index_does_not_hold_is_said(
+    corpus_dir, search_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --region or --year says what the index holds instead of printing no rows."""
+    idx = str(corpus_dir[0])
+    for argv in (["query", "森林防火"], ["cited-by", "渝规资〔2020〕678号"], ["lint"], ["duplicates"], ["lineage"]):
+        assert search.main([*argv, "--region", "渝北", "--index", idx]) == 1
+        err = capsys.readouterr().err
+        assert "no project's region contains '渝北'; the index holds 重庆市北碚区, 重庆市江北区" in err, argv
+    assert search.main(["funded-by", "北碚区民政局", "--year", "2023", "--index", idx]) == 1
+    assert "no project of 2023; the index holds 2024, 2025" in capsys.readouterr().err
+    assert search.main(["similar", "照明设施电费", "--scope", "across", "--index", str(search_dir.parent)]) == 1
+    assert "--scope across needs projects of two regions; the index holds only 重庆市北碚区" in capsys.readouterr().err

@@ -44,7 +44,7 @@ from graph.constants import (
 from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
 from graph.ids import pair_key
-from graph.lookup import in_place
+from graph.lookup import check_place, in_place
 from graph.store import Index, load_index, load_records
 from index.searcher import Filters, Scope, Searcher
 from workbench.exports import write_csv, write_workbook
@@ -231,6 +231,7 @@ class Corpus:
         found = select(lint(projects, diagnostics, self._short_names()), rules, severity, project)
         if region is None and year is None:
             return found
+        check_place((p.region for p in projects), (p.year for p in projects), region, year)
         kept = [p for p in projects if in_place(p.region, p.year, region, year)]
         ids, files = {p.id for p in kept}, {p.span.file for p in kept}
         return [f for f in found if f.project_id in ids or (not f.project_id and f.file in files)]
