@@ -2,7 +2,7 @@
 # System packages the tests and notebooks need, installed from Debian's packages when missing:
 #   fonts-wqy-microhei  a font with Chinese glyphs, so matplotlib labels are characters, not boxes
 #   chromium            a real headless browser for the test of the interactive HTML view
-#   libreoffice (writer) turns the test documents made with python-docx into PDF, as governments do
+#   libreoffice (writer, calc) turns the test documents made with python-docx and openpyxl into PDF, as governments do
 #   poppler-utils       pdftotext, the extractor whose output users bring as text
 # Without root (or apt-get) it says what to install and carries on; the browser test then skips
 # unless REQUIRE_BROWSER is set (CI sets it), and the font test fails with the same advice.
@@ -11,6 +11,7 @@ need=()
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-microhei)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+[ -e /usr/lib/libreoffice/program/libsclo.so ] || need+=(libreoffice-calc-nogui)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 [ ${#need[@]} -eq 0 ] && exit 0
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from graph.errors import InputError, require
 from graph.models import Diagnostic
@@ -78,7 +79,9 @@ def _cell_text(text: str) -> str:
 
 
 def docx_rows(path: str | Path) -> list[Row]:
-    """Paragraphs and table rows of a Word file, in document order; a merged cell counts once."""
+    """Paragraphs and table rows of a Word file, in document order.  Cells keep their grid column, as
+    a PDF's or a workbook's do: a merged cell's text stands in its first column and row, the columns
+    and rows it also covers are empty (Word's gridSpan and vMerge)."""
     require("docx", "formats", "reading Word files")
     import docx
     from docx.table import Table
@@ -95,14 +98,24 @@ def docx_rows(path: str | Path) -> list[Row]:
             rows.append(Row((text,), str(path), len(rows) + 1, text))
         elif isinstance(block, Table):
             for row in block.rows:
-                cells, seen = [], set()
-                for cell in row.cells:
-                    if id(cell._tc) in seen:  # a horizontally merged cell repeats: keep it once
-                        continue
-                    seen.add(id(cell._tc))
-                    cells.append(_cell_text(cell.text))
+                cells = _docx_grid_cells(row, block)
                 rows.append(Row(tuple(cells), str(path), len(rows) + 1, "\t".join(cells)))
     return rows
+
+
+def _docx_grid_cells(row: Any, table: Any) -> list[str]:
+    """One string per grid column of a Word table row (see :func:`docx_rows`)."""
+    from docx.table import _Cell
+
+    cells = [""] * row.grid_cols_before
+    for tc in row._tr.tc_lst:
+        span = tc.grid_span
+        if tc.vMerge == "continue":  # the rest of a cell merged down from the row above
+            cells.extend([""] * span)
+            continue
+        cells.append(_cell_text(_Cell(tc, table).text))
+        cells.extend([""] * (span - 1))
+    return cells
 
 
 def xlsx_rows(path: str | Path) -> list[Row]:

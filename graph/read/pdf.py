@@ -14,6 +14,7 @@ from typing import Any
 
 from graph.errors import InputError, require
 from graph.models import Diagnostic
+from graph.read.clean import normalise_operator
 from graph.read.rows import Row
 
 __all__ = ["join_wrapped", "pdf_rows"]
@@ -30,31 +31,50 @@ def join_wrapped(text: str | None) -> str:
 
     >>> join_wrapped('依据党章和监察法，\\n履行监督'), join_wrapped('street\\nlighting'), join_wrapped(None)
     ('依据党章和监察法，履行监督', 'street lighting', '')
+    >>> join_wrapped('渝府发〔2018〕4\\n1号'), join_wrapped('Windows\\n10')
+    ('渝府发〔2018〕41号', 'Windows 10')
     """
     if not text:
         return ""
     parts = [p.strip() for p in text.split("\n") if p.strip()]
     out = parts[0] if parts else ""
     for p in parts[1:]:
-        glue = " " if _WORD.match(out[-1:]) and _WORD.match(p[:1]) else ""  # words of Latin script, not markup
+        # a space between words of Latin script; none inside a number wrapped between its digits
+        glue = " " if _WORD.match(out[-1:]) and _WORD.match(p[:1]) and not (out[-1:] + p[:1]).isdigit() else ""
         out += glue + p
     return out
 
 
-def _page_items(page: Any, lines: list[dict[str, Any]]) -> list[tuple[float, tuple[str, ...]]]:
-    """(top, cells) of every table row and every text line (of ``lines``, the page's) outside the
-    tables, top to bottom."""
-    items: list[tuple[float, tuple[str, ...]]] = []
+_Item = tuple[float, tuple[str, ...], int, int]  # top, cells, which table on the page (-1: none), row in it
+
+
+def _page_items(page: Any, lines: list[dict[str, Any]]) -> list[_Item]:
+    """(top, cells, table, row) of every table row and every text line (of ``lines``, the page's)
+    outside the tables, top to bottom."""
+    items: list[_Item] = []
     boxes = []
-    for table in page.find_tables():
+    for k, table in enumerate(page.find_tables()):
         boxes.append(table.bbox)
-        for row, cells in zip(table.rows, table.extract(), strict=False):
-            items.append((row.bbox[1], tuple(join_wrapped(c) for c in cells)))
+        for i, (row, cells) in enumerate(zip(table.rows, table.extract(), strict=False)):
+            items.append((row.bbox[1], tuple(join_wrapped(c) for c in cells), k, i))
     for line in lines:
         mid = (line["top"] + line["bottom"]) / 2
         if not any(b[1] <= mid <= b[3] and b[0] <= line["x0"] <= b[2] for b in boxes):
-            items.append((line["top"], (line["text"].strip(),)))
+            items.append((line["top"], (line["text"].strip(),), -1, 0))
     return sorted(items, key=lambda item: item[0])
+
+
+HEAD_ROWS = 2  # header rows a writer repeats at the top of each page a table runs onto
+
+
+def _repeated_head(items: list[_Item], head: list[tuple[str, ...]]) -> int:
+    """How many of the page's first rows repeat the first rows of the table the last page ended in."""
+    n = 0
+    while n < min(len(items), len(head)) and items[n][2] == items[0][2] >= 0 and items[n][3] == n:
+        if items[n][1] != head[n]:
+            break
+        n += 1
+    return n
 
 
 def _footers(pages: list[Any], lines: list[list[dict[str, Any]]]) -> set[str]:
@@ -66,8 +86,13 @@ def _footers(pages: list[Any], lines: list[list[dict[str, Any]]]) -> set[str]:
 
 
 def _continues(prev: Row, cells: tuple[str, ...]) -> bool:
-    """A page's first row that is the rest of the previous page's last table row."""
-    return len(prev.cells) > 1 and len(cells) > 1 and not cells[0] and not cells[1].endswith("指标")
+    """A page's first row that is the rest of the previous page's last table row: its first cells are
+    empty, and it is no whole indicator row of its own (an operator where the last row has one; its
+    一级指标 merged over from the page before)."""
+    if len(prev.cells) < 2 or len(cells) < 2 or cells[0] or cells[1].endswith("指标"):
+        return False
+    whole = [i for i, c in enumerate(cells) if normalise_operator(c) is not None]
+    return not any(i < len(prev.cells) and normalise_operator(prev.cells[i]) is not None for i in whole)
 
 
 def pdf_rows(path: str | Path) -> tuple[list[Row], list[Diagnostic]]:
@@ -95,12 +120,15 @@ def pdf_rows(path: str | Path) -> tuple[list[Row], list[Diagnostic]]:
     lines = [page.extract_text_lines() for page in pages]  # once per page: footers and reading both use them
     footers = _footers(pages, lines)
     rows: list[Row] = []
+    head: list[tuple[str, ...]] = []  # the first rows of the table the last page ended in
     for n, page in enumerate(pages, start=1):
         first = True
-        for _, cells in _page_items(page, lines[n - 1]):
-            text = cells[0] if len(cells) == 1 else ""
-            if len(cells) == 1 and (text in footers or _PAGE_NUMBER.match(text) or not text):
-                continue
+        items = [
+            it for it in _page_items(page, lines[n - 1])
+            if len(it[1]) > 1 or not (it[1][0] in footers or _PAGE_NUMBER.match(it[1][0]) or not it[1][0])
+        ]  # fmt: skip
+        skip = _repeated_head(items, head) if rows and len(rows[-1].cells) > 1 else 0
+        for _, cells, _, _ in items[skip:]:
             if first and rows and _continues(rows[-1], cells):
                 prev = rows[-1]
                 joined = tuple(
@@ -113,5 +141,10 @@ def pdf_rows(path: str | Path) -> tuple[list[Row], list[Diagnostic]]:
             rows.append(
                 Row(cells, f"{path}#p{n}", len([r for r in rows if r.file == f"{path}#p{n}"]) + 1, "\t".join(cells))
             )
+        last = [it for it in items if it[2] >= 0 and it[2] == items[-1][2]] if items and items[-1][2] >= 0 else []
+        if last and last[0][3] == 0:
+            head = [it[1] for it in last[:HEAD_ROWS]]
+        elif not last:
+            head = []
     pdf.close()
     return rows, diags

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import zip_longest
 
 from graph.constants import WEIGHT_TOLERANCE
 from graph.errors import NoTablesError
@@ -22,8 +23,9 @@ from graph.read.citations import extract_citations, known_codes_from, split_basi
 from graph.read.clean import clean_cell, parse_amount, parse_number
 from graph.read.identity import apply_identity
 from graph.read.indicators import DEFAULT_COLUMNS, header_columns, header_roles, is_header_word, read_indicator_row
+from graph.read.pdf import join_wrapped
 from graph.read.rows import Row, rows_from_text
-from graph.read.toc import crosscheck_toc, is_toc_heading, parse_toc_line
+from graph.read.toc import crosscheck_toc, is_toc_heading, join_entry, parse_toc_line
 from graph.text import squash
 
 __all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_text", "read_rows"]
@@ -75,6 +77,10 @@ class _Table:
     raw: list[str] = field(default_factory=list)
     end: int = 0
     in_indicators: bool = False
+    header_roles: set[str] = field(default_factory=set)  # the columns the 绩效指标 header's rows name
+    header_cells: list[str] = field(default_factory=list)  # header cells that are no column name
+    header_line: int = 0
+    header_keys: set[tuple[str, ...]] = field(default_factory=set)  # its rows, to know them when repeated
 
 
 def parse_text(
@@ -132,6 +138,7 @@ class _RowReader:
         self.preamble: list[str] = []
         self.cur: _Table | None = None
         self.in_toc = False
+        self.held: Row | None = None  # the row last kept raw, which the next row may complete
 
     def warn(self, code: str, message: str, line: int) -> None:
         self.diags.append(Diagnostic("warning", code, message, self.where, line))
@@ -168,21 +175,56 @@ class _RowReader:
         mm = _MONEY.match(stripped)
         if mm:
             t.money_unit = mm.group("unit")
+        elif first == "绩效指标" and t.in_indicators and not _header_only(row.cells[1:]):
+            # the label merged down the block, repeated in each row by the writer: an indicator row
+            self._indicator_row(t, Row(("", *row.cells[1:]), row.file, row.line, row.raw), "")
         elif first in FIELD_LABELS:
             self._field_row(row, FIELD_LABELS[first])
+        elif self._wrapped_label(t, row):
+            return
         elif not self._indicator_row(t, row, first):
             t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
             self.warn("unparsed-line", f"line not understood inside table; kept raw: {stripped[:60]!r}", row.line)
+            self.held = row
+
+    def _wrapped_label(self, t: _Table, row: Row) -> bool:
+        """A row whose label is the rest of the label in the row just kept raw (a row cut by a page
+        break, ``预算执行`` | ``率权重``): the two are one row, read again as one."""
+        held, self.held = self.held, None
+        if held is None or not t.unparsed or t.unparsed[-1].raw != held.raw or len(held.cells) < 2:
+            return False
+        if squash(held.cells[0] + row.cells[0]) not in FIELD_LABELS:
+            return False
+        cells = tuple(
+            join_wrapped("\n".join(x for x in pair if x.strip()))
+            for pair in zip_longest(held.cells, row.cells, fillvalue="")
+        )
+        t.unparsed.pop()
+        self.diags.pop()  # its unparsed-line warning, the last one said
+        t.raw.pop()
+        self.feed(Row(cells, held.file, held.line, "\t".join(cells)))
+        return True
 
     def _contents(self, row: Row) -> bool:
-        """The table of contents (目录): its heading, then entries until a line is not one."""
-        if is_toc_heading(row.text) and self.cur is None:
+        """The table of contents (目录): its heading (again on each of its pages), then its entries, an
+        entry's wrapped rest joined to it.  Before the first table, a numbered contents line is an entry
+        wherever it stands (a page header or a cover line between two pages of contents)."""
+        if self.cur is not None:
+            return False
+        if is_toc_heading(row.text):
             self.in_toc = True
             return True
-        if self.in_toc:
-            entry = parse_toc_line(row.raw, row.file, row.line)
+        text = " ".join(c.strip() for c in row.cells if c.strip()) if len(row.cells) > 1 else row.raw
+        if self.in_toc and self.toc:
+            joined = join_entry(self.toc[-1], text)
+            if joined is not None:
+                self.toc[-1] = joined
+                return True
+        if self.in_toc or self.toc:
+            entry = parse_toc_line(text, row.file, row.line)
             if entry is not None:
                 self.toc.append(entry)
+                self.in_toc = True
                 return True
             self.in_toc = False
         return False
@@ -224,10 +266,16 @@ class _RowReader:
         _read_field_row(self.cur, list(row.cells), row.line, row.file, self.diags)
 
     def _indicator_row(self, t: _Table, row: Row, first: str) -> bool:
-        """An indicator row after the 绩效指标 header; True when it was taken (read or kept raw)."""
+        """An indicator row after the 绩效指标 header; True when it was taken (read or kept raw).  A row
+        of header words only is the header's second row, or the header repeated after a page break."""
         if not t.in_indicators:
             return False
         cells = list(row.cells)
+        if _header_key(cells) in t.header_keys:
+            return True  # a header row again, after a page break
+        if _header_only(cells[1:]) and not squash(cells[0]):
+            _indicator_header(t, cells, row.line, self.warn, more=True)
+            return True
         if first.endswith("指标") and first not in FIELD_LABELS:
             # The empty label cell was lost: the row starts with its 一级指标, one column left.
             cells = ["", *cells]
@@ -237,10 +285,32 @@ class _RowReader:
         ind, more = read_indicator_row(cells, row.file, row.line, t.columns)
         self.diags.extend(more)
         if ind is not None:
-            t.indicators.append(ind)
+            t.indicators.append(_merged_levels(ind, t.indicators))
         else:
             t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
         return True
+
+
+def _header_key(cells: Sequence[str]) -> tuple[str, ...]:
+    """A header row's words without its label cell and its empty cells (a page of a PDF may draw the
+    same row with fewer columns)."""
+    return tuple(squash(c) for c in cells[1:] if c.strip())
+
+
+def _header_only(cells: Sequence[str]) -> bool:
+    """Cells that are all 绩效指标 header words (at least two of them)."""
+    words = [c for c in cells if c.strip()]
+    return len(words) >= 2 and all(is_header_word(c) for c in words)
+
+
+def _merged_levels(ind: Indicator, above: Sequence[Indicator]) -> Indicator:
+    """An empty 一级指标 (or 二级指标 under the same 一级) is the cell merged down from the row above."""
+    if not above or (ind.level1 and ind.level2):
+        return ind
+    prev = above[-1]
+    level1 = ind.level1 or prev.level1
+    level2 = ind.level2 or (prev.level2 if level1 == prev.level1 else "")
+    return replace(ind, level1=level1, level2=level2)
 
 
 def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: list[Diagnostic]) -> None:
@@ -281,17 +351,37 @@ def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: 
         t.fields[role].append(c)
 
 
-def _indicator_header(t: _Table, cells: list[str], lineno: int, warn: Callable[[str, str], None]) -> None:
-    t.in_indicators = True
-    t.columns = header_columns(cells)
-    t.field_lines.setdefault("indicators", lineno)
-    unknown = [c.strip() for c in cells[1:] if c.strip() and not is_header_word(c)]
-    missing = sorted(set(DEFAULT_COLUMNS) - set(header_roles(cells)))
+def _indicator_header(
+    t: _Table, cells: list[str], lineno: int, warn: Callable[[str, str], None], more: bool = False
+) -> None:
+    """The 绩效指标 header row; with ``more``, a row of header words under it (a two-row header, or the
+    header again after a page break): the columns it names are taken, the others kept."""
+    named = header_roles(cells)
+    t.header_keys.add(_header_key(cells))
+    if more:
+        t.columns = {**t.columns, **{r: i for r, i in header_columns(cells).items() if r in named}}
+        t.header_roles |= set(named)
+    else:
+        t.in_indicators = True
+        t.columns = header_columns(cells)
+        t.header_roles = set(named)
+        t.field_lines.setdefault("indicators", lineno)
+        t.header_cells = [c.strip() for c in cells[1:] if c.strip() and not is_header_word(c)]
+        t.header_line = lineno
+
+
+def _check_header(t: _Table, warn: Callable[[str, str, int], None]) -> None:
+    """Once the header's rows are all read: the columns no header row named, the cells no row explains."""
+    if not t.in_indicators:
+        return
+    missing = sorted(set(DEFAULT_COLUMNS) - t.header_roles)
+    unknown = t.header_cells if missing else []  # group words over a second header row are no mystery
     if unknown or missing:
         warn(
             "indicator-header",
             f"绩效指标 header not understood (cells {unknown}, columns missing {missing}); "
             "the usual column order is assumed where the header says nothing",
+            t.header_line,
         )
 
 
@@ -365,6 +455,7 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
         diags.append(Diagnostic("warning", code, message, t.file, line))
 
     _check_fields(t, warn)
+    _check_header(t, warn)
     name = clean_cell(" ".join(t.fields.get("name", []))) or f"(unnamed table at line {t.start})"
     department = clean_cell(" ".join(t.fields.get("department", [])))
     if not department and t.unit_name:

@@ -5,6 +5,16 @@
 (27, '人力社保相关事业发展资金', '区人社局', 27)
 >>> parse_toc_line('预算报告', 'f', 1) is None
 True
+
+Leaders and page numbers as writers set them: a tab, dots typed or drawn by a tab stop, or spaces.
+
+>>> [parse_toc_line(x, 'f', 1).page for x in (
+... '3. 甲绩效目标表（区纪委）……3', '3. 甲绩效目标表 ........ 12', '3. 甲绩效目标表  4', '3. 甲绩效目标表（区纪委）5')]
+[3, 12, 4, 5]
+>>> first = parse_toc_line('3. 北碚区文笔山公园管理用房（廉政教育中心）运行项目绩效目标', 'f', 7)
+>>> joined = join_entry(first, '表（区纪委）……3')
+>>> (joined.name, joined.department_short, joined.page, joined.span.end_line)
+('北碚区文笔山公园管理用房（廉政教育中心）运行项目', '区纪委', 3, 8)
 """
 
 from __future__ import annotations
@@ -12,14 +22,19 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from graph.constants import TOC_BEST_MATCH_RATIO, TOC_SAME_POSITION_RATIO
 from graph.models import Diagnostic, Project, Span, TocEntry
 from graph.text import squash, width_key
 
-__all__ = ["crosscheck_toc", "is_toc_heading", "parse_toc_line"]
+__all__ = ["crosscheck_toc", "is_toc_heading", "join_entry", "parse_toc_line"]
 
-_ENTRY = re.compile(r"^\s*(\d{1,4})\s*[.、．]\s*(.+?)\s*(?:[.…·]{2,}\s*)?(?:\t+\s*(\d{1,4}))?\s*$")
+_LEADER = (
+    r"(?:\s*[.…·．‥⋯]{2,}\s*|\t+\s*|\s{2,}|(?<=[表标])\s+|(?<=[）)])\s*)"  # between an entry's name and its page number
+)
+_ENTRY = re.compile(rf"^\s*(\d{{1,4}})\s*[.、．]\s*(.+?)\s*(?:{_LEADER}(\d{{1,4}}))?\s*$")
+_PAGE_ONLY = re.compile(r"^[\s.…·．‥⋯]*\d{1,4}\s*$")
 _NAME = re.compile(r"^(?P<name>.+?)(?:绩效目标表|绩效目标)\s*(?:[（(](?P<dept>[^（）()]*)[）)])?\s*$")
 
 
@@ -37,6 +52,19 @@ def parse_toc_line(line: str, file: str, lineno: int) -> TocEntry | None:
     name, dept = (nm.group("name").strip(), (nm.group("dept") or "").strip()) if nm else (text, "")
     page = int(m.group(3)) if m.group(3) else None
     return TocEntry(int(m.group(1)), name, dept, page, Span(file, lineno, lineno, line))
+
+
+def join_entry(entry: TocEntry | None, line: str) -> TocEntry | None:
+    """``entry`` with the next line, when that line is the rest of a wrapped entry: the entry has no
+    page number yet, and the line is no entry of its own."""
+    if entry is None or entry.page is not None or _ENTRY.match(line) or not line.strip():
+        return None
+    if entry.span.raw.rstrip().endswith(("）", ")")) and not _PAGE_ONLY.match(line):
+        return None  # the entry is whole; only its page number may follow (a heading never joins it)
+    joined = parse_toc_line(entry.span.raw.rstrip() + line.strip(), entry.span.file, entry.span.line)
+    if joined is None:
+        return None
+    return replace(joined, span=Span(entry.span.file, entry.span.line, entry.span.line + 1, joined.span.raw))
 
 
 def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list[Diagnostic]:
