@@ -81,6 +81,10 @@ class NoTablesError(InputError):
     """The file has text but no 绩效目标表 table in it."""
 
 
+class InconsistentDocument(InputError):
+    """The document contradicts itself: its 目录 lists other tables than it holds, a table has no name."""
+
+
 class IssuerTableError(InputError):
     """A curated issuer table (``code,name,level``) is missing a column or has a bad row."""
 

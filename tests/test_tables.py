@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.errors import EmptyFileError, EncodingError, InputError, NoTablesError
+from graph.errors import EmptyFileError, EncodingError, InconsistentDocument, InputError, NoTablesError
 from graph.models import ParsedDocument
 from graph.read.indicators import read_indicator_row
 from graph.read.layouts import parse_file
@@ -134,11 +134,23 @@ def test_sample_keeps_preamble(sample: ParsedDocument) -> None:
 # --- real snippets as fixtures ---------------------------------------------------------
 
 
-def test_fixture_toc_entry_without_table() -> None:
-    doc = parse_file(FIXTURES / "two_tables.txt")
-    assert [p.name for p in doc.projects] == ["人大监督专项经费（重点）", "网络安全与信息化建设经费"]
-    missing = [d for d in doc.diagnostics if d.code == "toc-missing-table"]
-    assert len(missing) == 1 and "北碚区文笔山公园管理用房" in missing[0].message and missing[0].line == 16
+def test_fixture_toc_entry_without_table_is_refused() -> None:
+    """A 目录 of 3 entries over 2 tables: a table was lost, or the contents are out of date; the
+    document is refused with the entry that has no table, never built with one project missing."""
+    text = (FIXTURES / "two_tables.txt").read_text(encoding="utf-8")
+    entry = "3. 北碚区文笔山公园管理用房（廉政教育中心）运行项目绩效目标表（区纪委）\t3\n"
+    text = text.replace("（区纪委）\t2\n", f"（区纪委）\t2\n{entry}", 1)
+    with pytest.raises(InconsistentDocument, match=r"list 3 tables but 2 were read \(contents entry 3 '北碚区文笔山"):
+        parse_text(text, "two_tables.txt")
+    assert [p.name for p in parse_file(FIXTURES / "two_tables.txt").projects] == [
+        "人大监督专项经费（重点）",
+        "网络安全与信息化建设经费",
+    ]
+
+
+def test_one_unnamed_table_among_named_ones_is_refused() -> None:
+    with pytest.raises(InconsistentDocument, match=r"1 of 2 tables have no 一级项目名称 \(at d\.txt:\d+"):
+        parse_text(table() + table().replace("一级项目名称\t测试项目", "项目简称\t测试项目"), "d.txt")
 
 
 def test_fixture_shifted_rows() -> None:
@@ -277,9 +289,12 @@ TOC = "目 录\n\n1. 测试项目绩效目标表（某部门）\t1\n\n"
 @pytest.mark.parametrize(
     ("text", "code", "message"),
     [
-        # a table the contents do not list
+        # a table the contents do not list, another they list under another name
         (
-            TOC + table() + table().replace("测试项目", "另一个完全不同的名字"),
+            TOC.rstrip("\n")
+            + "\n2. 别的项目绩效目标表（某部门）\t2\n\n"
+            + table()
+            + table().replace("测试项目", "另一个完全不同的名字"),
             "toc-missing-entry",
             "has no contents entry",
         ),

@@ -330,7 +330,7 @@ def write_xlsx(sample: Sample, v: Variant, path: Path, for_pdf: bool = False) ->
     row_at = {id(ws): 0}
     widths = (14, 22, 14, 26, 10, 10, 10, 10, 10) if not v.narrow else (8,) * WIDTH
 
-    def setup(sheet):  # noqa: ANN001, ANN202
+    def setup(sheet):
         row_at[id(sheet)] = 0
         sheet.page_setup.orientation = "landscape" if v.landscape else "portrait"
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
@@ -440,7 +440,7 @@ def pdftotext_layout(pdf: Path) -> Path:
 # --- what must be read -------------------------------------------------------------------------------
 
 
-def expected(sample_doc, v: Variant) -> tuple[list[tuple], Counter[str]]:  # noqa: ANN001
+def expected(sample_doc, v: Variant) -> tuple[list[tuple], Counter[str]]:
     """The fingerprints of the sample's projects this variant holds, and the warnings the sample has for
     them (contents warnings only where the variant has contents)."""
     from graph.read.merge import fingerprint
@@ -456,3 +456,35 @@ def expected(sample_doc, v: Variant) -> tuple[list[tuple], Counter[str]]:  # noq
     if v.toc and any(p.name == "人社社保相关事业发展资金" for p in chosen):
         codes["toc-name-differs"] += 1
     return [fingerprint(p) for p in chosen], codes
+
+
+OUTCOMES = ("exact", "refused", "warned", "silent")  # what reading a variant gave; "silent" must never be
+
+
+def outcome(sample_doc, v: Variant, path: Path) -> tuple[str, str]:
+    """How a variant read back: ``exact`` (the same records and warnings as the sample, the whole 目录),
+    ``refused`` (a clear error), ``warned`` (records differ, each differing one with a warning at its
+    table), or ``silent`` (a wrong record no warning names); with a line saying what differed."""
+    from graph.errors import BudgetGraphError
+    from graph.read.layouts import parse_file
+    from graph.read.merge import fingerprint
+
+    want, codes = expected(sample_doc, v)
+    try:
+        doc = parse_file(path)
+    except BudgetGraphError as exc:
+        return "refused", str(exc)[:300]
+    got = [fingerprint(p) for p in doc.projects]
+    found = Counter(d.code for d in doc.diagnostics)
+    toc_ok = not v.toc or len(doc.toc) == len(v.tables)
+    if got == want and found == codes and toc_ok:
+        return "exact", ""
+    said = {(d.file, d.line) for d in doc.diagnostics if d.code not in codes}
+    wrong = [p for p, fp in zip(doc.projects, got, strict=False) if fp not in want]
+    unsaid = [p for p in wrong if not any(f == p.span.file or f.split("#")[0] == p.source for f, _ in said)]
+    detail = f"{len(wrong)} records differ; warnings {dict(found - codes)}; missing {dict(codes - found)}"
+    if len(got) != len(want) and not said:
+        return "silent", f"{len(got)} projects read, {len(want)} written; {detail}"
+    if unsaid or (not wrong and not said and not toc_ok):
+        return "silent", f"unwarned: {[p.name for p in unsaid][:5]}; {detail}"
+    return "warned", detail

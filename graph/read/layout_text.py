@@ -63,7 +63,10 @@ def _indicator_cells(frags: list[tuple[int, str]], header: list[int]) -> tuple[l
     from the right, by what each piece is (是/否, a weight, the target, an operator), because
     column positions drift from page to page; by position only when that reading fails.
     """
-    cells, starts = [""] * len(header), list(header)
+    frags = _split_at_columns(frags, header)
+    width = max(len(header), 4)  # a header cut short still has a label and three level columns
+    grid = [*header, *[header[-1]] * (width - len(header))]
+    cells, starts = [""] * width, list(grid)
     for k, (col, text) in enumerate(frags[:3]):
         cells[k + 1], starts[k + 1] = text, col
     tail = frags[3:]
@@ -74,9 +77,28 @@ def _indicator_cells(frags: list[tuple[int, str]], header: list[int]) -> tuple[l
         return starts, cells
     last = 3
     for col, text in tail:
-        last = _column(header, col, last)
+        last = _column(grid, col, last)
         cells[last], starts[last] = text, col
     return starts, cells
+
+
+def _split_at_columns(frags: list[tuple[int, str]], header: list[int]) -> list[tuple[int, str]]:
+    """Pieces that ran into the next column with one space between (``示范工 个``): cut where a word
+    starts at a header column.
+
+    >>> _split_at_columns([(11, '效益指标'), (26, '示范工 个')], [0, 11, 26, 30])
+    [(11, '效益指标'), (26, '示范工'), (30, '个')]
+    """
+    out = []
+    for col, text in frags:
+        start = 0
+        for m in re.finditer(r"(?<=\S) (?=\S)", text):
+            at = col + len(text[: m.end()])
+            if any(abs(at - h) <= 1 for h in header if h > col + len(text[:start])):
+                out.append((col + len(text[:start]), text[start : m.start()]))
+                start = m.end()
+        out.append((col + len(text[:start]), text[start:]))
+    return out
 
 
 def _tail_by_content(tail: list[str]) -> tuple[str, str, str, str, str] | None:
@@ -118,7 +140,7 @@ def layout_rows(text: str, path: str) -> list[Row]:
                 elif "绩效目标表" in first or "编制单位" in first:
                     header = None
                 rows.append((line_no, [c for c, _ in frags], [t for _, t in frags]))
-            elif header is not None and first.endswith("指标") and abs(first_col - header[1]) <= MARGIN + 2:
+            elif header and first.endswith("指标") and abs(first_col - header[min(1, len(header) - 1)]) <= MARGIN + 2:
                 starts, cells = _indicator_cells(frags, header)
                 new: _Open = (line_no, starts, cells)
                 _settle(rows, pending, new)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from itertools import zip_longest
 
 from graph.constants import WEIGHT_TOLERANCE
-from graph.errors import NoTablesError
+from graph.errors import InconsistentDocument, NoTablesError
 from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.citations import extract_citations, known_codes_from, split_basis
@@ -25,7 +25,7 @@ from graph.read.identity import apply_identity
 from graph.read.indicators import DEFAULT_COLUMNS, header_columns, header_roles, is_header_word, read_indicator_row
 from graph.read.pdf import join_wrapped
 from graph.read.rows import Row, rows_from_text
-from graph.read.toc import crosscheck_toc, is_toc_heading, join_entry, parse_toc_line
+from graph.read.toc import crosscheck_toc, is_toc_heading, join_entry, parse_toc_line, toc_mismatch
 from graph.text import squash
 
 __all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_text", "read_rows"]
@@ -111,16 +111,20 @@ def read_rows(
         where = f" (the contents list {len(reader.toc)} entries but no table follows)" if reader.toc else ""
         raise NoTablesError(path, f"no 绩效目标表 table found{where}; is this a budget performance target document?")
     unnamed = [t for t in tables if "name" not in t.fields]
-    if len(unnamed) * 2 > len(tables):  # never build a document into projects with no names
+    if unnamed:  # never build a table into a project with no name
         lines = ", ".join(f"{t.file}:{t.start}" for t in unnamed[:SHOWN_UNNAMED])
-        raise NoTablesError(
+        error = NoTablesError if len(unnamed) * 2 > len(tables) else InconsistentDocument
+        raise error(
             path,
             f"{len(unnamed)} of {len(tables)} tables have no 一级项目名称 (at {lines}); the cells are not where "
             "this layout puts them: give the original PDF, Word or Excel file, or text with tab-separated cells",
         )
     known = known_codes | known_codes_from(r.raw for r in rows)
     projects = [_finish(t, path, known, reader.diags) for t in tables]  # ids made unique by apply_identity
-    reader.diags.extend(crosscheck_toc(reader.toc, projects))
+    crosschecked = crosscheck_toc(reader.toc, projects)
+    if reader.toc and len(reader.toc) != len(projects):
+        raise InconsistentDocument(path, toc_mismatch(reader.toc, projects, crosschecked))
+    reader.diags.extend(crosschecked)
     return ParsedDocument(
         path, encoding, tuple(projects), tuple(reader.toc), tuple(reader.diags), "\n".join(reader.preamble)
     )

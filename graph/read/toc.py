@@ -28,7 +28,7 @@ from graph.constants import TOC_BEST_MATCH_RATIO, TOC_SAME_POSITION_RATIO
 from graph.models import Diagnostic, Project, Span, TocEntry
 from graph.text import squash, width_key
 
-__all__ = ["crosscheck_toc", "is_toc_heading", "join_entry", "parse_toc_line"]
+__all__ = ["crosscheck_toc", "is_toc_heading", "join_entry", "parse_toc_line", "toc_mismatch"]
 
 _LEADER = (
     r"(?:\s*[.…·．‥⋯]{2,}\s*|\t+\s*|\s{2,}|(?<=[表标])\s+|(?<=[）)])\s*)"  # between an entry's name and its page number
@@ -130,3 +130,18 @@ def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list
             )
         )
     return diags
+
+
+SHOWN_MISMATCHES = 5  # entries and tables named in the message when the contents and the tables disagree
+
+
+def toc_mismatch(toc: Sequence[TocEntry], projects: Sequence[Project], crosschecked: Sequence[Diagnostic]) -> str:
+    """The message refusing a document whose 目录 lists another number of tables than it holds."""
+    lost = [d.message for d in crosschecked if d.code == "toc-missing-table"][:SHOWN_MISMATCHES]
+    extra = [f"{d.message} ({d.file}:{d.line})" for d in crosschecked if d.code == "toc-missing-entry"]
+    said = "; ".join([*lost, *extra[:SHOWN_MISMATCHES]])
+    return (
+        f"the contents (目录) list {len(toc)} tables but {len(projects)} were read ({said}): tables were lost or "
+        "taken apart in reading, or the contents are out of date; check the file, or give its original "
+        "(Word, Excel, or the PDF itself); with --keep-going the build skips it and says so"
+    )
