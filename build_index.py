@@ -64,6 +64,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ray-address", metavar="ADDRESS", help="join a running Ray cluster (with --engine ray)")
     p.add_argument("--workers", type=int, default=2, help="Ray workers started here, one model each (default: 2)")
     p.add_argument(
+        "--layouts",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FOLDER",
+        help="a folder of layout descriptions (*.toml) of your own, besides the bundled ones (repeatable)",
+    )
+    p.add_argument(
         "--remove",
         action="append",
         type=Path,
@@ -127,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             issuers_csv=args.issuers,
             overrides=overrides,
             engine=Engine(args.engine, args.ray_address, args.workers),
+            layout_dirs=args.layouts,
         )
     except BrokenPipeError:
         raise  # the reader went away (`| head`): run() ends quietly

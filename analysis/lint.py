@@ -28,6 +28,7 @@ from graph.ids import finding_key
 from graph.models import Diagnostic, Indicator, Project
 from graph.read.citations import find_numbers
 from graph.read.clean import indicator_key
+from graph.read.spec import builtin_layouts
 from graph.store import load_index, load_records
 from graph.text import squash, text_key
 from graph.vocabulary import SEVERITIES
@@ -120,12 +121,14 @@ def _is_ratio(ind: Indicator) -> bool:
 # --- rules on one project --------------------------------------------------------------------
 
 
-# What a layout's tables do not carry is not a defect of the table (see graph.read.national).
-_NOT_CARRIED = {"national": {"weights", "core", "项目概述", "立项依据"}}
+# What a layout's tables do not carry is not a defect of the table: its description says what
+# (graph/read/data/layouts, not_carried); rules here name weights and core flags by their labels.
+_LABEL = {"weights": "指标权重", "core": "是否核心指标"}
 
 
 def _carries(p: Project, what: str) -> bool:
-    return what not in _NOT_CARRIED.get(p.layout, set())
+    spec = builtin_layouts().get(p.layout)
+    return spec is None or _LABEL.get(what, what) not in spec.not_carried
 
 
 def check_weights(p: Project) -> Iterator[Finding]:

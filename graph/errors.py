@@ -85,6 +85,10 @@ class InconsistentDocument(InputError):
     """The document contradicts itself: its 目录 lists other tables than it holds, a table has no name."""
 
 
+class NotProjectsError(InputError):
+    """The file is a budget table, but not of projects (a 部门整体支出绩效目标表: a department as a whole)."""
+
+
 class IssuerTableError(InputError):
     """A curated issuer table (``code,name,level``) is missing a column or has a bad row."""
 

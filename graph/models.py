@@ -172,9 +172,11 @@ class Project:
     source: str  # the file it came from
     span: Span
     title: str = ""  # the table's heading line
-    layout: str = "chongqing"  # the table layout it was read from: chongqing (区级重点专项) or national
+    layout: str = "chongqing"  # the layout description it was read by (graph/read/data/layouts)
     region: str = ""  # the document's region, province first (重庆市北碚区); "" where nobody said
     batch: str = ""  # the document's batch (区级重点专项, 项目支出)
+    long_term: tuple[Indicator, ...] = ()  # 长期绩效指标, kept apart from the year's indicators
+    attributes: tuple[tuple[str, str], ...] = ()  # what the layout has beyond these fields (项目属性, 长期目标)
 
 
 @dataclass(frozen=True)

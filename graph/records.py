@@ -75,6 +75,8 @@ def project_from_json(d: dict[str, Any]) -> Project:
             "to_towns": _dec(d["to_towns"]),
             "basis": tuple(d["basis"]),
             "indicators": inds,
+            "long_term": tuple(Indicator(**{**i, "span": _span(i["span"])}) for i in d.get("long_term", ())),
+            "attributes": tuple(tuple(a) for a in d.get("attributes", ())),
             "citations": cites,
             "unparsed": tuple(_span(u) for u in d["unparsed"]),
             "span": _span(d["span"]),

@@ -42,6 +42,7 @@ from graph.read.issuers import IssuerResolver
 from graph.read.layouts import parse_file
 from graph.read.merge import merge_documents
 from graph.read.source import SOURCE_SUFFIXES, scan_sources
+from graph.read.spec import load_layouts
 from graph.store import write_graph
 from index.cache import VectorCache, default_cache
 from index.encoder import DEFAULT_MODEL, DEFAULT_SPEC, Encoder, LazyEncoder, load_encoder
@@ -126,7 +127,12 @@ LOCAL = Engine()
 
 
 def _parse_all(
-    files: list[Path], resolver: IssuerResolver, overrides: Overrides, engine: Engine, keep_going: bool
+    files: list[Path],
+    resolver: IssuerResolver,
+    overrides: Overrides,
+    engine: Engine,
+    keep_going: bool,
+    layout_dirs: Sequence[Path] = (),
 ) -> list[ParsedDocument | Diagnostic]:
     """Each file's document, or (with ``keep_going``) the error that names it, in order; on Ray
     when asked.  Locally an unreadable file raises its own :class:`InputError`."""
@@ -134,11 +140,12 @@ def _parse_all(
         from index.distributed import parse_files
 
         given = list(zip(files, overrides_for(files, overrides), strict=True))
-        return parse_files(given, resolver.known_codes, engine.address, engine.workers)
+        return parse_files(given, resolver.known_codes, engine.address, engine.workers, layout_dirs)
+    layouts = load_layouts(layout_dirs)
     out: list[ParsedDocument | Diagnostic] = []
     for f, override in zip(files, overrides_for(files, overrides), strict=True):
         try:
-            out.append(parse_file(f, resolver.known_codes, override))
+            out.append(parse_file(f, resolver.known_codes, override, layouts))
         except InputError as exc:
             if not keep_going:
                 raise
@@ -152,16 +159,18 @@ def read_documents(
     keep_going: bool = False,
     overrides: Overrides = NO_OVERRIDE,
     engine: Engine = LOCAL,
+    layout_dirs: Sequence[Path] = (),
 ) -> tuple[list[ParsedDocument], list[Diagnostic], int]:
     """Parse every document under ``paths``, each project once (see :func:`merge_documents`);
     returns the documents, the files skipped and how many files were read.
 
     An unreadable file raises :class:`~graph.errors.InputError` naming it; with ``keep_going`` it
-    is skipped and reported instead."""
+    is skipped and reported instead.  ``layout_dirs`` hold layout descriptions of the user's own
+    (:func:`~graph.read.spec.load_layouts`)."""
     docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
     sources, unread = scan_sources(list(paths))
-    for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine, keep_going):
+    for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine, keep_going, layout_dirs):
         if isinstance(got, ParsedDocument):
             docs.append(got)
         elif not keep_going:  # from Ray, which carries the error as its report
@@ -192,6 +201,7 @@ def build(
     vector_cache: bool = True,
     overrides: Overrides = NO_OVERRIDE,
     engine: Engine = LOCAL,
+    layout_dirs: Sequence[str | Path] = (),
 ) -> BuildReport:
     """Read ``paths``, build the graph and (unless ``model`` is None) the search index, and put
     the complete index directory at ``out`` in one step.  Texts embedded before (by any build with
@@ -201,7 +211,8 @@ def build(
     out = Path(out)
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
-    docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine)
+    dirs = [Path(d) for d in layout_dirs]
+    docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine, dirs)
     encoder = _encoder(model, engine)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
     projects = [p for d in docs for p in d.projects]

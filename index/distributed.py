@@ -61,24 +61,33 @@ def _quiet() -> None:
 _ROOT = Path(__file__).resolve().parent.parent  # workers import the project's modules from here
 
 
-def _parse(row: dict[str, Any], known: frozenset[str], cwd: str) -> dict[str, Any]:
+def _parse(row: dict[str, Any], known: frozenset[str], cwd: str, layout_dirs: tuple[str, ...]) -> dict[str, Any]:
     from graph.read.layouts import parse_file
+    from graph.read.spec import load_layouts
 
     os.chdir(cwd)  # read the path as the user gave it, so every record names the file as they do
     try:
-        return {"i": row["i"], "doc": parse_file(Path(row["path"]), known, row["override"]), "error": None}
+        layouts = load_layouts(layout_dirs)
+        return {"i": row["i"], "doc": parse_file(Path(row["path"]), known, row["override"], layouts), "error": None}
     except InputError as exc:
         return {"i": row["i"], "doc": None, "error": exc.diagnostic()}
 
 
 def parse_files(
-    files: Sequence[tuple[Path, Override]], known_codes: frozenset[str], address: str | None = None, workers: int = 2
+    files: Sequence[tuple[Path, Override]],
+    known_codes: frozenset[str],
+    address: str | None = None,
+    workers: int = 2,
+    layout_dirs: Sequence[Path] = (),
 ) -> list[ParsedDocument | Diagnostic]:
     """Each file parsed by a Ray task, in the order given: its document, or the error naming it.
     Every node must see the files at the same path as this one (a shared file system)."""
     ray = start(address, workers)
     rows = [{"i": i, "path": str(f), "override": o} for i, (f, o) in enumerate(files)]
-    parsed = ray.data.from_items(rows).map(_parse, fn_kwargs={"known": known_codes, "cwd": os.getcwd()})
+    parsed = ray.data.from_items(rows).map(
+        _parse,
+        fn_kwargs={"known": known_codes, "cwd": os.getcwd(), "layout_dirs": tuple(str(d) for d in layout_dirs)},
+    )
     out = sorted(parsed.take_all(), key=lambda r: r["i"])
     return [r["error"] if r["error"] is not None else r["doc"] for r in out]
 

@@ -258,6 +258,11 @@ def blocks(sample: Sample, v: Variant) -> list[Block]:
 
 
 def write_docx(sample: Sample, v: Variant, path: Path) -> Path:
+    return docx_from_blocks(blocks(sample, v), path, landscape=v.landscape, narrow=v.narrow)
+
+
+def docx_from_blocks(blocks: Sequence[Block], path: Path, landscape: bool = True, narrow: bool = False) -> Path:
+    """Paragraphs and grids (with their merges) as a Word file; ``"\f"`` is a page break."""
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
@@ -267,7 +272,7 @@ def write_docx(sample: Sample, v: Variant, path: Path) -> Path:
 
     document = docx.Document()
     section = document.sections[0]
-    if v.landscape:
+    if landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = Cm(29.7), Cm(21.0)
     else:
@@ -278,7 +283,7 @@ def write_docx(sample: Sample, v: Variant, path: Path) -> Path:
     document.styles["Normal"].font.size = Pt(8)
     usable = section.page_width - Cm(3)
     pending_break = False
-    for block in blocks(sample, v):
+    for block in blocks:
         if isinstance(block, str):
             if block == "\f":
                 pending_break = True
@@ -294,9 +299,9 @@ def write_docx(sample: Sample, v: Variant, path: Path) -> Path:
         if pending_break:
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             pending_break = False
-        table = document.add_table(rows=len(block.rows), cols=WIDTH)
+        table = document.add_table(rows=len(block.rows), cols=max(len(r) for r in block.rows))
         table.style = "Table Grid"
-        if v.narrow:
+        if narrow:
             table.autofit = False
             for col in table.columns:
                 col.width = Cm(1.6)
@@ -318,21 +323,29 @@ def write_docx(sample: Sample, v: Variant, path: Path) -> Path:
 
 
 def write_xlsx(sample: Sample, v: Variant, path: Path, for_pdf: bool = False) -> Path:
+    return xlsx_from_blocks(blocks(sample, v), path, for_pdf, v.landscape, v.narrow, v.one_sheet)
+
+
+def xlsx_from_blocks(
+    blocks: Sequence[Block], path: Path, for_pdf: bool = False, landscape: bool = True, narrow: bool = False,
+    one_sheet: bool = True, heading: re.Pattern[str] = _HEADING,
+) -> Path:  # fmt: skip
+    """Paragraphs and grids as rows of a workbook: one sheet, or a sheet from each ``heading`` on."""
     import openpyxl
     from openpyxl.styles import Alignment, Border, Side
     from openpyxl.worksheet.pagebreak import Break
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "全部" if v.one_sheet else "封面"
+    ws.title = "全部" if one_sheet else "封面"
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     row_at = {id(ws): 0}
-    widths = (14, 22, 14, 26, 10, 10, 10, 10, 10) if not v.narrow else (8,) * WIDTH
+    widths = (14, 22, 14, 26, 10, 10, 10, 10, 10) if not narrow else (8,) * WIDTH
 
     def setup(sheet):
         row_at[id(sheet)] = 0
-        sheet.page_setup.orientation = "landscape" if v.landscape else "portrait"
+        sheet.page_setup.orientation = "landscape" if landscape else "portrait"
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         for c, w in enumerate(widths, start=1):
@@ -341,13 +354,13 @@ def write_xlsx(sample: Sample, v: Variant, path: Path, for_pdf: bool = False) ->
 
     setup(ws)
     n = 0
-    for block in blocks(sample, v):
+    for block in blocks:
         if isinstance(block, str):
             if block == "\f":
-                if row_at[id(ws)] and v.one_sheet:
+                if row_at[id(ws)] and one_sheet:
                     ws.row_breaks.append(Break(id=row_at[id(ws)]))
                 continue
-            if _HEADING.match(block) and not v.one_sheet:
+            if heading.search(block) and not one_sheet:
                 n += 1
                 ws = setup(wb.create_sheet(f"表{n}"))
             row_at[id(ws)] += 1

@@ -16,10 +16,21 @@ and the cells after it are the value, the weight and the core flag.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
+
 from graph.models import Diagnostic, Indicator, Span
 from graph.read.clean import clean_cell, normalise_operator, parse_number
 
-__all__ = ["DEFAULT_COLUMNS", "header_columns", "header_roles", "is_header_word", "read_indicator_row"]
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "header_columns",
+    "header_roles",
+    "is_header_word",
+    "read_combined_row",
+    "read_indicator_row",
+    "split_target",
+]
 
 ROLES = ("level1", "level2", "name", "unit", "operator", "value", "weight", "core")
 DEFAULT_COLUMNS: dict[str, int] = {role: i + 1 for i, role in enumerate(ROLES)}
@@ -33,6 +44,8 @@ _HEADER_WORDS = {
     "权重": "weight",
     "是否核心指标": "core",
 }
+_TARGET = re.compile(r"^\s*(?P<op>[≥≤＞＜><=＝]|大于等于|小于等于|不低于|不高于|不少于|不超过)?\s*"
+                     r"(?P<num>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>.*?)\s*$")  # fmt: skip
 _CORE = {"是": True, "否": False, "Y": True, "N": False}
 
 
@@ -40,29 +53,69 @@ def _header_key(cell: str) -> str:
     return cell.replace(" ", "").strip().split("（")[0].split("(")[0]
 
 
-def is_header_word(cell: str) -> bool:
+Words = Mapping[str, str]  # header word → column (a layout's ``columns``); the sample's by default
+
+
+def is_header_word(cell: str, words: Words | None = None) -> bool:
     """Whether a cell is one of the 绩效指标 header's column names (权重（%） included)."""
-    return _header_key(cell) in _HEADER_WORDS
+    return _header_key(cell) in (words or _HEADER_WORDS)
 
 
-def header_roles(cells: list[str]) -> list[str]:
+def header_roles(cells: Sequence[str], words: Words | None = None) -> list[str]:
     """The roles a header row names, in its order."""
-    return [_HEADER_WORDS[_header_key(c)] for c in cells if _header_key(c) in _HEADER_WORDS]
+    w = words or _HEADER_WORDS
+    return [w[_header_key(c)] for c in cells if _header_key(c) in w]
 
 
-def header_columns(cells: list[str]) -> dict[str, int]:
+def header_columns(
+    cells: Sequence[str], words: Words | None = None, defaults: Mapping[str, int] | None = None
+) -> dict[str, int]:
     """Column index of each role from the 绩效指标 header row; defaults where a name is missing.
 
     >>> header = '绩效指标 一级指标 二级指标 三级指标 计量单位 指标性质 权重（%） 指标值 是否核心指标'.split()
     >>> header_columns(header)['weight'], header_columns(header)['value']
     (6, 7)
     """
-    cols = dict(DEFAULT_COLUMNS)
+    w = words or _HEADER_WORDS
+    cols: dict[str, int] = dict(defaults) if defaults is not None else dict(DEFAULT_COLUMNS)
     for i, cell in enumerate(cells):
         key = _header_key(cell)
-        if key in _HEADER_WORDS:
-            cols[_HEADER_WORDS[key]] = i
+        if key in w:
+            cols[w[key]] = i
     return cols
+
+
+def split_target(cell: str) -> tuple[str, str, str]:
+    """One 指标值 cell as (operator, value, unit): ``≥95%`` → (≥, 95, %); ``定性：好`` → (定性, 好, '').
+
+    >>> split_target('≥95%'), split_target('≤500万元'), split_target('定性：好'), split_target('100')
+    (('≥', '95', '%'), ('≤', '500', '万元'), ('定性', '好', ''), ('=', '100', ''))
+    """
+    text = clean_cell(cell)
+    if text.startswith("定性"):
+        return "定性", text[2:].lstrip("：: "), ""
+    m = _TARGET.match(text)
+    if not m:
+        return "定性", text, ""
+    op = normalise_operator(m.group("op") or "=") or "="
+    return op, m.group("num"), m.group("unit")
+
+
+def read_combined_row(cells: Sequence[str], file: str, line: int, cols: Mapping[str, int]) -> Indicator | None:
+    """A row whose 指标值 cell holds operator, number and unit (``≥8批次``); None for a row with neither
+    a name nor a value (a placeholder row left empty)."""
+    get = lambda role: cells[cols[role]].strip() if role in cols and cols[role] < len(cells) else ""  # noqa: E731
+    name, value = clean_cell(get("name")), get("value")
+    if not name and not value:
+        return None
+    op, target_text, unit = split_target(value)
+    weight_cell = get("weight")
+    return Indicator(
+        level1=clean_cell(get("level1")), level2=clean_cell(get("level2")), name=name, measure_unit=unit,
+        operator=op, target_text=target_text, target=parse_number(target_text),  # type: ignore[arg-type]
+        weight=parse_number(weight_cell) if weight_cell else None, core=None, recovered=False,
+        span=Span(file, line, line, "\t".join(cells)),
+    )  # fmt: skip
 
 
 def _cell(cells: list[str], i: int) -> str:

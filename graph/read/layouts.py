@@ -1,8 +1,10 @@
-"""Which table layout a document uses, told by the labels in its cells, not by its name.
+"""Which layout a document uses, told by how much of it each description explains, not by one label.
 
-Each layout is a :class:`Layout`: a name, the labels that mark it, and the reader that turns
-rows of cells into records.  A third layout is a new module with a reader and one more entry in
-:data:`LAYOUTS`.  :func:`parse_file` is the reader's front door: any format, any layout.
+Every short cell that stands where a label goes (the first cell of a row of several, a ``label：`` cell,
+or a word some layout knows) is counted; each layout (:mod:`graph.read.spec`) explains the share of them
+it knows.  The layout that finds all its required fields and explains the most wins; a tie, or a best
+layout that explains too little, is a refusal that says, per layout, what it explained and what it
+lacked.  :func:`parse_file` is the reader's front door: any format, any layout.
 
 >>> from graph.read.rows import rows_from_text
 >>> recognise(rows_from_text('项目名称\\t甲\\n主管部门\\t乙\\t实施单位\\t丙\\n\\t年度资金总额\\t5', 'x')).name
@@ -13,64 +15,131 @@ rows of cells into records.  A third layout is a new module with a reader and on
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.errors import NoTablesError
+from graph.errors import NoTablesError, NotProjectsError
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.formats import read_source
 from graph.read.identity import NO_OVERRIDE, Override, apply_identity
-from graph.read.national import read_national
+from graph.read.long_table import read_long_table
 from graph.read.rows import Row
+from graph.read.spec import LayoutSpec, builtin_layouts, label_key
 from graph.read.tables import read_rows
 from graph.text import squash
 
-__all__ = ["LAYOUTS", "Layout", "parse_file", "read_document", "recognise"]
+__all__ = ["MIN_COVERAGE", "TIE_MARGIN", "Fit", "fits", "parse_file", "read_document", "recognise"]
 
-Reader = Callable[[Sequence[Row], str, str, Iterable[Diagnostic], frozenset[str]], ParsedDocument]
+MIN_COVERAGE = 0.6  # a layout explaining less of a document's labels than this is no fit
+TIE_MARGIN = 0.05  # two layouts within this share of each other, both complete, are a tie: refused
+LABEL_MAX = 12  # characters: a longer cell is a value, not a label
+_SHOWN = 12  # labels named in a refusal
+_INLINE = re.compile(r"^(?P<label>[^:：]{2,12})[:：]")
+_LEVEL = re.compile(r"指标$")  # 产出指标, 数量指标: level names every indicator grid has
 
 
 @dataclass(frozen=True)
-class Layout:
-    name: str
-    labels: frozenset[str]  # labels only this layout uses
-    read: Reader
+class Fit:
+    """How well one layout explains a document: the share of its labels it knows, and its required
+    fields it did not find."""
+
+    layout: LayoutSpec
+    coverage: float
+    missing: tuple[str, ...]
+    unknown: tuple[str, ...]  # the document's labels this layout does not know, most frequent first
+    markers: int = 0  # how many of the layout's marking labels the document has
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def __str__(self) -> str:
+        lacks = f"lacks {', '.join(self.missing)}" if self.missing else "has every required field"
+        return f"{self.layout.name}: explains {self.coverage:.0%}, {lacks}"
 
 
-LAYOUTS = (
-    Layout(
-        "chongqing",  # 区级重点专项绩效目标表 (the bundled sample)
-        frozenset({"一级项目名称", "业务主管部门", "预算执行率权重", "部门留用", "补助街镇", "当年预算金额",
-                   "当年绩效目标", "项目概述", "立项依据"}),
-        read_rows,
-    ),
-    Layout(
-        "national",  # 项目支出绩效目标表 (申报表)
-        frozenset({"实施单位", "年度资金总额", "其中：财政拨款", "其中:财政拨款", "其他资金", "长期目标"}),
-        read_national,
-    ),
-)  # fmt: skip
-_SHOWN_LABELS = 12  # labels named in the message for a layout nobody knows
+def _labels(rows: Sequence[Row], layouts: Iterable[LayoutSpec]) -> Counter[str]:
+    """The label-like cells of a document, as label keys."""
+    vocabulary = frozenset().union(*(s.vocabulary for s in layouts))
+    out: Counter[str] = Counter()
+    for r in rows:
+        filled = [c.strip() for c in r.cells if c.strip()]
+        for i, c in enumerate(filled):
+            inline = _INLINE.match(c)
+            key = label_key(inline.group("label")) if inline else label_key(c)
+            if key in vocabulary:
+                out[key] += 1
+            elif i == 0 and len(filled) > 1 and len(key) <= LABEL_MAX and not _LEVEL.search(key):
+                if not any(ch.isdigit() for ch in key) and not key.isascii():
+                    out[key] += 1
+    return out
 
 
-def recognise(rows: Sequence[Row], path: str = "<rows>") -> Layout:
-    """The layout whose labels the rows hold most of; :class:`NoTablesError` naming the labels seen
-    when none matches."""
-    cells = Counter(squash(c) for r in rows for c in r.cells if c.strip() and len(c.strip()) <= 12)
-    scores = [(sum(1 for label in layout.labels if label in cells), i) for i, layout in enumerate(LAYOUTS)]
-    best, i = max(scores)
-    if best == 0:
+def _found(spec: LayoutSpec, labels: Mapping[str, int]) -> set[str]:
+    """The fields a document's labels give in this layout."""
+    found = {spec.labels[k] for k in labels if k in spec.labels}
+    found |= {s.field or "amount" for k, s in spec.sections.items() if k in labels and s.kind == "cost"}
+    if any(spec.sections[k].kind == "indicators" for k in labels if k in spec.sections):
+        found.add("indicators")
+    if sum(1 for k in labels if k in spec.columns) >= 3:
+        found.add("indicators")
+    for k in labels:
+        if k in spec.line_labels:
+            found.add(spec.line_labels[k])
+    return found
+
+
+def fits(rows: Sequence[Row], layouts: Mapping[str, LayoutSpec] | None = None) -> list[Fit]:
+    """Every layout's fit to the rows, best first."""
+    specs = list((layouts or builtin_layouts()).values())
+    labels = _labels(rows, specs)
+    total = sum(labels.values())
+    out = []
+    for spec in specs:
+        known = sum(n for k, n in labels.items() if k in spec.vocabulary)
+        missing = tuple(spec.label_of(f) for f in spec.required if f not in _found(spec, labels))
+        unknown = tuple(k for k, _ in labels.most_common() if k not in spec.vocabulary)
+        markers = sum(1 for m in spec.markers if m in labels)
+        out.append(Fit(spec, known / total if total else 0.0, missing, unknown, markers))
+    return sorted(out, key=lambda f: (f.complete, round(f.coverage, 3), f.markers, -len(f.missing)), reverse=True)
+
+
+def recognise(rows: Sequence[Row], path: str = "<rows>", layouts: Mapping[str, LayoutSpec] | None = None) -> LayoutSpec:
+    """The layout that explains the rows (see the module's docstring); :class:`NoTablesError` naming
+    the labels seen and what each layout lacked when none does, or when two do equally."""
+    ranked = fits(rows, layouts)
+    best = ranked[0]
+    if best.coverage == 0:
         if any("绩效目标表" in r.raw or squash(r.raw) in ("目录", "目次") for r in rows):
-            return LAYOUTS[0]  # headings or contents of the sample's layout: its reader says what is missing
-        seen = [c for c, _ in cells.most_common(_SHOWN_LABELS)]
-        raise NoTablesError(
-            path,
-            f"no 绩效目标表 table found: no table of a known layout ({', '.join(lay.name for lay in LAYOUTS)}); "
-            f"the most frequent short cells are {seen}; is this a 预算绩效目标表 document?",
-        )
-    return LAYOUTS[i]
+            return (layouts or builtin_layouts())["chongqing"]  # headings or contents: its reader says more
+        names = ", ".join(sorted(f.layout.name for f in ranked))
+        raise NoTablesError(path, _refusal(f"no table of a known layout ({names})", ranked))
+    if best.coverage < MIN_COVERAGE:
+        raise NoTablesError(path, _refusal("no known layout explains this document", ranked))
+    rival = ranked[1] if len(ranked) > 1 else None
+    if (
+        rival is not None
+        and (rival.complete, rival.markers, len(rival.missing)) == (best.complete, best.markers, len(best.missing))
+        and best.coverage - rival.coverage < TIE_MARGIN
+    ):
+        if set(best.layout.vocabulary) != set(rival.layout.vocabulary):
+            raise NoTablesError(
+                path, _refusal(f"two layouts fit equally ({best.layout.name}, {rival.layout.name})", ranked)
+            )
+    return best.layout
+
+
+def _refusal(what: str, ranked: Sequence[Fit]) -> str:
+    seen = list(dict.fromkeys(k for f in ranked[:1] for k in f.unknown))[:_SHOWN]
+    per = "; ".join(str(f) for f in ranked)
+    return (
+        f"no 绩效目标表 table found: {what}: {per}. Labels no layout explains: {seen or '(none)'}. "
+        "Is this a 预算绩效目标表 document? If it is a layout we do not know, describe it "
+        "(README: Your documents) and pass --layouts FOLDER"
+    )
 
 
 def read_document(
@@ -80,16 +149,30 @@ def read_document(
     diagnostics: Iterable[Diagnostic] = (),
     known_codes: frozenset[str] = frozenset(),
     override: Override = NO_OVERRIDE,
+    layouts: Mapping[str, LayoutSpec] | None = None,
 ) -> ParsedDocument:
     """Rows of cells, from any format, read by the layout they are in (each reader adds the
     issuer codes it finds in the rows to ``known_codes``), with the region and year the document
     says (or ``override`` gives)."""
-    doc = recognise(rows, path).read(rows, path, encoding, diagnostics, known_codes)
+    spec = recognise(rows, path, layouts)
+    if spec.shape == "department":
+        raise NotProjectsError(
+            path,
+            f"a {spec.description}: a department's targets as a whole, not projects; it is not built into "
+            "projects (leave it out, or read its projects from the 项目支出 tables)",
+        )
+    if spec.shape == "long_table":
+        doc = read_long_table(rows, path, encoding, diagnostics, known_codes, spec)
+    else:
+        doc = read_rows(rows, path, encoding, diagnostics, known_codes, spec)
     return apply_identity(doc, override)
 
 
 def parse_file(
-    path: str | Path, known_codes: frozenset[str] = frozenset(), override: Override = NO_OVERRIDE
+    path: str | Path,
+    known_codes: frozenset[str] = frozenset(),
+    override: Override = NO_OVERRIDE,
+    layouts: Mapping[str, LayoutSpec] | None = None,
 ) -> ParsedDocument:
     """Read one file of any supported format and layout.
 
@@ -100,4 +183,4 @@ def parse_file(
     'project:重庆市北碚区:2024:102:人大监督专项经费（重点）'
     """
     rows, encoding, diags = read_source(path)
-    return read_document(rows, str(path), encoding, diags, known_codes, override)
+    return read_document(rows, str(path), encoding, diags, known_codes, override, layouts)

@@ -22,6 +22,7 @@ __all__ = ["join_wrapped", "pdf_rows"]
 FOOTER_BAND = 0.08  # the bottom share of a page where running footers and page numbers sit
 FOOTER_SHARE = 0.5  # a line in that band on at least this share of the pages is a footer
 _WORD = re.compile(r"[A-Za-z0-9]")
+_TARGET_CELL = re.compile(r"^\s*(?:[≥≤＞＜><=＝]\s*\d|定性)")
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d+\s*(?:页|/\s*\d+)?[-—–\s]*$")
 
 
@@ -91,8 +92,13 @@ def _continues(prev: Row, cells: tuple[str, ...]) -> bool:
     一级指标 merged over from the page before)."""
     if len(prev.cells) < 2 or len(cells) < 2 or cells[0] or cells[1].endswith("指标"):
         return False
-    whole = [i for i, c in enumerate(cells) if normalise_operator(c) is not None]
-    return not any(i < len(prev.cells) and normalise_operator(prev.cells[i]) is not None for i in whole)
+    whole = [i for i, c in enumerate(cells) if _is_target(c)]
+    return not any(i < len(prev.cells) and _is_target(prev.cells[i]) for i in whole)
+
+
+def _is_target(cell: str) -> bool:
+    """An operator cell (≥, 定性), or a 指标值 that starts with one (≥95%, 定性：好)."""
+    return normalise_operator(cell) is not None or bool(_TARGET_CELL.match(cell))
 
 
 def pdf_rows(path: str | Path) -> tuple[list[Row], list[Diagnostic]]:

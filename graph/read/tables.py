@@ -1,10 +1,12 @@
-"""Cut a document into project tables and read each into a :class:`Project`.
+"""The form reader: cut a document into project tables and read each into a :class:`Project`, by the
+words a layout description gives (:mod:`graph.read.spec`).
 
-A table opens at its heading (``2024 年区级重点专项绩效目标表（一级项目）``), or at
-``编制单位：`` / ``一级项目名称`` when a heading is missing.  Field rows are label/value
-cells in any column (``一级项目名称\\t名称\\t\\t业务主管部门\\t部门``); indicator rows
-follow the ``绩效指标`` header.  Lines that fit none of these are kept raw on the project
-(``unparsed``) with a warning, so nothing read is dropped silently.
+A table opens at its heading (``2024 年区级重点专项绩效目标表（一级项目）``), or at ``编制单位：`` or
+its name label when a heading is missing.  Field rows are label/value cells in any column
+(``一级项目名称\\t名称\\t\\t业务主管部门\\t部门``), or ``label：value`` in one cell; indicator rows
+follow the indicator header (with the 绩效指标 label before it, or without).  Sections keep long-term
+indicators apart and read a cost table's total.  Lines that fit none of these are kept raw on the
+project (``unparsed``) with a warning, so nothing read is dropped silently.
 """
 
 from __future__ import annotations
@@ -22,40 +24,29 @@ from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Projec
 from graph.read.citations import extract_citations, known_codes_from, split_basis
 from graph.read.clean import clean_cell, parse_amount, parse_number
 from graph.read.identity import apply_identity
-from graph.read.indicators import DEFAULT_COLUMNS, header_columns, header_roles, is_header_word, read_indicator_row
+from graph.read.indicators import header_columns, header_roles, read_combined_row, read_indicator_row
 from graph.read.pdf import join_wrapped
 from graph.read.rows import Row, rows_from_text
+from graph.read.spec import CITING, MONEY_SCALE, LayoutSpec, builtin_layouts, label_key, money_unit_of
 from graph.read.toc import crosscheck_toc, is_toc_heading, join_entry, parse_toc_line, toc_mismatch
 from graph.text import squash
 
-__all__ = ["CITING_FIELDS", "FIELD_LABELS", "parse_text", "read_rows"]
+__all__ = ["CITING_FIELDS", "parse_text", "read_rows"]
 
-FIELD_LABELS = {
-    "一级项目名称": "name",
-    "项目名称": "name",
-    "业务主管部门": "department",
-    "主管部门": "department",
-    "预算执行率权重": "execution_weight",
-    "部门留用": "retained",
-    "当年预算金额": "amount",
-    "年度预算金额": "amount",
-    "补助街镇": "to_towns",
-    "项目概述": "overview",
-    "立项依据": "basis",
-    "当年绩效目标": "goals",
-    "年度绩效目标": "goals",
-    "绩效指标": "indicators",
-}
-REQUIRED = ("name", "department", "amount", "overview", "basis", "goals", "indicators")
-EXPECTED = ("execution_weight", "retained", "to_towns")  # always in this layout; said when absent
-_NUMBER_FIELDS = ("execution_weight", "retained", "amount", "to_towns")
 SHOWN_UNNAMED = 5  # tables named in the message that refuses a document whose tables have no names
-CITING_FIELDS = {"overview": "项目概述", "basis": "立项依据", "goals": "当年绩效目标"}
+CITING_FIELDS = CITING
 _TEXT_FIELDS = ("overview", "basis", "goals")
-_HEADING = re.compile(r"绩效目标表")
+_MONEY_FIELDS = ("amount", "retained", "to_towns")
+_NUMBER_FIELDS = ("execution_weight", *_MONEY_FIELDS)
 _UNIT = re.compile(r"^编制单位\s*[:：]\s*(?:(?P<code>[0-9A-Za-z]+)\s*[-－—]\s*)?(?P<name>.*?)\s*$")
-_MONEY = re.compile(r"^单位\s*[:：]\s*(?P<unit>万元|千元|元)\s*$")
-_MONEY_SCALE = {"万元": Decimal(1), "千元": Decimal("0.1"), "元": Decimal("0.0001")}
+_MONEY = re.compile(r"^(?:金额)?单位\s*[:：]\s*(?P<unit>万元|千元|元)\s*$")
+_LINE = re.compile(r"^(?P<label>[^:：]{2,12})\s*[:：]\s*(?P<value>.+?)\s*$")
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+_AMOUNT_IN_TEXT = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|千元|元)?")
+
+
+def _chongqing() -> LayoutSpec:
+    return builtin_layouts()["chongqing"]
 
 
 @dataclass
@@ -71,16 +62,22 @@ class _Table:
     money_unit: str = "万元"
     fields: dict[str, list[str]] = field(default_factory=dict)
     field_lines: dict[str, int] = field(default_factory=dict)
-    columns: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_COLUMNS))
+    money_units: dict[str, str] = field(default_factory=dict)  # a field's own unit (预算数（元）)
+    attributes: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=dict)
     indicators: list[Indicator] = field(default_factory=list)
+    long_term: list[Indicator] = field(default_factory=list)
+    target: str = "indicators"  # the list indicator rows go to (a section may switch it)
     unparsed: list[Span] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
     end: int = 0
     in_indicators: bool = False
-    header_roles: set[str] = field(default_factory=set)  # the columns the 绩效指标 header's rows name
+    has_label: bool = True  # the indicator grid has the 绩效指标 label column before its columns
+    header_roles: set[str] = field(default_factory=set)  # the columns the header's rows name
     header_cells: list[str] = field(default_factory=list)  # header cells that are no column name
     header_line: int = 0
     header_keys: set[tuple[str, ...]] = field(default_factory=set)  # its rows, to know them when repeated
+    cost: str = ""  # inside a cost table: the field its total gives
 
 
 def parse_text(
@@ -90,8 +87,8 @@ def parse_text(
     diagnostics: Iterable[Diagnostic] = (),
     known_codes: frozenset[str] = frozenset(),
 ) -> ParsedDocument:
-    """Read the text of one document, and say which it is (:func:`~graph.read.identity.apply_identity`).
-    Raises :class:`NoTablesError` when it holds no table."""
+    """Read the text of one document in the sample's layout, and say which it is
+    (:func:`~graph.read.identity.apply_identity`).  Raises :class:`NoTablesError` when it holds no table."""
     return apply_identity(read_rows(rows_from_text(text, path), path, encoding, diagnostics, known_codes))
 
 
@@ -101,9 +98,12 @@ def read_rows(
     encoding: str = "utf-8",
     diagnostics: Iterable[Diagnostic] = (),
     known_codes: frozenset[str] = frozenset(),
+    spec: LayoutSpec | None = None,
 ) -> ParsedDocument:
-    """Read rows of cells (from any format) into the document's projects, contents and warnings."""
-    reader = _RowReader(path, list(diagnostics))
+    """Read rows of cells (from any format) in the layout ``spec`` describes (the sample's by default)
+    into the document's projects, contents and warnings."""
+    spec = spec or _chongqing()
+    reader = _RowReader(path, list(diagnostics), spec)
     for row in rows:
         reader.feed(row)
     tables = reader.close()
@@ -116,25 +116,32 @@ def read_rows(
         error = NoTablesError if len(unnamed) * 2 > len(tables) else InconsistentDocument
         raise error(
             path,
-            f"{len(unnamed)} of {len(tables)} tables have no 一级项目名称 (at {lines}); the cells are not where "
-            "this layout puts them: give the original PDF, Word or Excel file, or text with tab-separated cells",
+            f"{len(unnamed)} of {len(tables)} tables have no {spec.label_of('name')} (at {lines}); the cells are "
+            "not where this layout puts them: give the original PDF, Word or Excel file, or text with "
+            "tab-separated cells",
         )
     known = known_codes | known_codes_from(r.raw for r in rows)
-    projects = [_finish(t, path, known, reader.diags) for t in tables]  # ids made unique by apply_identity
+    projects = [_finish(t, path, known, reader.diags, spec) for t in tables]  # ids made unique by apply_identity
     crosschecked = crosscheck_toc(reader.toc, projects)
     if reader.toc and len(reader.toc) != len(projects):
         raise InconsistentDocument(path, toc_mismatch(reader.toc, projects, crosschecked))
     reader.diags.extend(crosschecked)
+    if spec.not_carried:
+        message = (
+            f"{spec.name} {spec.description} layout: it has no {', '.join(spec.not_carried)}; those are left empty"
+        )
+        reader.diags.append(Diagnostic("warning", "layout-fields", message, path))
     return ParsedDocument(
         path, encoding, tuple(projects), tuple(reader.toc), tuple(reader.diags), "\n".join(reader.preamble)
     )
 
 
 class _RowReader:
-    """Reads rows one at a time: contents, headings, 编制单位 lines, field rows, indicator rows."""
+    """Reads rows one at a time: contents, headings, unit lines, field rows, sections, indicator rows."""
 
-    def __init__(self, path: str, diags: list[Diagnostic]) -> None:
+    def __init__(self, path: str, diags: list[Diagnostic], spec: LayoutSpec) -> None:
         self.path = path
+        self.spec = spec
         self.where = path  # the current row's place: the document, or its table or sheet (Word, Excel)
         self.diags = diags
         self.toc: list[TocEntry] = []
@@ -143,6 +150,7 @@ class _RowReader:
         self.cur: _Table | None = None
         self.in_toc = False
         self.held: Row | None = None  # the row last kept raw, which the next row may complete
+        self.money_unit = spec.money_unit  # a 金额单位 line before the first table holds for all
 
     def warn(self, code: str, message: str, line: int) -> None:
         self.diags.append(Diagnostic("warning", code, message, self.where, line))
@@ -150,7 +158,7 @@ class _RowReader:
     def open_table(self, lineno: int) -> _Table:
         if self.cur is not None:
             self.tables.append(self.cur)
-        self.cur = _Table(start=lineno, file=self.where)
+        self.cur = _Table(start=lineno, file=self.where, money_unit=self.money_unit)
         return self.cur
 
     def close(self) -> list[_Table]:
@@ -164,11 +172,12 @@ class _RowReader:
         stripped = row.text
         if not stripped:
             return
-        if self._contents(row) or self._heading(row) or self._unit(row):
+        if self._contents(row) or self._heading(row) or self._unit(row) or self._money(row) or self._line(row):
             return
-        first = squash(row.cells[0])
+        cells = [c for c in row.cells if c.strip()]
+        first = cells[0] if cells else ""
         if self.cur is None:
-            if first not in FIELD_LABELS:
+            if not self._opens(row):
                 self.preamble.append(row.raw)
                 return
             self.open_table(row.line)
@@ -176,20 +185,93 @@ class _RowReader:
         assert t is not None
         t.raw.append(row.raw)
         t.end = row.line
-        mm = _MONEY.match(stripped)
-        if mm:
-            t.money_unit = mm.group("unit")
-        elif first == "绩效指标" and t.in_indicators and not _header_only(row.cells[1:]):
-            # the label merged down the block, repeated in each row by the writer: an indicator row
-            self._indicator_row(t, Row(("", *row.cells[1:]), row.file, row.line, row.raw), "")
-        elif first in FIELD_LABELS:
-            self._field_row(row, FIELD_LABELS[first])
-        elif self._wrapped_label(t, row):
+        if self._grid_row(t, row, first):
             return
-        elif not self._indicator_row(t, row, first):
-            t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
-            self.warn("unparsed-line", f"line not understood inside table; kept raw: {stripped[:60]!r}", row.line)
-            self.held = row
+        if self._wrapped_label(t, row):
+            return
+        t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
+        self.warn("unparsed-line", f"line not understood inside table; kept raw: {stripped[:60]!r}", row.line)
+        self.held = row
+
+    def _opens(self, row: Row) -> bool:
+        """A row that opens a table when none is open: the name's label first, or any field label first."""
+        first = next((c for c in row.cells if c.strip()), "")
+        role = self.spec.role_of(first) or self.spec.role_of(_LINE.sub(r"\g<label>", first.strip()))
+        return role is not None and role != "indicators"
+
+    def _grid_row(self, t: _Table, row: Row, first: str) -> bool:
+        """A field row, a section, the indicator header or an indicator row; True when taken."""
+        spec = self.spec
+        lead = squash(row.cells[0]) if row.cells else ""
+        key = label_key(first)
+        if t.cost and self._cost_row(t, row):
+            return True
+        if key in spec.sections:
+            return self._section(t, row, spec.sections[key].kind)
+        if spec.role_of(first) == "indicators" and t.in_indicators and not _header_only(row.cells[1:], spec):
+            # the label merged down the block, repeated in each row by the writer: an indicator row
+            return self._indicator_row(t, Row(("", *row.cells[1:]), row.file, row.line, row.raw), "")
+        if self._field_cells(row) and not (t.in_indicators and not lead and _header_only(row.cells, spec)):
+            if spec.role_of(first) == "name" and "name" in t.fields:
+                self._second_table(t, row)
+            assert self.cur is not None
+            _read_field_row(self.cur, list(row.cells), row.line, row.file, self.diags, spec)
+            return True
+        if not t.in_indicators and _header_only(row.cells, spec, least=3):
+            _indicator_header(t, list(row.cells), row.line, spec, label=False)
+            return True
+        return self._indicator_row(t, row, squash(first) if lead else "")
+
+    def _field_cells(self, row: Row) -> bool:
+        """Whether the row's first filled cell is a field label, an attribute, a group over labels, or a
+        ``label：value`` cell (the label may also stand second, after a group or an empty cell)."""
+        spec = self.spec
+        cells = [c for c in row.cells if c.strip()]
+        if not cells:
+            return False
+        heads = cells[:2] if label_key(cells[0]) in spec.groups or not squash(row.cells[0]) else cells[:1]
+        for c in heads:
+            k = label_key(c)
+            inline = _LINE.match(c.strip())
+            if k in spec.labels or k in spec.attributes or k in spec.groups:
+                return not (spec.labels.get(k) == "indicators" and self.cur is not None and self.cur.in_indicators
+                            and _header_only(row.cells[1:], spec))  # fmt: skip
+            if inline and (spec.role_of(inline.group("label")) or label_key(inline.group("label")) in spec.attributes):
+                return True
+        return False
+
+    def _second_table(self, prev: _Table, row: Row) -> None:
+        """A second name row: the previous table lost its heading, or this one did."""
+        t = self.open_table(row.line)
+        t.raw, prev.raw = [row.raw], prev.raw[:-1]
+        t.year, t.title, t.money_unit = prev.year, prev.title, prev.money_unit
+        self.warn("no-heading", "table starts without heading or 编制单位", row.line)
+
+    def _section(self, t: _Table, row: Row, kind: str) -> bool:
+        """A section label: its own indicator header (长期/年度绩效指标), or a cost table (成本构成)."""
+        section = self.spec.sections[label_key(next(c for c in row.cells if c.strip()))]
+        if kind == "cost":
+            t.cost = section.field or "amount"
+            t.in_indicators = False
+            return True
+        t.target = "long_term" if kind == "long_term" else "indicators"
+        _indicator_header(t, list(row.cells), row.line, self.spec, label=True)
+        return True
+
+    def _cost_row(self, t: _Table, row: Row) -> bool:
+        """A row of a cost table: its items are kept in the raw span; its total row gives the field."""
+        cells = [c.strip() for c in row.cells if c.strip()]
+        spec = self.spec
+        if any(label_key(c) in spec.labels or label_key(c) in spec.sections for c in cells):
+            t.cost = ""
+            return False
+        section = next(s for s in spec.sections.values() if s.kind == "cost")
+        total = label_key(section.total or "合计")
+        at = next((i for i, c in enumerate(cells) if label_key(c) == total), None)
+        if at is not None and at + 1 < len(cells):
+            t.fields.setdefault(t.cost, []).append(cells[at + 1])
+            t.field_lines.setdefault(t.cost, row.line)
+        return True
 
     def _wrapped_label(self, t: _Table, row: Row) -> bool:
         """A row whose label is the rest of the label in the row just kept raw (a row cut by a page
@@ -197,7 +279,7 @@ class _RowReader:
         held, self.held = self.held, None
         if held is None or not t.unparsed or t.unparsed[-1].raw != held.raw or len(held.cells) < 2:
             return False
-        if squash(held.cells[0] + row.cells[0]) not in FIELD_LABELS:
+        if self.spec.role_of(held.cells[0] + row.cells[0]) is None:
             return False
         cells = tuple(
             join_wrapped("\n".join(x for x in pair if x.strip()))
@@ -205,6 +287,7 @@ class _RowReader:
         )
         t.unparsed.pop()
         self.diags.pop()  # its unparsed-line warning, the last one said
+        t.raw.pop()
         t.raw.pop()
         self.feed(Row(cells, held.file, held.line, "\t".join(cells)))
         return True
@@ -234,15 +317,19 @@ class _RowReader:
         return False
 
     def _heading(self, row: Row) -> bool:
-        """``2024 年区级重点专项绩效目标表（一级项目）`` alone on its row opens a table."""
-        if len([c for c in row.cells if c.strip()]) != 1 or not _HEADING.search(row.text):
+        """The layout's heading alone on its row (``2024 年区级重点专项绩效目标表（一级项目）``) opens a table."""
+        if len([c for c in row.cells if c.strip()]) != 1 or not self.spec.heading.search(row.text):
             return False
-        t = self.open_table(row.line)
-        t.title = clean_cell(row.text)
-        ym = re.search(r"(\d{4})\s*年", row.text)
-        t.year = int(ym.group(1)) if ym else None
-        t.raw.append(row.raw)
-        t.end = row.line
+        if self.cur is not None and not self.cur.fields and not self.cur.indicators:
+            self.cur.title = clean_cell(row.text)  # a second heading line (a sub-title)
+        else:
+            t = self.open_table(row.line)
+            t.title = clean_cell(row.text)
+        assert self.cur is not None
+        ym = _YEAR.search(row.text)
+        self.cur.year = int(ym.group(1)) if ym else self.cur.year
+        self.cur.raw.append(row.raw)
+        self.cur.end = row.line
         return True
 
     def _unit(self, row: Row) -> bool:
@@ -257,54 +344,78 @@ class _RowReader:
         t.end = row.line
         return True
 
-    def _field_row(self, row: Row, role: str) -> None:
-        prev = self.cur
-        assert prev is not None
-        if role == "name" and "name" in prev.fields:
-            # A second name row: the previous table lost its heading, or this one did.
-            t = self.open_table(row.line)
-            t.raw, prev.raw = [row.raw], prev.raw[:-1]
-            t.year, t.title, t.money_unit = prev.year, prev.title, prev.money_unit
-            self.warn("no-heading", "table starts without heading or 编制单位", row.line)
-        assert self.cur is not None
-        _read_field_row(self.cur, list(row.cells), row.line, row.file, self.diags)
+    def _money(self, row: Row) -> bool:
+        """``单位：万元`` / ``金额单位：元``: the unit of the open table's amounts (of every table, before
+        the first)."""
+        mm = _MONEY.match("".join(row.cells).strip())
+        if not mm:
+            return False
+        if self.cur is None:
+            self.money_unit = mm.group("unit")
+        else:
+            self.cur.money_unit = mm.group("unit")
+            self.cur.raw.append(row.raw)
+        return True
+
+    def _line(self, row: Row) -> bool:
+        """A ``label：value`` line alone outside the grid (``单位名称：重庆市某局``)."""
+        cells = [c for c in row.cells if c.strip()]
+        m = _LINE.match(cells[0].strip()) if len(cells) == 1 else None
+        if m is None or label_key(m.group("label")) not in self.spec.line_labels:
+            return False
+        role = self.spec.line_labels[label_key(m.group("label"))]
+        t = self.cur if self.cur is not None else self.open_table(row.line)
+        if role == "department" or role == "unit_name":
+            t.fields.setdefault(role, [m.group("value")])
+            t.field_lines.setdefault(role, row.line)
+        t.raw.append(row.raw)
+        return True
 
     def _indicator_row(self, t: _Table, row: Row, first: str) -> bool:
-        """An indicator row after the 绩效指标 header; True when it was taken (read or kept raw).  A row
-        of header words only is the header's second row, or the header repeated after a page break."""
+        """An indicator row after the header; True when it was taken (read or kept raw).  A row of header
+        words only is the header's second row, or the header repeated after a page break."""
         if not t.in_indicators:
             return False
         cells = list(row.cells)
-        if _header_key(cells) in t.header_keys:
+        spec = self.spec
+        if _header_key(cells, t.has_label) in t.header_keys:
             return True  # a header row again, after a page break
-        if _header_only(cells[1:]) and not squash(cells[0]):
-            _indicator_header(t, cells, row.line, self.warn, more=True)
+        if _header_only(cells[1:] if t.has_label else cells, spec) and not (t.has_label and squash(cells[0])):
+            _indicator_header(t, cells, row.line, spec, label=t.has_label, more=True)
             return True
-        if first.endswith("指标") and first not in FIELD_LABELS:
+        if t.has_label and first.endswith("指标") and spec.role_of(first) is None and not spec.combined_value:
             # The empty label cell was lost: the row starts with its 一级指标, one column left.
             cells = ["", *cells]
             self.warn("shifted-cells", f"indicator row starts one column left ({first}); re-aligned", row.line)
-        if squash(cells[0]) or len([c for c in cells if c.strip()]) < 3:
+        least = 2 if spec.combined_value else 3  # a name and a value; or a name, an operator and a value
+        if (t.has_label and squash(cells[0])) or len([c for c in cells if c.strip()]) < least:
             return False
-        ind, more = read_indicator_row(cells, row.file, row.line, t.columns)
-        self.diags.extend(more)
+        if spec.combined_value:
+            ind = read_combined_row(cells, row.file, row.line, t.columns)
+            if ind is None:  # a placeholder row, left empty
+                return True
+        else:
+            ind, more = read_indicator_row(cells, row.file, row.line, t.columns)
+            self.diags.extend(more)
+        target = t.long_term if t.target == "long_term" else t.indicators
         if ind is not None:
-            t.indicators.append(_merged_levels(ind, t.indicators))
+            target.append(_merged_levels(ind, target))
         else:
             t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
         return True
 
 
-def _header_key(cells: Sequence[str]) -> tuple[str, ...]:
+def _header_key(cells: Sequence[str], has_label: bool = True) -> tuple[str, ...]:
     """A header row's words without its label cell and its empty cells (a page of a PDF may draw the
     same row with fewer columns)."""
-    return tuple(squash(c) for c in cells[1:] if c.strip())
+    return tuple(squash(c) for c in (cells[1:] if has_label else cells) if c.strip())
 
 
-def _header_only(cells: Sequence[str]) -> bool:
-    """Cells that are all 绩效指标 header words (at least two of them)."""
+def _header_only(cells: Sequence[str], spec: LayoutSpec, least: int = 2) -> bool:
+    """Cells that are all indicator header words (at least ``least`` of them)."""
     words = [c for c in cells if c.strip()]
-    return len(words) >= 2 and all(is_header_word(c) for c in words)
+    known = [c for c in words if spec.column_of(c) is not None or label_key(c) in spec.ignored_columns]
+    return len(words) >= least and len(known) == len(words) and any(spec.column_of(c) for c in words)
 
 
 def _merged_levels(ind: Indicator, above: Sequence[Indicator]) -> Indicator:
@@ -317,9 +428,12 @@ def _merged_levels(ind: Indicator, above: Sequence[Indicator]) -> Indicator:
     return replace(ind, level1=level1, level2=level2)
 
 
-def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: list[Diagnostic]) -> None:
-    """Label and value cells (``一级项目名称 | 名称 | | 业务主管部门 | 部门``).  A value that fills more
-    than one cell, or a cell where a label should be that is no label, is kept and said."""
+def _read_field_row(
+    t: _Table, cells: list[str], lineno: int, path: str, diags: list[Diagnostic], spec: LayoutSpec
+) -> None:
+    """Label and value cells (``一级项目名称 | 名称 | | 业务主管部门 | 部门``), or ``label：value`` cells.
+    A value that fills more than one cell, or a cell where a label should be that is no label, is kept
+    and said."""
 
     def warn(code: str, message: str) -> None:
         diags.append(Diagnostic("warning", code, message, path, lineno))
@@ -332,53 +446,91 @@ def _read_field_row(t: _Table, cells: list[str], lineno: int, path: str, diags: 
         if not c:
             gap = bool(taken)
             continue
-        key = squash(c)
-        if key in FIELD_LABELS:
-            role, taken, gap = FIELD_LABELS[key], [], False
-            if role == "indicators":
-                _indicator_header(t, cells, lineno, warn)
-                return
-            if role in t.fields:
-                warn("repeated-field", f"field {key} appears twice; values joined")
-            t.fields.setdefault(role, [])
-            t.field_lines.setdefault(role, lineno)
+        key = label_key(c)
+        inline = _LINE.match(c)
+        waiting = role is not None and not taken  # a label's value comes next, whatever it holds
+        if key not in spec.labels and key not in spec.attributes and inline and _known(spec, inline.group("label")):
+            if waiting:
+                taken.append(c)
+                t.fields[role].append(c)  # type: ignore[index]
+                continue
+            role, taken, gap = _open_field(t, inline.group("label"), lineno, warn, spec)
+            c = inline.group("value")
+        elif key in spec.groups:
             continue
-        if role is None:  # pragma: no cover - the first cell is always a label here
+        elif key in spec.labels or key in spec.attributes:
+            role, taken, gap = _open_field(t, c, lineno, warn, spec)
+            if role == "indicators":
+                t.target = "indicators"
+                _indicator_header(t, cells, lineno, spec, label=True)
+                return
+            continue
+        if role is None:  # a value before any label (a group's empty cell)
             continue
         if taken and gap and role in _NUMBER_FIELDS:
             warn("unknown-label", f"{c!r} stands where a label goes but is none; it and what follows kept raw")
             t.unparsed.append(Span(path, lineno, lineno, "\t".join(cells)))
             return
         if taken:
-            warn("split-cell", f"{_label(role)} fills more than one cell; joined: {' | '.join([*taken, c])[:60]!r}")
+            warn("split-cell", f"{spec.label_of(role)} fills more than one cell; joined: "
+                 f"{' | '.join([*taken, c])[:60]!r}")  # fmt: skip
         taken.append(c)
         t.fields[role].append(c)
 
 
+def _known(spec: LayoutSpec, label: str) -> bool:
+    return spec.role_of(label) is not None or label_key(label) in spec.attributes
+
+
+def _open_field(
+    t: _Table, label: str, lineno: int, warn: Callable[[str, str], None], spec: LayoutSpec
+) -> tuple[str, list[str], bool]:
+    """Start reading the values of a label: a field, or an attribute (``attr:`` + its name)."""
+    key = label_key(label)
+    role = spec.labels.get(key) or f"attr:{spec.attributes[key]}"
+    if role == "indicators":
+        return role, [], False
+    if role in t.fields:
+        warn("repeated-field", f"field {key} appears twice; values joined")
+    t.fields.setdefault(role, [])
+    t.field_lines.setdefault(role, lineno)
+    unit = money_unit_of(label)
+    if unit:
+        t.money_units[role] = unit
+    return role, [], False
+
+
 def _indicator_header(
-    t: _Table, cells: list[str], lineno: int, warn: Callable[[str, str], None], more: bool = False
+    t: _Table, cells: list[str], lineno: int, spec: LayoutSpec, label: bool, more: bool = False
 ) -> None:
-    """The 绩效指标 header row; with ``more``, a row of header words under it (a two-row header, or the
-    header again after a page break): the columns it names are taken, the others kept."""
-    named = header_roles(cells)
-    t.header_keys.add(_header_key(cells))
+    """The indicator header row (after the 绩效指标 label, or without it); with ``more``, a row of header
+    words under it (a two-row header, or the header again after a page break): the columns it names are
+    taken, the others kept."""
+    named = header_roles(cells, spec.columns)
+    t.header_keys.add(_header_key(cells, label))
     if more:
-        t.columns = {**t.columns, **{r: i for r, i in header_columns(cells).items() if r in named}}
+        found = header_columns(cells, spec.columns, {})
+        t.columns = {**t.columns, **{r: i for r, i in found.items() if r in named}}
         t.header_roles |= set(named)
-    else:
-        t.in_indicators = True
-        t.columns = header_columns(cells)
-        t.header_roles = set(named)
-        t.field_lines.setdefault("indicators", lineno)
-        t.header_cells = [c.strip() for c in cells[1:] if c.strip() and not is_header_word(c)]
-        t.header_line = lineno
+        return
+    offset = 1 if label else 0
+    defaults = {role: i + offset for i, role in enumerate(dict.fromkeys(spec.columns.values()))}
+    t.in_indicators, t.has_label = True, label
+    t.columns = header_columns(cells, spec.columns, defaults)
+    t.header_roles = set(named)
+    t.field_lines.setdefault("indicators", lineno)
+    t.header_cells = [
+        c.strip() for c in cells[offset:] if c.strip() and spec.column_of(c) is None
+        and label_key(c) not in spec.ignored_columns
+    ]  # fmt: skip
+    t.header_line = lineno
 
 
-def _check_header(t: _Table, warn: Callable[[str, str, int], None]) -> None:
+def _check_header(t: _Table, spec: LayoutSpec, warn: Callable[[str, str, int], None]) -> None:
     """Once the header's rows are all read: the columns no header row named, the cells no row explains."""
     if not t.in_indicators:
         return
-    missing = sorted(set(DEFAULT_COLUMNS) - t.header_roles)
+    missing = sorted(set(spec.columns.values()) - t.header_roles)
     unknown = t.header_cells if missing else []  # group words over a second header row are no mystery
     if unknown or missing:
         warn(
@@ -389,116 +541,136 @@ def _check_header(t: _Table, warn: Callable[[str, str, int], None]) -> None:
         )
 
 
-def _money(t: _Table, role: str, path: str, diags: list[Diagnostic]) -> Decimal | None:
+def _money(t: _Table, role: str, path: str, diags: list[Diagnostic], spec: LayoutSpec) -> Decimal | None:
+    """A money field in 万元: a number in the table's (or the label's own) unit, or the first amount in
+    a text that gives it (``年度资金总额：208.00万元；其中：…``)."""
     raw = " ".join(t.fields.get(role, []))
     if not raw:
         return None
+    unit = t.money_units.get(role, t.money_unit)
     value = parse_amount(raw)
+    if value is None and role == "amount":
+        found = _amount_in_text(raw, spec)
+        if found is not None:
+            value, unit = found[0], found[1] or unit
     if value is None:
-        diags.append(
-            Diagnostic(
-                "warning",
-                "bad-amount",
-                f"{role} {raw!r} is not a number; left empty",
-                path,
-                t.field_lines.get(role, t.start),
-            )
-        )
+        line = t.field_lines.get(role, t.start)
+        diags.append(Diagnostic("warning", "bad-amount", f"{role} {raw!r} is not a number; left empty", path, line))
         return None
-    return value * _MONEY_SCALE[t.money_unit]
+    return value * MONEY_SCALE[unit]
 
 
-def _label(role: str) -> str:
-    return next(k for k, v in FIELD_LABELS.items() if v == role)
+def _amount_in_text(text: str, spec: LayoutSpec) -> tuple[Decimal, str] | None:
+    """The amount after an amount label inside a text (``年度资金总额：208.00万元``), with its unit."""
+    labels = [k for k, v in spec.labels.items() if v == "amount"]
+    for label in labels:
+        at = squash(text).find(label)
+        if at < 0:
+            continue
+        m = _AMOUNT_IN_TEXT.search(squash(text)[at + len(label) :].lstrip("：:"))
+        if m:
+            value = parse_amount(m.group("num"))
+            if value is not None:
+                return value, m.group("unit") or ""
+    return None
 
 
-def _check_fields(t: _Table, warn: Callable[[str, str, int], None]) -> None:
+def _check_fields(t: _Table, spec: LayoutSpec, warn: Callable[[str, str, int], None]) -> None:
     """Required fields, the fields this layout always has, the heading's year and the unit line."""
-    missing = [r for r in REQUIRED if r not in t.fields and not (r == "indicators" and t.in_indicators)]
+    have = set(t.fields) | ({"indicators"} if t.in_indicators else set())
+    missing = [r for r in spec.required if r not in have]
     if missing:
-        names = ", ".join(_label(r) for r in missing)
+        names = ", ".join(spec.label_of(r) for r in missing)
         warn("incomplete-table", f"table ends at line {t.end} without {names}; cut off? what was read is kept", t.start)
-    elif not t.indicators:
+    elif not t.indicators and "indicators" in spec.required:
         warn("no-indicators", "table has a 绩效指标 header but no indicator rows", t.start)
-    absent = [_label(r) for r in EXPECTED if r not in t.fields]
+    absent = [spec.label_of(r) for r in spec.expected if r not in t.fields]
     if absent and not missing:
         warn("missing-field", f"no {', '.join(absent)} row; left empty", t.start)
     if t.year is None:
         warn("no-year", "no table heading with the year (…年…绩效目标表); the id has '-' for the year", t.start)
-    if not t.unit_code and not t.unit_name:
+    if spec.unit_line and not t.unit_code and not t.unit_name:
         warn("no-unit", "no 编制单位 line; the id has '-' for the unit", t.start)
 
 
-def _number(t: _Table, role: str, warn: Callable[[str, str, int], None]) -> float | None:
+def _number(t: _Table, role: str, spec: LayoutSpec, warn: Callable[[str, str, int], None]) -> float | None:
     raw = " ".join(t.fields.get(role, []))
     if not raw:
         return None
     value = parse_number(raw)
     if value is None:
-        warn("bad-number", f"{_label(role)} {raw!r} is not a number; left empty", t.field_lines.get(role, t.start))
+        line = t.field_lines.get(role, t.start)
+        warn("bad-number", f"{spec.label_of(role)} {raw!r} is not a number; left empty", line)
     return value
 
 
-def _check_weights(t: _Table, execution_weight: float | None, warn: Callable[[str, str, int], None]) -> None:
-    """Indicator weights plus 预算执行率权重 make 100 (a lost, doubled or cut row shows here)."""
+def _check_weights(
+    t: _Table, execution_weight: float | None, spec: LayoutSpec, warn: Callable[[str, str, int], None]
+) -> None:
+    """Indicator weights (plus 预算执行率权重 where the layout has it) make the layout's total (a lost,
+    doubled or cut row shows here)."""
     weights = [i.weight for i in t.indicators]
-    if not t.indicators or execution_weight is None or any(w is None for w in weights):
+    with_execution = "execution_weight" in spec.labels.values()
+    if spec.weights_total is None or not t.indicators or any(w is None for w in weights):
         return
-    total = execution_weight + sum(w for w in weights if w is not None)
-    if abs(total - 100) > WEIGHT_TOLERANCE:
+    if with_execution and execution_weight is None:
+        return
+    total = (execution_weight or 0) + sum(w for w in weights if w is not None)
+    if abs(total - spec.weights_total) > WEIGHT_TOLERANCE:
+        plus = f" + 预算执行率权重 {execution_weight:g}" if with_execution and execution_weight is not None else ""
         warn(
             "weights-sum",
-            f"indicator weights {'+'.join(f'{w:g}' for w in weights if w is not None)} + 预算执行率权重 "
-            f"{execution_weight:g} = {total:g}, not 100; a row lost, doubled or misread?",
+            f"indicator weights {'+'.join(f'{w:g}' for w in weights if w is not None)}{plus} = {total:g}, "
+            f"not {spec.weights_total:g}; a row lost, doubled or misread?",
             t.field_lines.get("indicators", t.start),
         )
 
 
-def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]) -> Project:
+def _department(t: _Table, name: str, spec: LayoutSpec, warn: Callable[[str, str, int], None]) -> str:
+    department = clean_cell(" ".join(t.fields.get("department", [])))
+    fallback = clean_cell(" ".join(t.fields.get("unit_name", []))) or t.unit_name
+    if not department and fallback and spec.department_fallback:
+        where = spec.label_of("unit_name") if t.fields.get("unit_name") else "编制单位"
+        warn("no-department", f"{name}: no {spec.label_of('department')}; using {where} {fallback}", t.start)
+        return fallback
+    return department
+
+
+def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic], spec: LayoutSpec) -> Project:
     def warn(code: str, message: str, line: int) -> None:
         diags.append(Diagnostic("warning", code, message, t.file, line))
 
-    _check_fields(t, warn)
-    _check_header(t, warn)
+    _check_fields(t, spec, warn)
+    _check_header(t, spec, warn)
     name = clean_cell(" ".join(t.fields.get("name", []))) or f"(unnamed table at line {t.start})"
-    department = clean_cell(" ".join(t.fields.get("department", [])))
-    if not department and t.unit_name:
-        department = t.unit_name
-        warn("no-department", f"{name}: no 业务主管部门; using 编制单位 {t.unit_name}", t.start)
-    if t.money_unit != "万元":
+    department = _department(t, name, spec, warn)
+    unit_name = t.unit_name or clean_cell(" ".join(t.fields.get("unit_name", [])))
+    if t.money_unit != "万元" or any(u != "万元" for u in t.money_units.values()):
         warn("money-unit", f"{name}: amounts in {t.money_unit}, converted to 万元", t.start)
-    amount, retained, to_towns = (_money(t, r, t.file, diags) for r in ("amount", "retained", "to_towns"))
+    amount, retained, to_towns = (_money(t, r, t.file, diags, spec) for r in _MONEY_FIELDS)
     if amount is not None and retained is not None and to_towns is not None and retained + to_towns != amount:
         warn(
             "budget-split",
             f"{name}: 部门留用 {retained} + 补助街镇 {to_towns} = {retained + to_towns} ≠ 当年预算金额 {amount}",
             t.field_lines.get("amount", t.start),
         )
-    execution_weight = _number(t, "execution_weight", warn)
-    _check_weights(t, execution_weight, warn)
+    execution_weight = _number(t, "execution_weight", spec, warn)
+    _check_weights(t, execution_weight, spec, warn)
     texts = {r: clean_cell("\n".join(t.fields.get(r, []))) for r in _TEXT_FIELDS}
     citations: list[Citation] = []
     for role, label in CITING_FIELDS.items():
         if texts[role]:
             citations.extend(extract_citations(texts[role], label, t.file, t.field_lines[role], known))
-    return Project(
-        id=project_id("", t.year, t.unit_code or t.unit_name, name),
-        name=name,
-        year=t.year,
-        unit_code=t.unit_code,
-        unit_name=t.unit_name,
-        department=department,
-        execution_weight=execution_weight,
-        amount=amount,
-        retained=retained,
-        to_towns=to_towns,
-        overview=texts["overview"],
-        basis=tuple(split_basis(texts["basis"])),
-        goals=texts["goals"],
-        indicators=tuple(t.indicators),
-        citations=tuple(citations),
-        unparsed=tuple(t.unparsed),
-        source=path,
-        span=Span(t.file, t.start, t.end, "\n".join(t.raw)),
-        title=t.title,
+    attributes = tuple(
+        (role.removeprefix("attr:"), clean_cell(" ".join(v)))
+        for role, v in t.fields.items()
+        if role.startswith("attr:")
     )
+    return Project(
+        id=project_id("", t.year, t.unit_code or unit_name, name), name=name, year=t.year, unit_code=t.unit_code,
+        unit_name=unit_name, department=department, execution_weight=execution_weight, amount=amount,
+        retained=retained, to_towns=to_towns, overview=texts["overview"], basis=tuple(split_basis(texts["basis"])),
+        goals=texts["goals"], indicators=tuple(t.indicators), citations=tuple(citations), unparsed=tuple(t.unparsed),
+        source=path, span=Span(t.file, t.start, t.end, "\n".join(t.raw)), title=spec.title or t.title,
+        layout=spec.name, long_term=tuple(t.long_term), attributes=attributes,
+    )  # fmt: skip
