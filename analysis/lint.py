@@ -12,6 +12,7 @@ description; ``python search.py lint --rules`` prints it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -28,6 +29,7 @@ from graph.ids import finding_key
 from graph.models import Diagnostic, Indicator, Project
 from graph.read.citations import find_numbers
 from graph.read.clean import indicator_key
+from graph.read.places import places
 from graph.read.spec import builtin_layouts
 from graph.store import load_index, load_records
 from graph.text import squash, text_key
@@ -355,7 +357,16 @@ def check_copied_text(projects: Sequence[Project]) -> Iterator[Finding]:
             )
 
 
-_BODY_PREFIX = re.compile(r"^(?:重庆市|中国共产党|中共)?(?:重庆市)?(?:北碚区|区)?(?:委员会)?")
+@functools.cache
+def _body_prefix() -> re.Pattern[str]:
+    """Party and place words before a body's core name (中国共产党重庆市北碚区…), from the place data."""
+    P = places()
+    province = "|".join(map(re.escape, P.provinces))
+    party = "|".join(map(re.escape, P.organisations["body_prefixes"][:2]))
+    county = "|".join([*map(re.escape, P.county_names()), *P.organisations["local_district"]])
+    return re.compile(rf"^(?:{province}|{party})?(?:{province})?(?:{county})?(?:委员会)?")
+
+
 _BODY_SUFFIX = re.compile(r"(?:合作社|联合会|委员会|管理局|事务局|事务中心|中心|办公室|局|委|社|办|会|部)$")
 
 
@@ -364,7 +375,7 @@ def _body_cores(name: str) -> set[str]:
     s = squash(name)
     cores = set()
     for part in re.split(r"[、（）()]", s):
-        core = _BODY_SUFFIX.sub("", _BODY_PREFIX.sub("", part))
+        core = _BODY_SUFFIX.sub("", _body_prefix().sub("", part))
         core = core.removesuffix("和")
         if len(core) >= 2:
             cores.add(core)

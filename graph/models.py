@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 __all__ = [
+    "LEVELS",
     "Citation",
     "Diagnostic",
     "DocumentIdentity",
@@ -32,7 +33,10 @@ __all__ = [
     "TocEntry",
 ]
 
-Level = Literal["国家", "市", "区", "未知"]
+Level = Literal[
+    "国家", "省", "市", "区", "未知"
+]  # 省: a province; 市: a municipality (重庆市) or a city; 区: county-level
+LEVELS = ("国家", "省", "市", "区")  # the levels an issuer table may give, from the top down
 Operator = Literal["≥", "≤", "=", ">", "<", "定性"]
 
 

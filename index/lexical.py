@@ -20,13 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from graph.constants import BM25_B, BM25_K1, USERDICT_MAX_TERM
+from graph.read.places import region_words
 
 __all__ = ["BM25Index", "Tokens", "corpus_terms", "freq_store"]
 
-_STOP = set(
-    "的 了 和 与 及 或 等 对 在 为 是 将 把 被 向 从 由 于 以 其 之 并 且 按 按照 根据 通过 进行 开展 加强 做好 "
-    "确保 推进 工作 项目 我 我区 全区 区 年 月 日 个 次 万元 元 一 二 三 四 五".split()
-)
+_STOP = frozenset(region_words()["words"]["stop"])  # graph/read/data/region_words.toml
 _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 

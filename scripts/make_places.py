@@ -30,6 +30,8 @@ ABBREVIATIONS = {
     "广东省": "粤", "广西壮族自治区": "桂", "海南省": "琼", "四川省": "川", "贵州省": "贵|黔", "云南省": "云|滇",
     "西藏自治区": "藏", "陕西省": "陕", "甘肃省": "甘", "青海省": "青", "宁夏回族自治区": "宁", "新疆维吾尔自治区": "新",
 }  # fmt: skip
+# Local abbreviations beside the usual short name (北碚区 numbers its own documents 碚财).
+EXTRA_SHORTS = {"北碚区": "碚"}
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 # The 56 nations' names (resources/56_nations.csv of the same package), as they stand in place names.
 NATIONS = "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺".split()
@@ -69,7 +71,8 @@ def main(path: str) -> None:
         else:
             city = rows.get(code[:4] + "0" * 8, "")
             city = "" if province in MUNICIPALITIES or city in ("市辖区", "县") else city
-            out.writerow(["county", name, short(name), province, city, "区"])
+            shorts = "|".join(filter(None, (short(name), EXTRA_SHORTS.get(name, ""))))
+            out.writerow(["county", name, shorts, province, city, "区"])
     for province, name, abbreviation in AREAS:
         out.writerow(["area", name, abbreviation, province, "", "区"])
 

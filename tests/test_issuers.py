@@ -76,7 +76,8 @@ def test_authority_from_title(title: str, expected: str | None) -> None:
         ("渝财", "市"),
         ("国务院", "国家"),
         ("民政部", "国家"),
-        ("巴中市人民政府", "未知"),
+        ("巴中市人民政府", "市"),  # a city of 四川省
+        ("某某委员会", "未知"),
     ],
 )
 def test_guess_level(text: str, level: str) -> None:
@@ -88,7 +89,7 @@ def test_custom_table_and_bad_table(tmp_path: Path) -> None:
     good.write_text("code,name,level\n测发,测试局,区\n", encoding="utf-8")
     assert IssuerResolver.from_csv(good).resolve("测发").name == "测试局"
     bad = tmp_path / "bad.csv"
-    bad.write_text("code,name,level\n测发,测试局,省\n", encoding="utf-8")
+    bad.write_text("code,name,level\n测发,测试局,乡\n", encoding="utf-8")
     with pytest.raises(IssuerTableError, match=r"bad\.csv:2: need the columns code,name,level"):
         IssuerResolver.from_csv(bad)
     with pytest.raises(IssuerTableError, match=r"missing\.csv: cannot read the issuer table"):

@@ -183,9 +183,12 @@ def test_the_national_reader_now_says_what_it_did_not_read(tmp_path: Path) -> No
     import openpyxl
 
     wb = openpyxl.Workbook()
-    for row in (["项目支出绩效目标表（2024年度）"], ["项目名称", "甲"], ["主管部门", "乙", "实施单位", "丙"],
-                ["项目资金（万元）", "年度资金总额", "5"], ["年度绩效目标", "目标"], ["备注说明", "某事"],
-                ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"], ["", "产出指标", "数量指标", "次数", "≥3次"]):  # fmt: skip
+    rows = [
+        ["项目支出绩效目标表（2024年度）"], ["项目名称", "甲"], ["主管部门", "乙", "实施单位", "丙"],
+        ["项目资金（万元）", "年度资金总额", "5"], ["年度绩效目标", "目标"], ["备注说明", "某事"],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"], ["", "产出指标", "数量指标", "次数", "≥3次"],
+    ]  # fmt: skip
+    for row in rows:
         wb.active.append(row)
     wb.save(tmp_path / "n.xlsx")
     doc = parse_file(tmp_path / "n.xlsx")

@@ -45,6 +45,7 @@ from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
 from graph.ids import pair_key
 from graph.lookup import check_place, in_place
+from graph.read.places import places
 from graph.store import Index, load_index, load_records
 from index.searcher import Filters, Scope, Searcher
 from workbench.exports import write_csv, write_workbook
@@ -376,7 +377,9 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(df[cols].to_json(orient="records", force_ascii=False))
 
 
-_GENERIC = re.compile(r"^(项目|经费|专项|专项经费|重点|重点项目|工作|资金|补助|建设|北碚区|北碚|区级|服务|保障|业务)$")
+def _generic(word: str) -> bool:
+    """A generic budget word, or a place's name: no subject of a group (graph/read/data)."""
+    return word in places().words["generic"] or places().is_place_word(word)
 
 
 def _common_terms(names: list[str], n: int = COMMUNITY_LABEL_TERMS) -> str:
@@ -388,9 +391,7 @@ def _common_terms(names: list[str], n: int = COMMUNITY_LABEL_TERMS) -> str:
     jieba.setLogLevel(logging.WARNING)
     counts: Counter[str] = Counter()
     for name in names:
-        words = {
-            w for w in jieba.lcut(re.sub(r"[（(][^）)]*[）)]|\s+", "", name)) if len(w) >= 2 and not _GENERIC.match(w)
-        }
+        words = {w for w in jieba.lcut(re.sub(r"[（(][^）)]*[）)]|\s+", "", name)) if len(w) >= 2 and not _generic(w)}
         counts.update(words)
     ranked = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))  # ties by the word: the same label every run
     common = [w for w, c in ranked if c >= 2][:n] or [w for w, _ in ranked[:n]]

@@ -60,7 +60,7 @@ def use_chinese_font() -> str:
     )
 
 
-LEVEL_ORDER = ("国家", "市", "区", "未知")  # government levels, from the top down
+LEVEL_ORDER = ("国家", "省", "市", "区", "未知")  # government levels, from the top down
 
 
 def budget_by_department(projects, ax=None):  # projects: DataFrame; returns the Axes

@@ -28,25 +28,12 @@ from dataclasses import dataclass, replace
 from graph.errors import UsageError
 from graph.ids import project_id
 from graph.models import Diagnostic, DocumentIdentity, ParsedDocument, Project, Region
+from graph.read.places import places
 
 __all__ = ["NO_OVERRIDE", "Override", "apply_identity", "parse_region", "read_identity", "title_identity"]
 
-MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")  # province-level cities: no city part
-_HAN = r"[\u4e00-\u9fff]"
-_NO_ZONE = r"(?:(?![区县])[\u4e00-\u9fff])"  # a city's name holds no 区 or 县 (北碚区城市管理局 is no city)
-# 重庆市北碚区: a municipality's districts end in 区 or 县
-_IN_MUNICIPALITY = re.compile(
-    rf"(?P<province>{'|'.join(MUNICIPALITIES)})(?P<district>{_HAN}{{1,6}}?(?:自治县|新区|区|县))?"
-)
-# 四川省成都市武侯区, 新疆维吾尔自治区乌鲁木齐市天山区; a county-level city ends in 市
-_IN_PROVINCE = re.compile(
-    rf"(?P<province>{_HAN}{{2,7}}?(?:省|自治区))(?P<city>{_NO_ZONE}{{1,6}}?(?:自治州|市|州|盟|地区))?"
-    rf"(?P<district>{_HAN}{{1,6}}?(?:自治县|自治旗|新区|区|县|旗|市))?"
-)
 _TITLE = re.compile(r"^\s*(?P<place>\S+?)\s*(?P<year>(?:19|20)\d\d)\s*年度?\s*(?P<batch>[^（(\s]*)")
 _HEADING_YEAR = re.compile(r"((?:19|20)\d\d)\s*年度?\s*(\S*?)(?:绩效目标表|预算绩效|$)")
-# words after a region that show the next part is no place (重庆市城市管理局 has no district 城市)
-_NOT_A_PLACE = ("人民", "政府", "财政", "委员", "办公", "城市", "市场", "市政")
 TITLE_LINES = 40  # cover lines searched for the title
 
 
@@ -82,18 +69,9 @@ NO_OVERRIDE = Override()
 
 
 def parse_region(text: str) -> Region | None:
-    """The first region named in ``text`` (province, then city and district where given)."""
-    found = [m for m in (_IN_MUNICIPALITY.search(text), _IN_PROVINCE.search(text)) if m is not None]
-    if not found:
-        return None
-    m = min(found, key=lambda m: m.start())
-    groups = m.groupdict()
-    city, district = groups.get("city") or "", groups.get("district") or ""
-    if any(city.startswith(w) for w in _NOT_A_PLACE):
-        city, district = "", ""
-    if any(district.startswith(w) for w in _NOT_A_PLACE):
-        district = ""
-    return Region(m.group("province"), city, district)
+    """The first region named in ``text`` (province, then city and district where given), by the
+    places the package knows (:mod:`graph.read.places`)."""
+    return places().region_in(text)
 
 
 def title_identity(line: str) -> tuple[Region, int, str] | None:

@@ -24,6 +24,7 @@ its name, with the level guessed from the prefix and the method marked ``guess``
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -31,7 +32,8 @@ from importlib import resources
 from pathlib import Path
 
 from graph.errors import IssuerTableError
-from graph.models import Citation, Issuer, Level
+from graph.models import LEVELS, Citation, Issuer, Level
+from graph.read.places import places
 from graph.text import squash
 
 __all__ = ["IssuerResolver", "authority_from_title", "guess_level"]
@@ -61,7 +63,20 @@ _ORG_END = (
     "会",
     "社",
 )
-_NEW_ORG = re.compile(r"(?<=[局委部院厅办室会心社署府央])(?=重庆市|北碚区(?!分)|国家|中共|国务院|财政部|四川省)")
+
+
+@functools.cache
+def _new_org() -> re.Pattern[str]:
+    """Where a second organisation's name starts inside a run of names (…财政局国家税务总局…): after an
+    organisation's last word, at a province, a district not followed by 分 (…北碚区分局), or a national word."""
+    P = places()
+    ends = "".join(P.organisations["ends"])
+    districts = sorted({n for inside in P.inside.values() for n, p in inside.items() if p.kind != "city"}, key=len)
+    starts = [*P.provinces, *P.organisations["starts"]]
+    alternatives = (
+        "|".join(re.escape(s) for s in starts) + "|(?:" + "|".join(map(re.escape, districts[::-1])) + ")(?!分)"
+    )
+    return re.compile(rf"(?<=[{ends}])(?={alternatives})")
 
 
 def authority_from_title(title: str) -> str | None:
@@ -71,7 +86,7 @@ def authority_from_title(title: str) -> str | None:
     if not m:
         return None
     first = re.split(r"[\s、,，]+", m.group(1).strip())[0]
-    first = _NEW_ORG.split(squash(first))[0]
+    first = _new_org().split(squash(first))[0]
     return first if first.endswith(_ORG_END) and len(first) >= 3 else None
 
 
@@ -86,9 +101,12 @@ def legislator_of(title: str) -> Issuer | None:
     if inner.startswith("中国共产党") and inner.endswith(("条例", "规定", "规则")):
         return Issuer("", "中共中央", "国家", "title", f"{title}: an intra-party regulation")
     if inner.endswith("条例"):
-        if inner.startswith("重庆市"):
+        region = places().region_in(inner)
+        if region is not None and inner.startswith(region.province) and not region.district:
+            where = f"{region.province}{region.city}"
+            level = "市" if region.city else places().provinces[region.province].level
             return Issuer(
-                "", "重庆市人民代表大会常务委员会", "市", "title", f"{title}: a local regulation (重庆市…条例)"
+                "", f"{where}人民代表大会常务委员会", level, "title", f"{title}: a local regulation ({where}…条例)"
             )
         if not re.match(r"^.{1,8}?[省市区县州]", inner):
             return Issuer("", "国务院", "国家", "title", f"{title}: an administrative regulation (…条例)")
@@ -96,18 +114,9 @@ def legislator_of(title: str) -> Issuer | None:
 
 
 def guess_level(text: str) -> Level:
-    """Level of an authority or code from its wording: 国家, 市 (重庆) or 区 (北碚)."""
-    if "北碚" in text or text.startswith("碚"):
-        return "区"
-    if text.startswith(("渝", "重庆", "市", "中共重庆市委")):
-        return "市"
-    if text.startswith(
-        ("国", "中共中央", "中发", "中办", "财政部", "民政部", "交通运输部", "农业农村部", "自然资源部")
-    ):
-        return "国家"
-    if text.endswith(("部", "部发", "部令")):
-        return "国家"
-    return "未知"
+    """Level of an authority or code from its wording: a place it names or abbreviates
+    (:mod:`graph.read.places`), the local and national words; 未知 otherwise."""
+    return places().level_of(text)
 
 
 class IssuerResolver:
@@ -139,9 +148,9 @@ class IssuerResolver:
         table: dict[str, tuple[str, Level]] = {}
         for n, row in enumerate(rows, start=2):
             level = row.get("level", "")
-            if level not in ("国家", "市", "区") or not row.get("code") or not row.get("name"):
+            if level not in LEVELS or not row.get("code") or not row.get("name"):
                 raise IssuerTableError(
-                    where, f"need the columns code,name,level with level 国家/市/区, got {dict(row)}", line=n
+                    where, f"need the columns code,name,level with level {'/'.join(LEVELS)}, got {dict(row)}", line=n
                 )
             table[row["code"]] = (row["name"], level)  # type: ignore[assignment]
         return cls(table)
@@ -195,4 +204,7 @@ class IssuerResolver:
             if prefix in self.curated:
                 name, level = self.curated[prefix]
                 return Issuer(code, name, level, "curated-prefix", f"prefix {prefix}")
+        named = places().code_authority(code)
+        if named is not None:
+            return Issuer(code, named[0], named[1], "guess", "named from the place and suffix of the code")
         return Issuer(code, code, guess_level(code), "guess", "level guessed from the code's prefix")

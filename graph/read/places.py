@@ -22,7 +22,7 @@ from importlib import resources
 
 from graph.models import Level, Region
 
-__all__ = ["Place", "Places", "places"]
+__all__ = ["Place", "Places", "places", "region_words"]
 
 NAME_MAX = 20  # characters: the longest place name (新疆维吾尔自治区…) is shorter
 
@@ -64,6 +64,18 @@ class Places:
         self.organisations = words["organisations"]
         self.words = words["words"]
 
+    def is_place_word(self, word: str) -> bool:
+        """Whether a word is a place's name or short name (北碚区, 北碚, 重庆市): no subject of its own."""
+        return (
+            word in self.provinces or (word in self.by_short and len(word) > 1)
+            or any(word in inside for inside in self.inside.values())
+        )  # fmt: skip
+
+    def county_names(self) -> list[str]:
+        """Every county-level name (and functional area), longest first (for patterns)."""
+        names = {n for inside in self.inside.values() for n, p in inside.items() if p.kind != "city"}
+        return sorted(names, key=len, reverse=True)
+
     def region_in(self, text: str) -> Region | None:
         """The first region named in ``text``: a province, then the city and the county named right after."""
         hits = [(text.find(name), name) for name in self.provinces if name in text]
@@ -93,8 +105,6 @@ class Places:
         (渝北府发 → 渝北区, 府发); a short name several places share is none of them."""
         for n in range(min(NAME_MAX, len(code) - 1), 0, -1):
             found = self.by_short.get(code[:n], [])
-            if n == 1:
-                found = [p for p in found if p.kind == "province"]  # one character: provinces only
             if len(found) > 1:  # 江北 in 重庆 and in 宁波: a municipality's district, when one is
                 found = [p for p in found if self.provinces[p.province].level == "市"] or found
             if len(found) == 1:
@@ -107,7 +117,7 @@ class Places:
         if found is None:
             return None
         place, rest = found
-        tier = {"省": "省", "市": "省" if place.kind == "province" else "市", "区": "区"}[place.level]
+        tier = {"省": "省", "市": "直辖市" if place.kind == "province" else "市", "区": "区"}[place.level]
         authority = self.suffixes.get(rest, {}).get(tier)
         if authority is None:
             return None
@@ -134,10 +144,17 @@ class Places:
 
 
 @functools.cache
+def region_words() -> dict:
+    """``data/region_words.toml`` alone (no place list: cheap enough for a cold query)."""
+    text = resources.files("graph.read").joinpath("data/region_words.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@functools.cache
 def places() -> Places:
     data = resources.files("graph.read").joinpath("data")
     rows = [
         Place(r["kind"], r["name"], tuple(r["short"].split("|")), r["province"], r["city"], r["level"])  # type: ignore[arg-type]
         for r in csv.DictReader(data.joinpath("places.csv").read_text(encoding="utf-8").splitlines())
     ]
-    return Places(rows, tomllib.loads(data.joinpath("region_words.toml").read_text(encoding="utf-8")))
+    return Places(rows, region_words())
