@@ -105,7 +105,10 @@ def print_report(report: BuildReport) -> None:
         i = doc.identity
         if i is not None:
             region = i.region.name if i.region else "region unknown"
-            print(f"  {doc.path}: {region} {i.year or 'year unknown'} {i.batch}".rstrip())
+            amount = sum(p.amount for p in doc.projects if p.amount is not None)
+            rows = sum(len(p.indicators) for p in doc.projects)
+            totals = f"{len(doc.projects)} projects, {amount:.2f} 万元, {rows} indicators"
+            print(f"  {doc.path}: {region} {i.year or 'year unknown'} {i.batch}".rstrip() + f" — {totals}")
     s = report.search
     if s:
         print(

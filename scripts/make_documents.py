@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Write the test documents made from the bundled sample (Word, Excel, the national layout, and a
 synthetic 2025 edition with known changes, and the same tables as another district, 重庆市江北区, would
-publish them) into a folder, to open them and see what the tests
+publish them, and the other layouts: 部门预算公开, 申报表, 市直部门, 审批表, 部门整体) into a folder, to open them and see what the tests
 read.  See tests/documents.py and tests/editions.py.
 
     python scripts/make_documents.py build/documents
@@ -19,6 +19,8 @@ from graph.defaults import DEFAULT_SAMPLE  # noqa: E402
 from graph.read.layouts import parse_file  # noqa: E402
 from tests.documents import write_docx, write_national_xlsx, write_xlsx  # noqa: E402
 from tests.editions import next_year, other_district  # noqa: E402
+from tests.layout_documents import LAYOUTS, write  # noqa: E402
+from tests.variants import convert, soffice  # noqa: E402
 
 
 def _write(path: Path, text: str) -> Path:
@@ -39,6 +41,14 @@ def main() -> None:
         _write(out / "jiangbei_2024_generated.txt", other_district(text)[0]),
     ):
         print(path)
+    projects = parse_file(DEFAULT_SAMPLE).projects[:10]
+    for layout in LAYOUTS:  # the other layouts, from 10 of the sample's projects (PDFs need LibreOffice)
+        for kind, path in write(layout, projects, out / "layouts").items():
+            if kind != "pdf":
+                print(path)
+    if soffice():
+        convert([out / "layouts" / f"{layout}.docx" for layout in LAYOUTS], "pdf", out / "layouts")
+        print(f"{out / 'layouts'}/*.pdf")
 
 
 if __name__ == "__main__":

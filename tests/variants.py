@@ -411,8 +411,9 @@ def convert(files: Sequence[Path], to: str, outdir: Path) -> None:
     """LibreOffice headless, all files in one run (one start-up)."""
     exe = soffice()
     assert exe is not None, "LibreOffice is needed (`make test` installs it)"
+    outdir = outdir.resolve()  # LibreOffice wants its profile (HOME) at an absolute path
     env = {**os.environ, "HOME": str(outdir)}
-    cmd = [exe, "--headless", "--convert-to", to, "--outdir", str(outdir), *map(str, files)]
+    cmd = [exe, "--headless", "--convert-to", to, "--outdir", str(outdir), *(str(f.resolve()) for f in files)]
     subprocess.run(cmd, capture_output=True, timeout=900, check=True, env=env)
 
 
