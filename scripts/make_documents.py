@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-"""Write the test documents made from the bundled sample (Word, Excel, the national layout, and a
-synthetic 2025 edition with known changes, and the same tables as another district, 重庆市江北区, would
-publish them, and the other layouts: 部门预算公开, 申报表, 市直部门, 审批表, 部门整体) into a folder, to open them and see what the tests
-read.  See tests/documents.py and tests/editions.py.
+"""Write the test documents made from the bundled sample (Word, Excel, the national layout, a synthetic
+2025 edition with known changes, the same tables as another district, 重庆市江北区, would publish them,
+and the other layouts: 部门预算公开, 申报表, 市直部门, 审批表, 部门整体) into a folder, to open them and
+see what the tests read.  See tests/documents.py and tests/editions.py.
 
     python scripts/make_documents.py build/documents
 """

@@ -69,7 +69,8 @@ def read_source(path: str | Path) -> tuple[list[Row], str, list[Diagnostic]]:
         return rows, "pdf", diags
     text, encoding, diags = read_text(path)
     if looks_like_layout(text):  # pdftotext -layout and the like: columns by position
-        return layout_rows(text, str(path)), encoding, diags
+        rows, doubts = layout_rows(text, str(path))
+        return rows, encoding, [*diags, *doubts]
     return rows_from_text(text, str(path)), encoding, diags
 
 

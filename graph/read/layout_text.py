@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from graph.models import Diagnostic
 from graph.read.clean import normalise_operator, parse_number
 from graph.read.pdf import join_wrapped
 from graph.read.rows import Row
@@ -118,13 +119,15 @@ def _tail_by_content(tail: list[str]) -> tuple[str, str, str, str, str] | None:
 _Open = tuple[int, list[int], list[str]]  # a row being read: its line, where its cells start, its cells
 
 
-def layout_rows(text: str, path: str) -> list[Row]:
-    """Rows of cells, with the line each row starts on."""
+def layout_rows(text: str, path: str) -> tuple[list[Row], list[Diagnostic]]:
+    """Rows of cells, with the line each row starts on; and a warning for each indicator row whose
+    whole 一级 or 二级指标 had a wrapped piece joined to it (the piece may belong to the name beside it)."""
     pages = [p.split("\n") for p in text.split("\f")]
     footers = _footers(pages)
     rows: list[_Open] = []
     pending: list[list[tuple[int, str]]] = []  # indented lines not yet given to a row
     header: list[int] | None = None
+    levels: dict[int, tuple[str, str]] = {}  # an indicator row's 一级 and 二级指标 as its own line had them
     line_no = 0
     for page in pages:
         for raw in page:
@@ -142,13 +145,23 @@ def layout_rows(text: str, path: str) -> list[Row]:
                 rows.append((line_no, [c for c, _ in frags], [t for _, t in frags]))
             elif header and first.endswith("指标") and abs(first_col - header[min(1, len(header) - 1)]) <= MARGIN + 2:
                 starts, cells = _indicator_cells(frags, header)
+                levels[line_no] = (cells[1], cells[2])
                 new: _Open = (line_no, starts, cells)
                 _settle(rows, pending, new)
                 rows.append(new)
             else:
                 pending.append(frags)
     _settle(rows, pending, None)
-    return [Row(tuple(join_wrapped(c) for c in cells), path, n, "\t".join(cells)) for n, _, cells in rows]
+    diags = []
+    for n, _, cells in rows:
+        for k, before in enumerate(levels.get(n, ()), start=1):
+            if before.endswith("指标") and cells[k] != before:
+                message = (
+                    f"a wrapped piece {cells[k][len(before) :].strip()!r} was joined to {before!r} (columns by "
+                    "position); it may belong to the indicator name beside it: check this row, or read the PDF itself"
+                )
+                diags.append(Diagnostic("warning", "layout-wrap", message, path, n))
+    return [Row(tuple(join_wrapped(c) for c in cells), path, n, "\t".join(cells)) for n, _, cells in rows], diags
 
 
 def _settle(rows: list[_Open], pending: list[list[tuple[int, str]]], new: _Open | None) -> None:

@@ -115,8 +115,9 @@ def pdf_rows(path: str | Path) -> tuple[list[Row], list[Diagnostic]]:
             message = "the PDF is encrypted; open it with its password and save an unlocked copy"
             raise InputError(str(path), message) from exc
         raise InputError(str(path), f"cannot read the PDF ({type(exc).__name__}: {exc})") from exc
-    blank = [i for i, p in enumerate(pages, start=1) if not p.chars]
-    if len(blank) == len(pages):
+    blank = [i for i, p in enumerate(pages, start=1) if not p.chars and (p.images or len(pages) == 1)]  # a scan
+    empty = {i for i, p in enumerate(pages, start=1) if not p.chars}  # a page left blank is no scan
+    if len(empty) == len(pages):
         raise InputError(str(path), f"no text layer on pages 1-{len(pages)}: this PDF is an image; run OCR first")
     diags = []
     if blank:

@@ -106,7 +106,13 @@ def read_rows(
     reader = _RowReader(path, list(diagnostics), spec)
     for row in rows:
         reader.feed(row)
-    tables = reader.close()
+    tables = []
+    for t in reader.close():
+        if t.fields or t.in_indicators or t.unit_name or t.unit_code or t.unparsed:
+            tables.append(t)
+        else:  # a heading (or a running footer that reads like one) with no table under it
+            message = f"a heading with no table under it: {t.title or t.unit_name!r}; not a project"
+            reader.diags.append(Diagnostic("warning", "empty-table", message, t.file, t.start))
     if not tables:
         where = f" (the contents list {len(reader.toc)} entries but no table follows)" if reader.toc else ""
         raise NoTablesError(path, f"no 绩效目标表 table found{where}; is this a budget performance target document?")
