@@ -186,35 +186,32 @@ def _ind(i: Indicator, level2: bool = True) -> tuple[str, str, str, str | None, 
     return (i.level1, i.level2 if level2 else "", i.name, i.operator, i.target_text, i.measure_unit)
 
 
-def expected(layout: str, p: Project) -> Expected:
-    """What every format of ``layout`` must read for the sample's project ``p``."""
-    cited = {
-        "department_budget": ("当年绩效目标",),
-        "declaration": ("立项依据", "当年绩效目标"),
-        "municipal": ("项目概述", "立项依据", "当年绩效目标"),
-        "approval": ("项目概述", "立项依据", "当年绩效目标"),
-    }[layout]
+CITED = {  # the fields each layout carries that cite documents
+    "department_budget": ("当年绩效目标",),
+    "declaration": ("立项依据", "当年绩效目标"),
+    "municipal": ("项目概述", "立项依据", "当年绩效目标"),
+    "approval": ("项目概述", "立项依据", "当年绩效目标"),
+}
+
+
+def _view(p: Project, layout: str, long_term: int, cited: Sequence[str] | None) -> Expected:
     return Expected(
         name=p.name,
         department=p.department,
         amount=p.amount,
         year=p.year,
         indicators=tuple(_ind(i, layout != "municipal") for i in p.indicators),
-        long_term=LONG_TERM if layout == "declaration" else 0,
-        citations=frozenset(c.key for c in p.citations if c.field in cited),
+        long_term=long_term,
+        citations=frozenset(c.key for c in p.citations if cited is None or c.field in cited),
         goals=text_key(p.goals),
     )
+
+
+def expected(layout: str, p: Project) -> Expected:
+    """What every format of ``layout`` must read for the sample's project ``p``."""
+    return _view(p, layout, LONG_TERM if layout == "declaration" else 0, CITED[layout])
 
 
 def found(p: Project, layout: str) -> Expected:
     """The same view of a project read back."""
-    return Expected(
-        name=p.name,
-        department=p.department,
-        amount=p.amount,
-        year=p.year,
-        indicators=tuple(_ind(i, layout != "municipal") for i in p.indicators),
-        long_term=len(p.long_term),
-        citations=frozenset(c.key for c in p.citations),
-        goals=text_key(p.goals),
-    )
+    return _view(p, layout, len(p.long_term), None)

@@ -331,3 +331,14 @@ def test_unreadable_file_names_the_file_and_reason(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(InputError, match=r"a-folder\.txt: cannot read file: Is a directory"):
         read_text(folder)
+
+
+def test_a_heading_with_no_table_is_no_project() -> None:
+    """A running footer that reads like a heading: at the end it is kept as text; before the next
+    table's heading it is that table's first heading line (kept in its raw span), never a project."""
+    end = parse_text(table() + "\n预算绩效目标表\n", "d.txt")
+    assert len(end.projects) == 1 and "empty-table" not in codes(end) and "预算绩效目标表" in end.preamble
+    middle = parse_text(table() + "\n预算绩效目标表\n\n" + table().replace("测试项目", "第二个项目"), "d.txt")
+    assert [p.name for p in middle.projects] == ["测试项目", "第二个项目"]
+    assert middle.projects[1].title == "2024 年区级重点专项绩效目标表（一级项目）"
+    assert "预算绩效目标表" in middle.projects[1].span.raw.split("\n")[0]

@@ -106,13 +106,9 @@ def read_rows(
     reader = _RowReader(path, list(diagnostics), spec)
     for row in rows:
         reader.feed(row)
-    tables = []
-    for t in reader.close():
-        if t.fields or t.in_indicators or t.unit_name or t.unit_code or t.unparsed:
-            tables.append(t)
-        else:  # a heading (or a running footer that reads like one) with no table under it
-            message = f"a heading with no table under it: {t.title or t.unit_name!r}; not a project"
-            reader.diags.append(Diagnostic("warning", "empty-table", message, t.file, t.start))
+    tables = reader.close()
+    if len(tables) > 1 and not _holds_anything(tables[-1]):  # a heading alone at the very end: a running
+        reader.preamble.append(tables.pop().title)  # footer (a one-page PDF's), kept with the document's text
     if not tables:
         where = f" (the contents list {len(reader.toc)} entries but no table follows)" if reader.toc else ""
         raise NoTablesError(path, f"no 绩效目标表 table found{where}; is this a budget performance target document?")
@@ -371,9 +367,8 @@ class _RowReader:
             return False
         role = self.spec.line_labels[label_key(m.group("label"))]
         t = self.cur if self.cur is not None else self.open_table(row.line)
-        if role == "department" or role == "unit_name":
-            t.fields.setdefault(role, [m.group("value")])
-            t.field_lines.setdefault(role, row.line)
+        t.fields.setdefault(role, [m.group("value")])
+        t.field_lines.setdefault(role, row.line)
         t.raw.append(row.raw)
         return True
 
@@ -409,6 +404,10 @@ class _RowReader:
         else:
             t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
         return True
+
+
+def _holds_anything(t: _Table) -> bool:
+    return bool(t.fields or t.in_indicators or t.unit_name or t.unit_code or t.unparsed)
 
 
 def _header_key(cells: Sequence[str], has_label: bool = True) -> tuple[str, ...]:
@@ -471,7 +470,9 @@ def _read_field_row(
                 _indicator_header(t, cells, lineno, spec, label=True)
                 return
             continue
-        if role is None:  # a value before any label (a group's empty cell)
+        if role is None:  # a value before any label: no place for it
+            warn("unknown-label", f"{c!r} stands before any label in the row; kept raw")
+            t.unparsed.append(Span(path, lineno, lineno, "\t".join(cells)))
             continue
         if taken and gap and role in _NUMBER_FIELDS:
             warn("unknown-label", f"{c!r} stands where a label goes but is none; it and what follows kept raw")
