@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graph.cells import strings_not_formulas
 from graph.constants import (
     CONTAINED,
     DUP_CLUSTER_THRESHOLD,
@@ -466,5 +467,9 @@ _FRAME_COLUMNS = [
 
 def write_excel(pairs: Sequence[DuplicatePair], path: str | Path) -> None:
     """Every pair with every signal as one sheet, ``candidates``."""
+    import pandas as pd
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    to_frame(pairs).to_excel(path, index=False, sheet_name="candidates")
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        to_frame(pairs).to_excel(xw, index=False, sheet_name="candidates")
+        strings_not_formulas(xw.sheets["candidates"])  # a name starting with = stays a name

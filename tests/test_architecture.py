@@ -30,6 +30,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "graph.errors",
             "graph.constants",
             "graph.text",
+            "graph.cells",
             "graph.ids",
             "graph.models",
             "graph.manifest",

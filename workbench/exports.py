@@ -1,8 +1,9 @@
 """Exports an analyst opens without help: CSV that Excel reads as UTF-8, one review workbook.
 
-CSV files carry a UTF-8 byte-order mark by default, so Excel on Chinese Windows does not read them
-as GBK; ``bom=False`` writes plain UTF-8 for tools that dislike it.  ``chinese=True`` gives every
-table Chinese headers from the one vocabulary (:mod:`graph.vocabulary`).
+No cell of either starts a formula (:mod:`graph.cells`).  CSV files carry a UTF-8 byte-order mark
+by default, so Excel on Chinese Windows does not read them as GBK; ``bom=False`` writes plain UTF-8
+for tools that dislike it.  ``chinese=True`` gives every table Chinese headers from the one
+vocabulary (:mod:`graph.vocabulary`).
 
 The workbook has one sheet per table (projects, indicators, citations, documents, issuers, lint
 findings, duplicate candidates, diagnostics), each with a frozen header row, a filter, column
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from graph.cells import csv_safe_frame, strings_not_formulas
 from graph.constants import CSV_ENCODING
 from graph.vocabulary import chinese as chinese_headers
 from graph.vocabulary import column_of
@@ -48,7 +50,8 @@ def write_csv(df: pd.DataFrame, path: str | Path, bom: bool = True, chinese: boo
     """One table as CSV (UTF-8 with a BOM unless ``bom=False``), Chinese headers if asked."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    (chinese_headers(df) if chinese else df).to_csv(path, index=False, encoding=CSV_ENCODING if bom else "utf-8")
+    shown = csv_safe_frame(chinese_headers(df) if chinese else df)  # no cell starts a formula
+    shown.to_csv(path, index=False, encoding=CSV_ENCODING if bom else "utf-8")
     return path
 
 
@@ -91,5 +94,6 @@ def write_workbook(frames: Mapping[str, pd.DataFrame], path: str | Path, chinese
             df = frames[name]
             shown = chinese_headers(df) if chinese else df
             shown.to_excel(xw, sheet_name=name, index=False)
+            strings_not_formulas(xw.sheets[name])  # a name starting with = stays a name
             _format_sheet(xw.sheets[name], df)
     return path

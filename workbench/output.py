@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graph.cells import csv_safe
 from graph.constants import CSV_ENCODING
 
 __all__ = ["Rows", "emit", "print_rows", "records"]
@@ -101,7 +102,7 @@ def _write_csv(rows: list[dict[str, Any]], target: str, bom: bool = True) -> Non
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: _cell(v) if isinstance(v, list | tuple | dict) else v for k, v in r.items()})
+        w.writerow({k: csv_safe(_cell(v) if isinstance(v, list | tuple | dict) else v) for k, v in r.items()})
     if target == "-":
         sys.stdout.write(buf.getvalue())
     else:

@@ -142,6 +142,25 @@ def _refusal(what: str, ranked: Sequence[Fit]) -> str:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab and newline, and DEL
+
+
+def _without_control_chars(rows: Sequence[Row]) -> tuple[list[Row], list[Diagnostic]]:
+    """Rows with control characters (a bell, an escape sequence) taken out of their cells: no graph
+    file can hold them and no terminal should receive them; said once, at the first place."""
+    out, found, first = [], 0, None
+    for r in rows:
+        if _CONTROL.search(r.raw) or any(_CONTROL.search(c) for c in r.cells):
+            found += sum(len(_CONTROL.findall(c)) for c in r.cells)
+            first = first or r
+            r = Row(tuple(_CONTROL.sub("", c) for c in r.cells), r.file, r.line, _CONTROL.sub("", r.raw))
+        out.append(r)
+    if first is None:
+        return out, []
+    message = f"{found} control character(s) (U+0000–U+001F) taken out of the cells, the first here"
+    return out, [Diagnostic("warning", "control-chars", message, first.file, first.line)]
+
+
 def read_document(
     rows: Sequence[Row],
     path: str,
@@ -154,6 +173,8 @@ def read_document(
     """Rows of cells, from any format, read by the layout they are in (each reader adds the
     issuer codes it finds in the rows to ``known_codes``), with the region and year the document
     says (or ``override`` gives)."""
+    rows, cleaned = _without_control_chars(rows)
+    diagnostics = [*diagnostics, *cleaned]
     spec = recognise(rows, path, layouts)
     if spec.shape == "department":
         raise NotProjectsError(
