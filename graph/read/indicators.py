@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from graph.models import Diagnostic, Indicator, Span
 from graph.read.clean import clean_cell, normalise_operator, parse_number
@@ -27,6 +28,7 @@ __all__ = [
     "header_columns",
     "header_roles",
     "is_header_word",
+    "merged_levels",
     "read_combined_row",
     "read_indicator_row",
     "split_target",
@@ -83,6 +85,22 @@ def header_columns(
         if key in w:
             cols[w[key]] = i
     return cols
+
+
+def merged_levels(ind: Indicator, above: Sequence[Indicator]) -> Indicator:
+    """An empty 一级指标 (or 二级指标 under the same 一级) is the cell merged down from the row above.
+
+    >>> first, _ = read_indicator_row(['', '产出指标', '数量指标', '甲', '次', '≥', '1', '10', '是'], 'f', 1)
+    >>> second, _ = read_indicator_row(['', '', '', '乙', '次', '≥', '2', '10', '是'], 'f', 2)
+    >>> merged = merged_levels(second, [first]); (merged.level1, merged.level2)
+    ('产出指标', '数量指标')
+    """
+    if not above or (ind.level1 and ind.level2):
+        return ind
+    prev = above[-1]
+    level1 = ind.level1 or prev.level1
+    level2 = ind.level2 or (prev.level2 if level1 == prev.level1 else "")
+    return replace(ind, level1=level1, level2=level2)
 
 
 def split_target(cell: str) -> tuple[str, str, str]:

@@ -8,7 +8,6 @@ or the same goes on with it.  A total row (合计) is checked against the projec
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,15 +17,13 @@ from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span
 from graph.read.citations import extract_citations, known_codes_from, split_basis
 from graph.read.clean import clean_cell, parse_amount
-from graph.read.indicators import read_combined_row, read_indicator_row
+from graph.read.indicators import merged_levels, read_combined_row, read_indicator_row
 from graph.read.pdf import join_wrapped
 from graph.read.rows import Row
-from graph.read.spec import CITING, MONEY_SCALE, LayoutSpec, label_key, money_unit_of
+from graph.read.spec import CITING, HEADING_YEAR, MONEY_LINE, MONEY_SCALE, LayoutSpec, label_key, money_unit_of
 
 __all__ = ["read_long_table"]
 
-_MONEY = re.compile(r"^(?:金额)?单位\s*[:：]\s*(?P<unit>万元|千元|元)\s*$")
-_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 HEADER_LEAST = 3  # known column words a row needs to be the header
 
 
@@ -127,10 +124,7 @@ def _data_row(st: _State, row: Row) -> None:
         ind, more = read_indicator_row(cells, row.file, row.line, st.columns)
         st.diags.extend(more)
     if ind is not None:
-        prev = cur.indicators[-1] if cur.indicators else None
-        if prev is not None and not ind.level1:  # 一级指标 merged down
-            ind = Indicator(**{**ind.__dict__, "level1": prev.level1, "level2": ind.level2 or prev.level2})
-        cur.indicators.append(ind)
+        cur.indicators.append(merged_levels(ind, cur.indicators))
 
 
 def _project(p: _Project, st: _State, path: str, known: frozenset[str]) -> Project:
@@ -164,12 +158,12 @@ def read_long_table(
         filled = [c for c in row.cells if c.strip()]
         if not filled:
             continue
-        money = _MONEY.match("".join(filled).strip())
+        money = MONEY_LINE.match("".join(filled).strip())
         if money:
             st.money_unit = money.group("unit")
         elif len(filled) == 1 and spec.heading.search(filled[0]):
             st.title = clean_cell(filled[0])
-            ym = _YEAR.search(filled[0])
+            ym = HEADING_YEAR.search(filled[0])
             st.year = int(ym.group(1)) if ym else st.year
         elif _header(st, row) or (st.fields and _total(st, row)):
             continue
@@ -187,9 +181,5 @@ def read_long_table(
         st.warn("no-year", "no heading with the year (…年…绩效目标表); the ids have '-' for the year", path, 1)
     known = known | known_codes_from(r.raw for r in rows)
     projects = tuple(_project(p, st, path, known) for p in st.projects)
-    if spec.not_carried:
-        message = (
-            f"{spec.name} {spec.description} layout: it has no {', '.join(spec.not_carried)}; those are left empty"
-        )
-        st.diags.append(Diagnostic("warning", "layout-fields", message, path))
+    st.diags.extend(spec.not_carried_warning(path))
     return ParsedDocument(path, encoding, projects, (), tuple(st.diags), "\n".join(preamble))

@@ -25,12 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import InputError
+from graph.models import Diagnostic
 from graph.text import squash
 
 __all__ = [
     "COLUMNS",
     "FIELDS",
+    "HEADING_YEAR",
     "LAYOUT_DIR",
+    "MONEY_LINE",
     "MONEY_SCALE",
     "SHAPES",
     "LayoutSpec",
@@ -50,6 +53,8 @@ FIELDS = (
 COLUMNS = ("level1", "level2", "name", "unit", "operator", "value", "weight", "core")
 CITING = {"overview": "项目概述", "basis": "立项依据", "goals": "当年绩效目标"}  # the citing fields' one name
 MONEY_SCALE = {"万元": Decimal(1), "千元": Decimal("0.1"), "元": Decimal("0.0001")}
+MONEY_LINE = re.compile(r"^(?:金额)?单位\s*[:：]\s*(?P<unit>万元|千元|元)\s*$")  # 单位：万元, 金额单位：元
+HEADING_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")  # the year in a table's heading
 _UNIT_SUFFIX = re.compile(r"[（(](?P<unit>万元|千元|元|%|％)[）)]$")
 
 
@@ -130,6 +135,15 @@ class LayoutSpec:
         found += [s.label for s in self.sections.values() if (s.field or "amount") == role and s.kind == "cost"]
         found += [s.label for s in self.sections.values() if s.kind == "indicators" and role == "indicators"]
         return found[0] if found else {"indicators": "绩效指标"}.get(role, role)
+
+    def not_carried_warning(self, path: str) -> list[Diagnostic]:
+        """What this layout never has, said once per document (``layout-fields``); none if it has all."""
+        if not self.not_carried:
+            return []
+        message = (
+            f"{self.name} {self.description} layout: it has no {', '.join(self.not_carried)}; those are left empty"
+        )
+        return [Diagnostic("warning", "layout-fields", message, path)]
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
 
@@ -24,24 +24,30 @@ from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Projec
 from graph.read.citations import extract_citations, known_codes_from, split_basis
 from graph.read.clean import clean_cell, parse_amount, parse_number
 from graph.read.identity import apply_identity
-from graph.read.indicators import header_columns, header_roles, read_combined_row, read_indicator_row
+from graph.read.indicators import header_columns, header_roles, merged_levels, read_combined_row, read_indicator_row
 from graph.read.pdf import join_wrapped
 from graph.read.rows import Row, rows_from_text
-from graph.read.spec import CITING, MONEY_SCALE, LayoutSpec, builtin_layouts, label_key, money_unit_of
+from graph.read.spec import (
+    CITING,
+    HEADING_YEAR,
+    MONEY_LINE,
+    MONEY_SCALE,
+    LayoutSpec,
+    builtin_layouts,
+    label_key,
+    money_unit_of,
+)
 from graph.read.toc import crosscheck_toc, is_toc_heading, join_entry, parse_toc_line, toc_mismatch
 from graph.text import squash
 
-__all__ = ["CITING_FIELDS", "parse_text", "read_rows"]
+__all__ = ["parse_text", "read_rows"]
 
 SHOWN_UNNAMED = 5  # tables named in the message that refuses a document whose tables have no names
-CITING_FIELDS = CITING
 _TEXT_FIELDS = ("overview", "basis", "goals")
 _MONEY_FIELDS = ("amount", "retained", "to_towns")
 _NUMBER_FIELDS = ("execution_weight", *_MONEY_FIELDS)
 _UNIT = re.compile(r"^编制单位\s*[:：]\s*(?:(?P<code>[0-9A-Za-z]+)\s*[-－—]\s*)?(?P<name>.*?)\s*$")
-_MONEY = re.compile(r"^(?:金额)?单位\s*[:：]\s*(?P<unit>万元|千元|元)\s*$")
 _LINE = re.compile(r"^(?P<label>[^:：]{2,12})\s*[:：]\s*(?P<value>.+?)\s*$")
-_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 _AMOUNT_IN_TEXT = re.compile(r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|千元|元)?")
 
 
@@ -128,11 +134,7 @@ def read_rows(
     if reader.toc and len(reader.toc) != len(projects):
         raise InconsistentDocument(path, toc_mismatch(reader.toc, projects, crosschecked))
     reader.diags.extend(crosschecked)
-    if spec.not_carried:
-        message = (
-            f"{spec.name} {spec.description} layout: it has no {', '.join(spec.not_carried)}; those are left empty"
-        )
-        reader.diags.append(Diagnostic("warning", "layout-fields", message, path))
+    reader.diags.extend(spec.not_carried_warning(path))
     return ParsedDocument(
         path, encoding, tuple(projects), tuple(reader.toc), tuple(reader.diags), "\n".join(reader.preamble)
     )
@@ -238,7 +240,7 @@ class _RowReader:
             if k in spec.labels or k in spec.attributes or k in spec.groups:
                 return not (spec.labels.get(k) == "indicators" and self.cur is not None and self.cur.in_indicators
                             and _header_only(row.cells[1:], spec))  # fmt: skip
-            if inline and (spec.role_of(inline.group("label")) or label_key(inline.group("label")) in spec.attributes):
+            if inline and _known(spec, inline.group("label")):
                 return True
         return False
 
@@ -328,7 +330,7 @@ class _RowReader:
             t = self.open_table(row.line)
             t.title = clean_cell(row.text)
         assert self.cur is not None
-        ym = _YEAR.search(row.text)
+        ym = HEADING_YEAR.search(row.text)
         self.cur.year = int(ym.group(1)) if ym else self.cur.year
         self.cur.raw.append(row.raw)
         self.cur.end = row.line
@@ -349,7 +351,7 @@ class _RowReader:
     def _money(self, row: Row) -> bool:
         """``单位：万元`` / ``金额单位：元``: the unit of the open table's amounts (of every table, before
         the first)."""
-        mm = _MONEY.match("".join(row.cells).strip())
+        mm = MONEY_LINE.match("".join(row.cells).strip())
         if not mm:
             return False
         if self.cur is None:
@@ -400,7 +402,7 @@ class _RowReader:
             self.diags.extend(more)
         target = t.long_term if t.target == "long_term" else t.indicators
         if ind is not None:
-            target.append(_merged_levels(ind, target))
+            target.append(merged_levels(ind, target))
         else:
             t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
         return True
@@ -421,16 +423,6 @@ def _header_only(cells: Sequence[str], spec: LayoutSpec, least: int = 2) -> bool
     words = [c for c in cells if c.strip()]
     known = [c for c in words if spec.column_of(c) is not None or label_key(c) in spec.ignored_columns]
     return len(words) >= least and len(known) == len(words) and any(spec.column_of(c) for c in words)
-
-
-def _merged_levels(ind: Indicator, above: Sequence[Indicator]) -> Indicator:
-    """An empty 一级指标 (or 二级指标 under the same 一级) is the cell merged down from the row above."""
-    if not above or (ind.level1 and ind.level2):
-        return ind
-    prev = above[-1]
-    level1 = ind.level1 or prev.level1
-    level2 = ind.level2 or (prev.level2 if level1 == prev.level1 else "")
-    return replace(ind, level1=level1, level2=level2)
 
 
 def _read_field_row(
@@ -665,7 +657,7 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
     _check_weights(t, execution_weight, spec, warn)
     texts = {r: clean_cell("\n".join(t.fields.get(r, []))) for r in _TEXT_FIELDS}
     citations: list[Citation] = []
-    for role, label in CITING_FIELDS.items():
+    for role, label in CITING.items():
         if texts[role]:
             citations.extend(extract_citations(texts[role], label, t.file, t.field_lines[role], known))
     attributes = tuple(
