@@ -214,3 +214,13 @@ def test_one_project_in_two_layouts_is_said(documents: Path, tmp_path: Path, sam
     report = build([documents / "sample.xlsx", national], tmp_path / "idx", model=None)
     alike = [d for d in report.diagnostics if d.code == "same-project-other-id"]
     assert len(alike) == 2 and "人大监督专项经费（重点）" in alike[0].message
+
+
+def test_an_opendocument_file_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "x.odt", "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(InputError, match=r"an OpenDocument file \(\.odt/\.ods\); open it and save it as \.docx"):
+        detect(tmp_path / "x.odt")

@@ -51,6 +51,8 @@ def detect(path: str | Path) -> str:
             return "docx"
         if "xl/workbook.xml" in names:
             return "xlsx"
+        if "content.xml" in names:  # OpenDocument (.odt, .ods): LibreOffice's own formats
+            raise InputError(str(p), "an OpenDocument file (.odt/.ods); open it and save it as .docx or .xlsx")
         raise InputError(str(p), "a ZIP file that is neither a Word (.docx) nor an Excel (.xlsx) document")
     return "text"
 
