@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# torch first, pinned: the CPU build. Unpinned, sentence-transformers would pull GBs of CUDA.
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==$(TORCH)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,formats,ray,dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,formats,ocr,ray,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -24,6 +24,7 @@ from pathlib import Path
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError
 from graph.read.identity import Override
+from graph.read.ocr import OCR_MODES
 from index.build import DEFAULT_MODEL, ENGINES, BuildReport, Engine, build, updated_sources
 
 
@@ -70,6 +71,13 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FOLDER",
         help="a folder of layout descriptions (*.toml) of your own, besides the bundled ones (repeatable)",
+    )
+    p.add_argument(
+        "--ocr",
+        choices=OCR_MODES,
+        default=OCR_MODES[0],
+        help="read a PDF's image pages (scans) by OCR: auto (pages without text, default), always (every page), "
+        "never (refuse scans); the ocr extra",
     )
     p.add_argument(
         "--remove",
@@ -139,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             overrides=overrides,
             engine=Engine(args.engine, args.ray_address, args.workers),
             layout_dirs=args.layouts,
+            ocr=args.ocr,
         )
     except BrokenPipeError:
         raise  # the reader went away (`| head`): run() ends quietly

@@ -133,6 +133,7 @@ def _parse_all(
     engine: Engine,
     keep_going: bool,
     layout_dirs: Sequence[Path] = (),
+    ocr: str = "auto",
 ) -> list[ParsedDocument | Diagnostic]:
     """Each file's document, or (with ``keep_going``) the error that names it, in order; on Ray
     when asked.  Locally an unreadable file raises its own :class:`InputError`."""
@@ -140,12 +141,12 @@ def _parse_all(
         from index.distributed import parse_files
 
         given = list(zip(files, overrides_for(files, overrides), strict=True))
-        return parse_files(given, resolver.known_codes, engine.address, engine.workers, layout_dirs)
+        return parse_files(given, resolver.known_codes, engine.address, engine.workers, layout_dirs, ocr)
     layouts = load_layouts(layout_dirs)
     out: list[ParsedDocument | Diagnostic] = []
     for f, override in zip(files, overrides_for(files, overrides), strict=True):
         try:
-            out.append(parse_file(f, resolver.known_codes, override, layouts))
+            out.append(parse_file(f, resolver.known_codes, override, layouts, ocr))
         except InputError as exc:
             if not keep_going:
                 raise
@@ -160,17 +161,19 @@ def read_documents(
     overrides: Overrides = NO_OVERRIDE,
     engine: Engine = LOCAL,
     layout_dirs: Sequence[Path] = (),
+    ocr: str = "auto",
 ) -> tuple[list[ParsedDocument], list[Diagnostic], int]:
     """Parse every document under ``paths``, each project once (see :func:`merge_documents`);
     returns the documents, the files skipped and how many files were read.
 
     An unreadable file raises :class:`~graph.errors.InputError` naming it; with ``keep_going`` it
     is skipped and reported instead.  ``layout_dirs`` hold layout descriptions of the user's own
-    (:func:`~graph.read.spec.load_layouts`)."""
+    (:func:`~graph.read.spec.load_layouts`); ``ocr`` says which PDF pages are read from their image
+    (:data:`~graph.read.ocr.OCR_MODES`)."""
     docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
     sources, unread = scan_sources(list(paths))
-    for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine, keep_going, layout_dirs):
+    for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine, keep_going, layout_dirs, ocr):
         if isinstance(got, ParsedDocument):
             docs.append(got)
         elif not keep_going:  # from Ray, which carries the error as its report
@@ -202,6 +205,7 @@ def build(
     overrides: Overrides = NO_OVERRIDE,
     engine: Engine = LOCAL,
     layout_dirs: Sequence[str | Path] = (),
+    ocr: str = "auto",
 ) -> BuildReport:
     """Read ``paths``, build the graph and (unless ``model`` is None) the search index, and put
     the complete index directory at ``out`` in one step.  Texts embedded before (by any build with
@@ -212,7 +216,7 @@ def build(
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
     dirs = [Path(d) for d in layout_dirs]
-    docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine, dirs)
+    docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine, dirs, ocr)
     encoder = _encoder(model, engine)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
     projects = [p for d in docs for p in d.projects]

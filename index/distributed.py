@@ -61,14 +61,17 @@ def _quiet() -> None:
 _ROOT = Path(__file__).resolve().parent.parent  # workers import the project's modules from here
 
 
-def _parse(row: dict[str, Any], known: frozenset[str], cwd: str, layout_dirs: tuple[str, ...]) -> dict[str, Any]:
+def _parse(
+    row: dict[str, Any], known: frozenset[str], cwd: str, layout_dirs: tuple[str, ...], ocr: str
+) -> dict[str, Any]:
     from graph.read.layouts import parse_file
     from graph.read.spec import load_layouts
 
     os.chdir(cwd)  # read the path as the user gave it, so every record names the file as they do
     try:
         layouts = load_layouts(layout_dirs)
-        return {"i": row["i"], "doc": parse_file(Path(row["path"]), known, row["override"], layouts), "error": None}
+        doc = parse_file(Path(row["path"]), known, row["override"], layouts, ocr)
+        return {"i": row["i"], "doc": doc, "error": None}
     except InputError as exc:
         return {"i": row["i"], "doc": None, "error": exc.diagnostic()}
 
@@ -79,6 +82,7 @@ def parse_files(
     address: str | None = None,
     workers: int = 2,
     layout_dirs: Sequence[Path] = (),
+    ocr: str = "auto",
 ) -> list[ParsedDocument | Diagnostic]:
     """Each file parsed by a Ray task, in the order given: its document, or the error naming it.
     Every node must see the files at the same path as this one (a shared file system)."""
@@ -86,7 +90,12 @@ def parse_files(
     rows = [{"i": i, "path": str(f), "override": o} for i, (f, o) in enumerate(files)]
     parsed = ray.data.from_items(rows).map(
         _parse,
-        fn_kwargs={"known": known_codes, "cwd": os.getcwd(), "layout_dirs": tuple(str(d) for d in layout_dirs)},
+        fn_kwargs={
+            "known": known_codes,
+            "cwd": os.getcwd(),
+            "layout_dirs": tuple(str(d) for d in layout_dirs),
+            "ocr": ocr,
+        },
     )
     out = sorted(parsed.take_all(), key=lambda r: r["i"])
     return [r["error"] if r["error"] is not None else r["doc"] for r in out]

@@ -2,7 +2,9 @@
 """Write the test documents made from the bundled sample (Word, Excel, the national layout, a synthetic
 2025 edition with known changes, the same tables as another district, 重庆市江北区, would publish them,
 and the other layouts: 部门预算公开, 申报表, 市直部门, 审批表, 部门整体) into a folder, to open them and
-see what the tests read.  See tests/documents.py and tests/editions.py.
+see what the tests read; with LibreOffice, the sample as a PDF, six of its pages scanned, and the PDF
+with those six pages as images (scans/beibei_2024_mixed.pdf).  See tests/documents.py, tests/editions.py
+and tests/scans.py.
 
     python scripts/make_documents.py build/documents
 """
@@ -20,6 +22,7 @@ from graph.read.layouts import parse_file  # noqa: E402
 from tests.documents import write_docx, write_national_xlsx, write_xlsx  # noqa: E402
 from tests.editions import next_year, other_district  # noqa: E402
 from tests.layout_documents import LAYOUTS, write  # noqa: E402
+from tests.scans import Scan, mixed_pdf, scan_pdf  # noqa: E402
 from tests.variants import convert, soffice  # noqa: E402
 
 
@@ -49,6 +52,14 @@ def main() -> None:
     if soffice():
         convert([out / "layouts" / f"{layout}.docx" for layout in LAYOUTS], "pdf", out / "layouts")
         print(f"{out / 'layouts'}/*.pdf")
+        convert([out / "beibei_2024.docx"], "pdf", out)  # the sample as LibreOffice prints it (134 pages)
+        scans = out / "scans"
+        scans.mkdir(exist_ok=True)
+        scanned = scan_pdf(out / "beibei_2024.pdf", scans / "beibei_2024_p4-9_150dpi.pdf", Scan(dpi=150), (4, 9))
+        whole = scan_pdf(out / "beibei_2024.pdf", scans / "all.pdf", Scan(dpi=150), (1, 9))
+        print(scanned)
+        print(mixed_pdf(out / "beibei_2024.pdf", whole, scans / "beibei_2024_mixed.pdf", set(range(4, 10))))
+        whole.unlink()
 
 
 if __name__ == "__main__":

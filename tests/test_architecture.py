@@ -2,7 +2,7 @@
 
 Stages, lowest first; a module may import from its own stage or a lower one, never a higher:
 
-    foundation  graph.errors, constants, text, ids, models, manifest, lookup, vocabulary, defaults
+    foundation  graph.errors, constants, text, ids, models, manifest, lookup, vocabulary, defaults, progress
     read        graph.read.*            bytes → rows of cells → records (+ citations, issuers)
     graph       graph.knowledge, records, store, queries
     search      index.*                 embed, lexical, store, searcher; index.build is the pipeline
@@ -37,6 +37,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "graph.lookup",
             "graph.vocabulary",
             "graph.defaults",
+            "graph.progress",
         ),
     ),
     ("read", ("graph.read",)),

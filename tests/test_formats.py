@@ -137,11 +137,20 @@ def test_a_zip_that_is_no_office_file(tmp_path: Path) -> None:
         parse_file(tmp_path / "x.docx")
 
 
-def test_a_scanned_pdf_is_refused(tmp_path: Path) -> None:
+def test_a_scanned_pdf_is_refused_with_ocr_never(tmp_path: Path) -> None:
     from PIL import Image
 
     Image.new("RGB", (200, 100), "white").save(tmp_path / "scan.pdf")
-    with pytest.raises(InputError, match=r"no text layer on pages 1-1: this PDF is an image; run OCR first"):
+    with pytest.raises(InputError, match=r"no text layer on pages 1-1: this PDF is an image; read it with --ocr auto"):
+        parse_file(tmp_path / "scan.pdf", ocr="never")
+
+
+def test_a_scan_of_nothing_is_refused_naming_the_file(tmp_path: Path) -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="the ocr extra")
+    from PIL import Image
+
+    Image.new("RGB", (200, 100), "white").save(tmp_path / "scan.pdf")
+    with pytest.raises(InputError, match=r"scan\.pdf: no 绩效目标表 table found"):
         parse_file(tmp_path / "scan.pdf")
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "clean_cell",
     "delatex",
     "indicator_key",
+    "join_wrapped",
     "normalise_operator",
     "parse_amount",
     "parse_number",
@@ -139,3 +140,26 @@ def indicator_key(name: str) -> str:
     '群众满意度'
     """
     return width_key(clean_cell(name))
+
+
+_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def join_wrapped(text: str | None) -> str:
+    """A cell's lines as the one line they were before wrapping: a space only between two
+    Latin words (or numbers), none in Chinese text or inside markup.
+
+    >>> join_wrapped('依据党章和监察法，\\n履行监督'), join_wrapped('street\\nlighting'), join_wrapped(None)
+    ('依据党章和监察法，履行监督', 'street lighting', '')
+    >>> join_wrapped('渝府发〔2018〕4\\n1号'), join_wrapped('Windows\\n10')
+    ('渝府发〔2018〕41号', 'Windows 10')
+    """
+    if not text:
+        return ""
+    parts = [p.strip() for p in text.split("\n") if p.strip()]
+    out = parts[0] if parts else ""
+    for p in parts[1:]:
+        # a space between words of Latin script; none inside a number wrapped between its digits
+        glue = " " if _WORD.match(out[-1:]) and _WORD.match(p[:1]) and not (out[-1:] + p[:1]).isdigit() else ""
+        out += glue + p
+    return out

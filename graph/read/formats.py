@@ -57,8 +57,9 @@ def detect(path: str | Path) -> str:
     return "text"
 
 
-def read_source(path: str | Path) -> tuple[list[Row], str, list[Diagnostic]]:
-    """Rows of cells from any supported file; returns ``(rows, kind or encoding, diagnostics)``."""
+def read_source(path: str | Path, ocr: str = "auto") -> tuple[list[Row], str, list[Diagnostic]]:
+    """Rows of cells from any supported file; returns ``(rows, kind or encoding, diagnostics)``.
+    A PDF's image pages are read by OCR as ``ocr`` says (auto, always, never)."""
     kind = detect(path)
     if kind == "docx":
         return docx_rows(path), "docx", []
@@ -67,7 +68,7 @@ def read_source(path: str | Path) -> tuple[list[Row], str, list[Diagnostic]]:
     if kind == "pdf":
         from graph.read.pdf import pdf_rows
 
-        rows, diags = pdf_rows(path)
+        rows, diags = pdf_rows(path, ocr)
         return rows, "pdf", diags
     text, encoding, diags = read_text(path)
     if looks_like_layout(text):  # pdftotext -layout and the like: columns by position

@@ -16,9 +16,12 @@ and the cells after it are the value, the weight and the core flag.
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from importlib import resources
 
 from graph.models import Diagnostic, Indicator, Span
 from graph.read.clean import clean_cell, normalise_operator, parse_number
@@ -158,13 +161,14 @@ def _stray_cells(cells: list[str], cols: dict[str, int], name: str, file: str, l
 
 
 def read_indicator_row(
-    cells: list[str], file: str, line: int, columns: dict[str, int] | None = None
+    cells: list[str], file: str, line: int, columns: dict[str, int] | None = None, by_ocr: bool = False
 ) -> tuple[Indicator | None, list[Diagnostic]]:
-    """Read one row; returns ``(None, [error])`` when no operator can be found at all."""
+    """Read one row (``by_ocr``: read from a page image, see :func:`ocr_answers`); returns
+    ``(None, [error])`` when no operator can be found at all."""
     cols = columns or DEFAULT_COLUMNS
     raw = "\t".join(cells)
     span = Span(file, line, line, raw)
-    diags: list[Diagnostic] = []
+    cells, diags = ocr_answers(cells, cols, file, line) if by_ocr else (cells, [])
     level1, level2, name = (clean_cell(_cell(cells, cols[r])) for r in ("level1", "level2", "name"))
     op_cell, weight_cell, core_cell = (_cell(cells, cols[r]) for r in ("operator", "weight", "core"))
     recovered = False
@@ -232,3 +236,29 @@ def read_indicator_row(
         ),
         diags,
     )
+
+
+@functools.cache
+def _lookalikes() -> dict[str, str]:
+    """Each character OCR reads in place of 是 or 否, and the answer (graph/read/data/ocr_lookalikes.toml)."""
+    text = resources.files("graph.read").joinpath("data/ocr_lookalikes.toml").read_text(encoding="utf-8")
+    return {c: answer for answer, chars in tomllib.loads(text)["core"].items() for c in chars}
+
+
+def ocr_answers(
+    cells: list[str], columns: dict[str, int] | None, file: str, line: int
+) -> tuple[list[str], list[Diagnostic]]:
+    """An OCR row's 是否核心指标 cell that holds a lookalike of 是 or 否 (香 for 否), taken as the answer.
+
+    >>> ocr_answers(['', '产出指标', '数量指标', '户数', '户', '≥', '80', '20', '香'], None, 'a.pdf#p2', 9)[0][-1]
+    '否'
+    """
+    at = (columns or DEFAULT_COLUMNS)["core"]
+    got = _cell(cells, at)
+    answer = _lookalikes().get(got)
+    if answer is None:
+        return cells, []
+    message = (
+        f"是否核心指标 read as {got!r} (OCR), taken as {answer!r}, the answer it resembles; check it against the page"
+    )
+    return [*cells[:at], answer, *cells[at + 1 :]], [Diagnostic("warning", "ocr-answer", message, file, line)]

@@ -17,8 +17,7 @@ import re
 from collections import Counter
 
 from graph.models import Diagnostic
-from graph.read.clean import normalise_operator, parse_number
-from graph.read.pdf import join_wrapped
+from graph.read.clean import join_wrapped, normalise_operator, parse_number
 from graph.read.rows import Row
 
 __all__ = ["fragments", "layout_rows", "looks_like_layout"]

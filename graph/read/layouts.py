@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from graph.errors import NoTablesError, NotProjectsError
@@ -31,7 +31,7 @@ from graph.read.spec import LayoutSpec, builtin_layouts, label_key
 from graph.read.tables import read_rows
 from graph.text import squash
 
-__all__ = ["MIN_COVERAGE", "TIE_MARGIN", "Fit", "fits", "parse_file", "read_document", "recognise"]
+__all__ = ["MIN_COVERAGE", "OCR_ATTRIBUTE", "TIE_MARGIN", "Fit", "fits", "parse_file", "read_document", "recognise"]
 
 MIN_COVERAGE = 0.6  # a layout explaining less of a document's labels than this is no fit
 TIE_MARGIN = 0.05  # two layouts within this share of each other, both complete, are a tie: refused
@@ -186,7 +186,29 @@ def read_document(
         doc = read_long_table(rows, path, encoding, diagnostics, known_codes, spec)
     else:
         doc = read_rows(rows, path, encoding, diagnostics, known_codes, spec)
-    return apply_identity(doc, override)
+    return apply_identity(_said_read_by_ocr(doc, rows), override)
+
+
+OCR_ATTRIBUTE = "读取方式"  # the attribute (Project.attributes) that says a project was read from a page image
+
+
+def _said_read_by_ocr(doc: ParsedDocument, rows: Sequence[Row]) -> ParsedDocument:
+    """Each project whose table was read from a page image says so, with its pages and the lowest
+    confidence of its cells: ``OCR 第4-5页，最低置信度 0.74``."""
+    if all(r.score is None for r in rows):
+        return doc
+    position = {(r.file, r.line): i for i, r in enumerate(rows)}
+    starts = [position.get((p.span.file, p.span.line), len(rows)) for p in doc.projects]
+    projects = []
+    for p, a, b in zip(doc.projects, starts, [*starts[1:], len(rows)], strict=True):
+        read = [r for r in rows[a:b] if r.score is not None]
+        if read:
+            pages = sorted({int(r.file.rsplit("#p", 1)[1]) for r in read})
+            where = f"第{pages[0]}页" if len(pages) == 1 else f"第{pages[0]}-{pages[-1]}页"
+            said = f"OCR {where}，最低置信度 {min(r.score or 0.0 for r in read):.2f}"
+            p = replace(p, attributes=(*p.attributes, (OCR_ATTRIBUTE, said)))
+        projects.append(p)
+    return replace(doc, projects=tuple(projects))
 
 
 def parse_file(
@@ -194,8 +216,10 @@ def parse_file(
     known_codes: frozenset[str] = frozenset(),
     override: Override = NO_OVERRIDE,
     layouts: Mapping[str, LayoutSpec] | None = None,
+    ocr: str = "auto",
 ) -> ParsedDocument:
-    """Read one file of any supported format and layout.
+    """Read one file of any supported format and layout; a PDF's image pages by OCR as ``ocr`` says
+    (:data:`~graph.read.ocr.OCR_MODES`).
 
     >>> doc = parse_file('data/beibei_2024_key_projects.txt')
     >>> len(doc.projects), len(doc.toc), doc.identity.region.name, doc.identity.year, doc.identity.batch
@@ -203,5 +227,5 @@ def parse_file(
     >>> doc.projects[0].id
     'project:重庆市北碚区:2024:102:人大监督专项经费（重点）'
     """
-    rows, encoding, diags = read_source(path)
+    rows, encoding, diags = read_source(path, ocr)
     return read_document(rows, str(path), encoding, diags, known_codes, override, layouts)

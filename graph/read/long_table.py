@@ -16,9 +16,8 @@ from graph.errors import NoTablesError
 from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span
 from graph.read.citations import extract_citations, known_codes_from, split_basis
-from graph.read.clean import clean_cell, parse_amount
+from graph.read.clean import clean_cell, join_wrapped, parse_amount
 from graph.read.indicators import merged_levels, read_combined_row, read_indicator_row
-from graph.read.pdf import join_wrapped
 from graph.read.rows import Row
 from graph.read.spec import CITING, HEADING_YEAR, MONEY_LINE, MONEY_SCALE, LayoutSpec, label_key, money_unit_of
 
@@ -121,7 +120,7 @@ def _data_row(st: _State, row: Row) -> None:
     if st.spec.combined_value:
         ind = read_combined_row(cells, row.file, row.line, st.columns)
     else:
-        ind, more = read_indicator_row(cells, row.file, row.line, st.columns)
+        ind, more = read_indicator_row(cells, row.file, row.line, st.columns, row.score is not None)
         st.diags.extend(more)
     if ind is not None:
         cur.indicators.append(merged_levels(ind, cur.indicators))

@@ -27,6 +27,7 @@ class Row:
     file: str
     line: int
     raw: str = ""  # the row as read, for provenance and for messages
+    score: float | None = None  # read by OCR: the lowest confidence of its cells; None: read from text
 
     @property
     def where(self) -> str:

@@ -22,10 +22,15 @@ from graph.errors import InconsistentDocument, NoTablesError
 from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.citations import extract_citations, known_codes_from, split_basis
-from graph.read.clean import clean_cell, parse_amount, parse_number
+from graph.read.clean import clean_cell, join_wrapped, parse_amount, parse_number
 from graph.read.identity import apply_identity
-from graph.read.indicators import header_columns, header_roles, merged_levels, read_combined_row, read_indicator_row
-from graph.read.pdf import join_wrapped
+from graph.read.indicators import (
+    header_columns,
+    header_roles,
+    merged_levels,
+    read_combined_row,
+    read_indicator_row,
+)
 from graph.read.rows import Row, rows_from_text
 from graph.read.spec import (
     CITING,
@@ -132,8 +137,16 @@ def read_rows(
     projects = [_finish(t, path, known, reader.diags, spec) for t in tables]  # ids made unique by apply_identity
     crosschecked = crosscheck_toc(reader.toc, projects)
     if reader.toc and len(reader.toc) != len(projects):
-        raise InconsistentDocument(path, toc_mismatch(reader.toc, projects, crosschecked))
-    reader.diags.extend(crosschecked)
+        by_ocr = {r.file for r in rows if r.score is not None}
+        if not all(e.span.file in by_ocr for e in reader.toc):
+            raise InconsistentDocument(path, toc_mismatch(reader.toc, projects, crosschecked))
+        # contents read from a page image: the tables, which their grid checks, are kept; the count is said
+        message = (
+            f"the contents (目录), read by OCR, list {len(reader.toc)} tables and {len(projects)} were read; "
+            "the tables are kept: check the contents page against the tables"
+        )
+        first = reader.toc[0].span
+        reader.diags.append(Diagnostic("warning", "ocr-toc", message, first.file, first.line))
     reader.diags.extend(spec.not_carried_warning(path))
     return ParsedDocument(
         path, encoding, tuple(projects), tuple(reader.toc), tuple(reader.diags), "\n".join(reader.preamble)
@@ -398,7 +411,7 @@ class _RowReader:
             if ind is None:  # a placeholder row, left empty
                 return True
         else:
-            ind, more = read_indicator_row(cells, row.file, row.line, t.columns)
+            ind, more = read_indicator_row(cells, row.file, row.line, t.columns, row.score is not None)
             self.diags.extend(more)
         target = t.long_term if t.target == "long_term" else t.indicators
         if ind is not None:

@@ -9,8 +9,11 @@ True
 Leaders and page numbers as writers set them: a tab, dots typed or drawn by a tab stop, or spaces.
 
 >>> [parse_toc_line(x, 'f', 1).page for x in (
-... '3. 甲绩效目标表（区纪委）……3', '3. 甲绩效目标表 ........ 12', '3. 甲绩效目标表  4', '3. 甲绩效目标表（区纪委）5')]
-[3, 12, 4, 5]
+... '3. 甲绩效目标表（区纪委）……3', '3. 甲绩效目标表 ........ 12', '3. 甲绩效目标表  4', '3. 甲绩效目标表（区纪委）5',
+... '3. 甲绩效目标表（区纪委）. 6')]
+[3, 12, 4, 5, 6]
+>>> parse_toc_line('1. 甲绩效目标表（区纪委）.', 'f', 1).name
+'甲'
 >>> first = parse_toc_line('3. 北碚区文笔山公园管理用房（廉政教育中心）运行项目绩效目标', 'f', 7)
 >>> joined = join_entry(first, '表（区纪委）……3')
 >>> (joined.name, joined.department_short, joined.page, joined.span.end_line)
@@ -30,9 +33,12 @@ from graph.text import squash, width_key
 
 __all__ = ["crosscheck_toc", "is_toc_heading", "join_entry", "parse_toc_line", "toc_mismatch"]
 
+# between an entry's name and its page number (one dot too, after the name: OCR reads a drawn leader as one)
 _LEADER = (
-    r"(?:\s*[.…·．‥⋯]{2,}\s*|\t+\s*|\s{2,}|(?<=[表标])\s+|(?<=[）)])\s*)"  # between an entry's name and its page number
+    r"(?:\s*[.…·．‥⋯]{2,}\s*|(?<=[）)表标])\s*[.…·．‥⋯]\s*|\t+\s*|\s{2,}"
+    r"|(?<=[表标])\s+|(?<=[）)])\s*)"
 )
+_TRAILING_LEADER = "  .…·．‥⋯\t"
 _ENTRY = re.compile(rf"^\s*(\d{{1,4}})\s*[.、．]\s*(.+?)\s*(?:{_LEADER}(\d{{1,4}}))?\s*$")
 _PAGE_ONLY = re.compile(r"^[\s.…·．‥⋯]*\d{1,4}\s*$")
 _NAME = re.compile(r"^(?P<name>.+?)(?:绩效目标表|绩效目标)\s*(?:[（(](?P<dept>[^（）()]*)[）)])?\s*$")
@@ -47,7 +53,7 @@ def parse_toc_line(line: str, file: str, lineno: int) -> TocEntry | None:
     m = _ENTRY.match(line)
     if not m:
         return None
-    text = m.group(2).strip()
+    text = m.group(2).strip().rstrip(_TRAILING_LEADER)
     nm = _NAME.match(text)
     name, dept = (nm.group("name").strip(), (nm.group("dept") or "").strip()) if nm else (text, "")
     page = int(m.group(3)) if m.group(3) else None
