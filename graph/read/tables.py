@@ -147,6 +147,7 @@ def read_rows(
         )
         first = reader.toc[0].span
         reader.diags.append(Diagnostic("warning", "ocr-toc", message, first.file, first.line))
+    reader.diags.extend(crosschecked)
     reader.diags.extend(spec.not_carried_warning(path))
     return ParsedDocument(
         path, encoding, tuple(projects), tuple(reader.toc), tuple(reader.diags), "\n".join(reader.preamble)
