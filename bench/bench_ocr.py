@@ -140,8 +140,9 @@ def main() -> None:
             print(f"    {m['projects']} projects, {m['indicators']} indicator rows, {m['amount']} 万元; "
                   f"{m['chars']} characters of 概述/目标/立项依据; {m['seconds'] / base:.0f}x the text PDF's time; "
                   f"warnings {m['codes']}")  # fmt: skip
-        if not args.no_search:
-            s = search_agreement(text_pdf, folder / f"{SCANS[0].name}.pdf", folder)
+        first = folder / f"{SCANS[0].name}.pdf"
+        if not args.no_search and first.exists():
+            s = search_agreement(text_pdf, first, folder)
             print(
                 f"search over the scan vs the text PDF, {s['queries']} benchmark queries: the same top 1 for "
                 f"{s['same_top1']}, the same top 5 in order for {s['same_top5']}, overlap of the top 5: median "
