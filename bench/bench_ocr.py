@@ -88,6 +88,7 @@ def compare(want, got) -> dict:
 
 def search_agreement(text_pdf: Path, scanned: Path, folder: Path) -> dict:
     """Top-5 of every benchmark query over an index of each, side by side."""
+    from graph.text import text_key
     from index.build import build
     from index.evaluate import load_queries
     from index.searcher import Searcher
@@ -99,8 +100,8 @@ def search_agreement(text_pdf: Path, scanned: Path, folder: Path) -> dict:
     same_top1 = same_top5 = 0
     overlap = []
     for q in queries:
-        x = [h.project.name for h in a.query(q.query, 5)]
-        y = [h.project.name for h in b.query(q.query, 5)]
+        x = [text_key(h.project) for h in a.query(q.query, 5)]  # names without punctuation and width
+        y = [text_key(h.project) for h in b.query(q.query, 5)]
         same_top1 += x[:1] == y[:1]
         same_top5 += x == y
         overlap.append(len(set(x) & set(y)) / max(len(x), 1))
