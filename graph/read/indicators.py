@@ -239,10 +239,17 @@ def read_indicator_row(
 
 
 @functools.cache
-def _lookalikes() -> dict[str, str]:
-    """Each character OCR reads in place of 是 or 否, and the answer (graph/read/data/ocr_lookalikes.toml)."""
+def ocr_lookalikes() -> dict:
+    """graph/read/data/ocr_lookalikes.toml: what PP-OCR reads in place of 是/否 (``core``) and of
+    characters in running text (``characters``)."""
     text = resources.files("graph.read").joinpath("data/ocr_lookalikes.toml").read_text(encoding="utf-8")
-    return {c: answer for answer, chars in tomllib.loads(text)["core"].items() for c in chars}
+    return tomllib.loads(text)
+
+
+@functools.cache
+def _lookalikes() -> dict[str, str]:
+    """Each character OCR reads in place of 是 or 否, and the answer."""
+    return {c: answer for answer, chars in ocr_lookalikes()["core"].items() for c in chars}
 
 
 def ocr_answers(

@@ -24,6 +24,7 @@ from graph.errors import require
 from graph.models import Diagnostic
 from graph.read.clean import join_wrapped
 from graph.read.glyphs import sign_of
+from graph.read.indicators import ocr_lookalikes
 from graph.read.scan import Cell, Table, deskew, despeckle, find_tables, ink_of, without_lines
 
 __all__ = ["DOUBT", "MAX_DPI", "MIN_DPI", "OCR_MODES", "PageText", "TextBox", "read_image", "recogniser"]
@@ -44,16 +45,6 @@ TextLine = dict[str, Any]  # a line of text outside the tables: top, bottom, x0 
 
 WORD_MARGIN = 10  # a lookalike is taken where its words are this many times as common as those as read
 _LATEX_SIGN = re.compile(r"^[\\Il|/]?\s*([lg])e[qg]$")  # \geq as PP-OCR reads it (Igeq, lleg): LaTeX a writer left in
-
-
-@functools.cache
-def _misread() -> dict[str, str]:
-    """Each character PP-OCR reads in place of another, and that other (graph/read/data/ocr_lookalikes.toml)."""
-    import tomllib
-    from importlib import resources
-
-    text = resources.files("graph.read").joinpath("data/ocr_lookalikes.toml").read_text(encoding="utf-8")
-    return dict(tomllib.loads(text)["characters"])
 
 
 @functools.cache
@@ -82,7 +73,7 @@ def with_words(text: str) -> str:
     >>> with_words('北碚区第三次全国士壤普查'), with_words('水士大桥'), with_words('博士的土整')
     ('北碚区第三次全国土壤普查', '水土大桥', '博士的土整')
     """
-    misread = _misread()
+    misread = ocr_lookalikes()["characters"]  # 士 → 土: each character read in place of another
     out = list(text)
     for i, ch in enumerate(text):
         meant = misread.get(ch)
@@ -250,11 +241,8 @@ def _cell_text(page: _Page, cell: Cell, boxes: list[TextBox], place: str) -> tup
     lines = _lines_of(boxes)
     text = join_wrapped("\n".join(_line_text(line) for line in lines))
     score = min((b.score for b in boxes), default=1.0)
-    if (_SIGN_LIKE.match(text) or text in _SIGN_WORDS) and int((ink > 0).sum()) >= MIN_INK:
-        sign = sign_of(ink)
-        if sign:
-            return sign, SIGN_SCORE
-    if len(text) == 1 and score < DOUBT and int((ink > 0).sum()) >= MIN_INK:  # ≥ read as 2, with little faith
+    sign_like = _SIGN_LIKE.match(text) or text in _SIGN_WORDS or (len(text) == 1 and score < DOUBT)  # ≥ read as 2
+    if sign_like and int((ink > 0).sum()) >= MIN_INK:
         sign = sign_of(ink)
         if sign:
             return sign, SIGN_SCORE
@@ -292,6 +280,11 @@ def _said_words(page: _Page, text: str, place: str) -> str:
         message = f"{place}: read {text!r}, taken as {fixed!r} ({changed!r} makes the word or the place's name)"
         page.doubts.append(Diagnostic("warning", "ocr-word", message, page.where))
     return fixed
+
+
+def _doubt(place: str, text: str, score: float, where: str) -> Diagnostic:
+    message = f"{place}: read {text!r} with confidence {score:.2f} (below {DOUBT}); check it against the page"
+    return Diagnostic("warning", "ocr-doubt", message, where)
 
 
 def _cell_at(table: Table, x: float, y: float) -> Cell | None:
@@ -334,14 +327,7 @@ def _table_rows(page: _Page, k: int, table: Table, boxes: list[TextBox], scale: 
         if text:
             scores[cell.row] = min(scores[cell.row], score)
         if text and score < DOUBT:
-            page.doubts.append(
-                Diagnostic(
-                    "warning",
-                    "ocr-doubt",
-                    f"{place}: read {text!r} with confidence {score:.2f} (below {DOUBT}); check it against the page",
-                    page.where,
-                )
-            )
+            page.doubts.append(_doubt(place, text, score, page.where))
     return [((table.ys[r] * scale, tuple(cells), k, r), scores[r]) for r, cells in enumerate(rows)]
 
 
@@ -367,7 +353,6 @@ def read_image(gray: np.ndarray, dpi: float, where: str) -> PageText:
         score = min(b.score for b in line)
         read.append(((top, (text,), -1, 0), score))
         if score < DOUBT:
-            message = f"the line {text!r} read with confidence {score:.2f} (below {DOUBT}); check it against the page"
-            page.doubts.append(Diagnostic("warning", "ocr-doubt", message, where))
+            page.doubts.append(_doubt("a line outside the tables", text, score, where))
     read.sort(key=lambda r: r[0][0])
     return PageText([it for it, _ in read], lines, [s for _, s in read], page.doubts, angle)
