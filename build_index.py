@@ -26,6 +26,7 @@ from graph.errors import BudgetGraphError
 from graph.read.identity import Override
 from graph.read.ocr import OCR_MODES
 from index.build import DEFAULT_MODEL, ENGINES, BuildReport, Engine, build, updated_sources
+from index.encoder import MAX_PIECES
 
 
 def parser() -> argparse.ArgumentParser:
@@ -98,6 +99,11 @@ def summary(report: BuildReport) -> dict:
     }
 
 
+def _cut(search: dict) -> str:
+    cut = sum(search.get("cut_texts", {}).values())
+    return f"{cut} cut after {MAX_PIECES} pieces" if cut else "none cut"
+
+
 def print_report(report: BuildReport) -> None:
     c = report.counts
     print(
@@ -121,7 +127,7 @@ def print_report(report: BuildReport) -> None:
     if s:
         print(
             f"search: {s['count']} projects × {len(s['fields'])} fields embedded with {s['model']['label']} "
-            f"({s['dim']}-d; {sum(s['split_pieces'].values())} long texts split, none cut), "
+            f"({s['dim']}-d; {sum(s['split_pieces'].values())} long texts split, {_cut(s)}), "
             f"faiss {s['faiss']}, BM25 -> {report.out}/search/"
         )
     if report.diagnostics:

@@ -70,6 +70,7 @@ RULES: dict[str, tuple[Severity, str]] = {
     "weights-sum": ("error", "indicator weights plus 预算执行率权重 do not sum to 100"),
     "budget-split": ("error", "部门留用 + 补助街镇 differs from 当年预算金额"),
     "missing-field": ("error", "项目概述, 立项依据, 当年绩效目标 or the indicators are empty"),
+    "missing-amount": ("error", "当年预算金额 empty, not a number, negative or absurd: totals leave the project out"),
     "cost-lower-bound": ("warning", "a cost indicator bounded from below (≥, >) where an upper bound is meant"),
     "unit-mismatch": (
         "warning",
@@ -444,6 +445,10 @@ def check_copied_from_last_year(projects: Sequence[Project]) -> Iterator[Finding
                 )
 
 
+# The reader's warnings that lint files under a rule of their own (the check is the reader's).
+_READER_RULES = {"no-amount": "missing-amount", "bad-amount": "missing-amount"}
+
+
 def _diagnostic_findings(projects: Sequence[Project], diagnostics: Sequence[Diagnostic]) -> Iterator[Finding]:
     by_file: dict[str, list[Project]] = defaultdict(list)
     for p in projects:
@@ -452,7 +457,7 @@ def _diagnostic_findings(projects: Sequence[Project], diagnostics: Sequence[Diag
         if d.line is None:
             continue
         owner = next((p for p in by_file.get(d.file, []) if p.span.line <= d.line <= p.span.end_line), None)
-        rule = "toc-mismatch" if d.code.startswith("toc-") else "source-defect"
+        rule = "toc-mismatch" if d.code.startswith("toc-") else _READER_RULES.get(d.code, "source-defect")
         if owner is None:
             # A contents entry with no table belongs to no project: reported against the file.
             yield Finding(rule, RULES[rule][0], "", "", f"[{d.code}] {d.message}", (("code", d.code),), d.file, d.line)

@@ -4,35 +4,66 @@ its cells through here.
 
 A text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` in
 CSV (Excel shows the text, runs nothing); in a workbook the cell is written as a string, never a formula.
+A text that already starts with ``'`` gets one more, so :func:`csv_unsafe` (used where the index reads
+its own tables back) returns every text exactly.
 
 >>> csv_safe('=HYPERLINK("http://x","y")'), csv_safe('-5%'), csv_safe('森林防火'), csv_safe(12.5)
 ('\\'=HYPERLINK("http://x","y")', "'-5%", '森林防火', 12.5)
+>>> all(csv_unsafe(csv_safe(t)) == t for t in ["=1+1", "'=1", "'", "甲", ""])
+True
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FORMULA_START", "csv_safe", "csv_safe_frame", "strings_not_formulas"]
+__all__ = [
+    "FORMULA_START",
+    "QUOTE",
+    "csv_safe",
+    "csv_safe_frame",
+    "csv_unsafe",
+    "csv_unsafe_frame",
+    "strings_not_formulas",
+]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets read as a formula
+QUOTE = "'"  # the prefix that makes a spreadsheet show a cell as text
 
 
 def csv_safe(value: Any) -> Any:
     """A CSV cell's value: text that would start a formula gets a leading ``'``; other values as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str) and value.startswith((*FORMULA_START, QUOTE)):
+        return QUOTE + value
     return value
+
+
+def csv_unsafe(value: Any) -> Any:
+    """The text :func:`csv_safe` was given back (one leading ``'`` taken off); other values as they are."""
+    if isinstance(value, str) and value.startswith(QUOTE):
+        return value[1:]
+    return value
+
+
+def _text_columns(df: Any) -> list[Any]:
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return [c for c in df.columns if not is_numeric_dtype(df[c]) and not is_bool_dtype(df[c])]
 
 
 def csv_safe_frame(df: Any) -> Any:
     """A pandas DataFrame with every text cell :func:`csv_safe` (numbers untouched)."""
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
     out = df.copy()
-    for col in out.columns:
-        if not is_numeric_dtype(out[col]) and not is_bool_dtype(out[col]):  # object or string dtype
-            out[col] = out[col].map(csv_safe)
+    for col in _text_columns(out):  # object or string dtype
+        out[col] = out[col].map(csv_safe)
+    return out
+
+
+def csv_unsafe_frame(df: Any) -> Any:
+    """A DataFrame read from a CSV that :func:`csv_safe_frame` wrote, with every text as it was."""
+    out = df.copy()
+    for col in _text_columns(out):
+        out[col] = out[col].map(csv_unsafe)
     return out
 
 

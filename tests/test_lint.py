@@ -138,6 +138,8 @@ CASES: list[tuple[str, str, str]] = [
         table(),
     ),
     ("copied-text", table() + table(**OTHER), table() + table(**OTHER, goals="另一个项目自己的目标。")),
+    ("missing-amount", table(amount="", retained="0"), table()),
+    ("missing-amount", table(amount="-100.00", retained="0"), table()),
     ("goals-equal-overview", table(goals="组织开展业务培训八次，提升服务质量。"), table()),
     (
         "goals-copied-budget-changed",

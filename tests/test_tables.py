@@ -342,3 +342,51 @@ def test_a_heading_with_no_table_is_no_project() -> None:
     assert [p.name for p in middle.projects] == ["测试项目", "第二个项目"]
     assert middle.projects[1].title == "2024 年区级重点专项绩效目标表（一级项目）"
     assert "预算绩效目标表" in middle.projects[1].span.raw.split("\n")[0]
+
+
+# --- numbers no reader may take silently (issue 20) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        ("", "no-amount"),
+        ("1,5", "bad-amount"),  # a decimal comma or a typo: never 15
+        ("1，5", "bad-amount"),
+        ("-208.00", "bad-amount"),
+        ("1" + "0" * 400, "bad-amount"),  # would be inf in projects.csv
+    ],
+)
+def test_an_amount_that_cannot_be_one_is_left_empty_and_said(cell: str, said: str) -> None:
+    doc = parse_text(table(amount=cell, retained="0"), "t.txt")
+    (p,) = doc.projects
+    assert p.amount is None
+    (d,) = [d for d in doc.diagnostics if d.code == said]
+    assert "当年预算金额" in d.message and d.line == 9  # the 当年预算金额 row
+
+
+def test_thousands_separators_are_read() -> None:
+    (p,) = parse_text(table(amount="1,208.50", retained="1,208.50"), "t.txt").projects
+    assert p.amount == Decimal("1208.50") and p.retained == Decimal("1208.50")
+
+
+def test_negative_weights_and_counts_are_said() -> None:
+    rows = "\t产出指标\t数量指标\t培训次数\t次\t≥\t-8\t-10\t是\n"
+    doc = parse_text(table(rows=rows).replace("预算执行率权重\t10", "预算执行率权重\t-10"), "t.txt")
+    (ind,) = doc.projects[0].indicators
+    assert ind.weight is None and doc.projects[0].execution_weight is None
+    assert {"bad-weight", "bad-target", "bad-number"} <= set(codes(doc))
+
+
+def test_a_table_deleted_with_its_contents_entry_is_said(tmp_path: Path) -> None:
+    """The sample with its 16th table and 目录 entry deleted: counts still agree, the numbers jump."""
+    text = (Path(__file__).parent.parent / "data" / "beibei_2024_key_projects.txt").read_text(encoding="utf-8")
+    doc = parse_text(text, "s.txt")
+    sixteen = doc.projects[15].span
+    lines = text.split("\n")
+    kept = [line for n, line in enumerate(lines, start=1) if not (sixteen.line <= n <= sixteen.end_line)]
+    kept = [line for line in kept if not line.startswith("16. ")]
+    cut = parse_text("\n".join(kept), "s.txt")
+    assert len(cut.projects) == 93
+    (gap,) = [d for d in cut.diagnostics if d.code == "toc-gap"]
+    assert "from 15 to 17" in gap.message

@@ -54,16 +54,22 @@ def subgraph_for(G: nx.MultiDiGraph, focus: str | None = None, depth: int = 2) -
     return G.subgraph(near).copy()
 
 
+def _root(amount: object) -> float:
+    """The square root of an amount; 0 for none, a negative or a non-finite one (a view draws any value)."""
+    value = float(amount) if isinstance(amount, int | float) else 0.0
+    return math.sqrt(value) if math.isfinite(value) and value > 0 else 0.0
+
+
 def _sizes(G: nx.MultiDiGraph, simple: nx.Graph) -> dict[str, float]:
     """Projects by the square root of their budget (area ∝ 万元), others by their links."""
-    amounts = [a.get("amount") or 0.0 for _, a in G.nodes(data=True) if a.get("type") == "project"]
-    top = math.sqrt(max(amounts, default=0.0)) or 1.0
+    top = max((_root(a.get("amount")) for _, a in G.nodes(data=True) if a.get("type") == "project"), default=0.0)
+    top = top or 1.0
     most = max((d for _, d in simple.degree()), default=1) or 1
     out = {}
     for n, a in G.nodes(data=True):
         if a.get("type") == "project":
             lo, hi = PROJECT_SIZE
-            out[n] = round(lo + (hi - lo) * math.sqrt(a.get("amount") or 0.0) / top, 2)
+            out[n] = round(lo + (hi - lo) * _root(a.get("amount")) / top, 2)
         else:
             lo, hi = OTHER_SIZE
             out[n] = round(lo + (hi - lo) * math.sqrt(simple.degree(n) / most), 2)

@@ -8,6 +8,8 @@
 ('≥', '≥', None)
 >>> parse_number('1,000'), parse_number('95%'), parse_number('好')
 (1000.0, 95.0, None)
+>>> parse_amount('1,234.50'), parse_amount('1,5'), parse_amount('1，5')
+(Decimal('1234.50'), None, None)
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from graph.constants import MAX_AMOUNT_WAN, MAX_WEIGHT
 from graph.text import width_key
 
 __all__ = [
+    "amount_problem",
     "clean_cell",
     "delatex",
     "indicator_key",
@@ -28,6 +32,7 @@ __all__ = [
     "parse_amount",
     "parse_number",
     "strip_html",
+    "weight_problem",
 ]
 
 _BLOCK_TAG = re.compile(r"</?(?:p|div|br|ol|ul|tr|table|h\d)\b[^>]*>", re.I)
@@ -113,24 +118,54 @@ def normalise_operator(cell: str) -> str | None:
 
 
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# A comma (or a full-width ，, the same after NFKC) only as a thousands separator: 1,234,567.8
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def _without_thousands(s: str) -> str:
+    """The number with its thousands separators taken out; a comma anywhere else (``1,5``: a decimal
+    comma? a typo?) leaves the text as it is, so it is not a number and is said, never read as 15."""
+    return s.replace(",", "") if _THOUSANDS.match(s) else s
 
 
 def parse_number(cell: str) -> float | None:
     """A number where the cell holds one (``1,000``, ``95%``, ``≥90``), else None."""
-    s = unicodedata.normalize("NFKC", delatex(cell)).replace(",", "").replace(" ", "")
-    s = s.lstrip("≥≤=<>").rstrip("%‰")
+    s = unicodedata.normalize("NFKC", delatex(cell)).replace(" ", "")
+    s = _without_thousands(s.lstrip("≥≤=<>").rstrip("%‰"))
     return float(s) if _NUMBER.match(s) else None
 
 
 def parse_amount(cell: str) -> Decimal | None:
     """A money amount in 万元 as an exact Decimal, or None if the cell is not a number."""
-    s = unicodedata.normalize("NFKC", cell).replace(",", "").replace(" ", "").removesuffix("万元")
+    s = _without_thousands(unicodedata.normalize("NFKC", cell).replace(" ", "").removesuffix("万元"))
     if not _NUMBER.match(s):
         return None
     try:
         return Decimal(s)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
         return None
+
+
+def amount_problem(value: Decimal) -> str | None:
+    """Why an amount read as a number cannot be one (negative, or beyond any budget), else None.
+
+    >>> amount_problem(Decimal('208.00')), amount_problem(Decimal('-5')), amount_problem(Decimal('1E+400'))
+    (None, 'is negative', 'is over 1000000000 万元')
+    """
+    if value < 0:
+        return "is negative"
+    if value > MAX_AMOUNT_WAN:
+        return f"is over {MAX_AMOUNT_WAN} 万元"
+    return None
+
+
+def weight_problem(value: float) -> str | None:
+    """Why a weight cannot be one (outside 0–100), else None.
+
+    >>> weight_problem(10.0), weight_problem(-10.0)
+    (None, 'is not between 0 and 100')
+    """
+    return None if 0 <= value <= MAX_WEIGHT else f"is not between 0 and {MAX_WEIGHT}"
 
 
 def indicator_key(name: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from graph.errors import InputError, require
 from graph.models import Diagnostic
 from graph.read.layout_text import layout_rows, looks_like_layout
+from graph.read.limits import MAX_BLANK_RUN, check_file_size, check_rows, check_unpacked
 from graph.read.rows import Row, rows_from_text
 from graph.read.source import read_text
 
@@ -44,7 +45,9 @@ def detect(path: str | Path) -> str:
         raise InputError(str(p), "an old binary Office file (.doc/.xls); open it and save it as .docx or .xlsx")
     if head.startswith(b"PK\x03\x04"):
         try:
-            names = set(zipfile.ZipFile(p).namelist())
+            with zipfile.ZipFile(p) as archive:
+                names = set(archive.namelist())
+                check_unpacked(p, archive)
         except zipfile.BadZipFile as exc:
             raise InputError(str(p), f"a damaged ZIP/Office file ({exc})") from exc
         if "word/document.xml" in names:
@@ -61,10 +64,17 @@ def read_source(path: str | Path, ocr: str = "auto") -> tuple[list[Row], str, li
     """Rows of cells from any supported file; returns ``(rows, kind or encoding, diagnostics)``.
     A PDF's image pages are read by OCR as ``ocr`` says (auto, always, never)."""
     kind = detect(path)
+    check_file_size(path, kind)
+    rows, encoding, diags = _read_kind(path, kind, ocr)
+    check_rows(str(path), len(rows))
+    return rows, encoding, diags
+
+
+def _read_kind(path: str | Path, kind: str, ocr: str) -> tuple[list[Row], str, list[Diagnostic]]:
     if kind == "docx":
         return docx_rows(path), "docx", []
     if kind == "xlsx":
-        return xlsx_rows(path), "xlsx", []
+        return xlsx_read(path)
     if kind == "pdf":
         from graph.read.pdf import pdf_rows
 
@@ -122,25 +132,68 @@ def _docx_grid_cells(row: Any, table: Any) -> list[str]:
     return cells
 
 
-def xlsx_rows(path: str | Path) -> list[Row]:
-    """Every row of every sheet (tables stacked on one sheet, or one sheet per project)."""
+def xlsx_read(path: str | Path) -> tuple[list[Row], str, list[Diagnostic]]:
+    """The rows of every sheet (tables stacked on one sheet, or one sheet per project), and a warning
+    for each formula whose value the file does not hold.
+
+    A sheet's declared size is not trusted (``<dimension ref="A1:XFD1048576"/>`` would pad every row
+    to 16,384 cells): only the cells that exist are read, runs of more than ``MAX_BLANK_RUN`` blank rows
+    are not kept (the rows after keep their Excel numbers), and a workbook over ``MAX_CELLS`` is refused.
+    """
     require("openpyxl", "formats", "reading Excel files")
     import openpyxl
 
     try:  # a file object: openpyxl would refuse a workbook whose name does not end in .xlsx
-        wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()), read_only=True, data_only=True)
+        data = Path(path).read_bytes()
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise InputError(str(path), f"cannot open the workbook ({type(exc).__name__}: {exc})") from exc
     rows: list[Row] = []
+    filled = 0
     for ws in wb.worksheets:
         where = f"{path}#{ws.title}"
+        ws.reset_dimensions()  # read the cells that exist, not the size the sheet declares
+        blank = 0
         for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = tuple(_xlsx_value(v) for v in values)
             while cells and not cells[-1]:
                 cells = cells[:-1]
+            blank = 0 if cells else blank + 1
+            if blank > MAX_BLANK_RUN:
+                continue
+            filled += sum(1 for c in cells if c)
+            check_rows(str(path), len(rows), filled)
             rows.append(Row(cells or ("",), where, r, "\t".join(cells)))
     wb.close()
-    return rows
+    return rows, "xlsx", _formulas_without_values(path, data, rows)
+
+
+def _formulas_without_values(path: str | Path, data: bytes, rows: list[Row]) -> list[Diagnostic]:
+    """A warning for each formula cell that has no saved value (a file written by a program that
+    does not calculate): it reads as empty, so the warning names the cell and says what to do."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if not any(b"<f" in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")):
+            return []  # no formula at all: the common case costs one scan of the XML
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    shown = {(r.file, r.line): r.cells for r in rows}
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    out = []
+    for ws in wb.worksheets:
+        where = f"{path}#{ws.title}"
+        ws.reset_dimensions()
+        for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = shown.get((where, r), ())
+            for c, v in enumerate(values):
+                if isinstance(v, str) and v.startswith("=") and not (c < len(cells) and cells[c]):
+                    message = (
+                        f"cell {get_column_letter(c + 1)}{r} is a formula ({v[:40]}) with no saved value and reads as "
+                        "empty; open the workbook in Excel or LibreOffice and save it, so its values are stored"
+                    )
+                    out.append(Diagnostic("warning", "formula-no-value", message, where, r))
+    wb.close()
+    return out
 
 
 def _xlsx_value(v: object) -> str:

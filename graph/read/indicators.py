@@ -24,10 +24,11 @@ from dataclasses import replace
 from importlib import resources
 
 from graph.models import Diagnostic, Indicator, Span
-from graph.read.clean import clean_cell, normalise_operator, parse_number
+from graph.read.clean import clean_cell, normalise_operator, parse_number, weight_problem
 
 __all__ = [
     "DEFAULT_COLUMNS",
+    "count_units",
     "header_columns",
     "header_roles",
     "is_header_word",
@@ -207,19 +208,8 @@ def read_indicator_row(
                 line,
             )
         )
-    weight = parse_number(weight_cell) if weight_cell else None
-    if weight_cell and weight is None:
-        diags.append(
-            Diagnostic("warning", "bad-weight", f"indicator {name!r}: 权重 {weight_cell!r} is not a number", file, line)
-        )
-    core = _CORE.get(core_cell)
-    if core_cell and core is None:
-        diags.append(
-            Diagnostic(
-                "warning", "bad-core", f"indicator {name!r}: 是否核心指标 {core_cell!r} is not 是/否", file, line
-            )
-        )
-    target_text = clean_cell(value)
+    weight, core, target_text, target, said = _values(name, unit, value, weight_cell, core_cell, file, line)
+    diags.extend(said)
     return (
         Indicator(
             level1=level1,
@@ -228,7 +218,7 @@ def read_indicator_row(
             measure_unit=unit,
             operator=normalise_operator(op_cell),  # type: ignore[arg-type]
             target_text=target_text,
-            target=parse_number(target_text) if target_text else None,
+            target=target,
             weight=weight,
             core=core,
             recovered=recovered,
@@ -236,6 +226,37 @@ def read_indicator_row(
         ),
         diags,
     )
+
+
+def _values(
+    name: str, unit: str, value: str, weight_cell: str, core_cell: str, file: str, line: int
+) -> tuple[float | None, bool | None, str, float | None, list[Diagnostic]]:
+    """Weight, core flag, target text and number of an indicator row, each checked: a weight outside
+    0–100, an answer other than 是/否, a negative count are said and (the weight) left empty."""
+    diags = []
+    weight = parse_number(weight_cell) if weight_cell else None
+    problem = "is not a number" if weight is None else weight_problem(weight)
+    if weight_cell and problem is not None:
+        message = f"indicator {name!r}: 权重 {weight_cell!r} {problem}"
+        diags.append(Diagnostic("warning", "bad-weight", message, file, line))
+        weight = None
+    core = _CORE.get(core_cell)
+    if core_cell and core is None:
+        message = f"indicator {name!r}: 是否核心指标 {core_cell!r} is not 是/否"
+        diags.append(Diagnostic("warning", "bad-core", message, file, line))
+    target_text = clean_cell(value)
+    target = parse_number(target_text) if target_text else None
+    if target is not None and target < 0 and unit in count_units():
+        message = f"indicator {name!r}: target {target_text!r} {unit} is negative, and a count cannot be; check the row"
+        diags.append(Diagnostic("warning", "bad-target", message, file, line))
+    return weight, core, target_text, target, diags
+
+
+@functools.cache
+def count_units() -> frozenset[str]:
+    """graph/read/data/units.toml: the 计量单位 that count (a target in them cannot be negative)."""
+    text = resources.files("graph.read").joinpath("data/units.toml").read_text(encoding="utf-8")
+    return frozenset(tomllib.loads(text)["counts"])
 
 
 @functools.cache

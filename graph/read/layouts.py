@@ -26,7 +26,7 @@ from graph.models import Diagnostic, ParsedDocument
 from graph.read.formats import read_source
 from graph.read.identity import NO_OVERRIDE, Override, apply_identity
 from graph.read.long_table import read_long_table
-from graph.read.rows import Row
+from graph.read.rows import Row, at_the_edge
 from graph.read.spec import LayoutSpec, builtin_layouts, label_key
 from graph.read.tables import read_rows
 from graph.text import squash
@@ -142,25 +142,6 @@ def _refusal(what: str, ranked: Sequence[Fit]) -> str:
     )
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab and newline, and DEL
-
-
-def _without_control_chars(rows: Sequence[Row]) -> tuple[list[Row], list[Diagnostic]]:
-    """Rows with control characters (a bell, an escape sequence) taken out of their cells: no graph
-    file can hold them and no terminal should receive them; said once, at the first place."""
-    out, found, first = [], 0, None
-    for r in rows:
-        if _CONTROL.search(r.raw) or any(_CONTROL.search(c) for c in r.cells):
-            found += sum(len(_CONTROL.findall(c)) for c in r.cells)
-            first = first or r
-            r = Row(tuple(_CONTROL.sub("", c) for c in r.cells), r.file, r.line, _CONTROL.sub("", r.raw))
-        out.append(r)
-    if first is None:
-        return out, []
-    message = f"{found} control character(s) (U+0000–U+001F) taken out of the cells, the first here"
-    return out, [Diagnostic("warning", "control-chars", message, first.file, first.line)]
-
-
 def read_document(
     rows: Sequence[Row],
     path: str,
@@ -173,7 +154,7 @@ def read_document(
     """Rows of cells, from any format, read by the layout they are in (each reader adds the
     issuer codes it finds in the rows to ``known_codes``), with the region and year the document
     says (or ``override`` gives)."""
-    rows, cleaned = _without_control_chars(rows)
+    rows, cleaned = at_the_edge(rows)
     diagnostics = [*diagnostics, *cleaned]
     spec = recognise(rows, path, layouts)
     if spec.shape == "department":

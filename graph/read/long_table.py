@@ -16,7 +16,7 @@ from graph.errors import NoTablesError
 from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span
 from graph.read.citations import extract_citations, known_codes_from, split_basis
-from graph.read.clean import clean_cell, join_wrapped, parse_amount
+from graph.read.clean import amount_problem, clean_cell, join_wrapped, parse_amount
 from graph.read.indicators import merged_levels, read_combined_row, read_indicator_row
 from graph.read.rows import Row
 from graph.read.spec import CITING, HEADING_YEAR, MONEY_LINE, MONEY_SCALE, LayoutSpec, label_key, money_unit_of
@@ -128,9 +128,14 @@ def _data_row(st: _State, row: Row) -> None:
 
 def _project(p: _Project, st: _State, path: str, known: frozenset[str]) -> Project:
     v = {f: clean_cell(x) for f, x in p.values.items()}
-    amount = parse_amount(p.values.get("amount", ""))
-    if p.values.get("amount") and amount is None:
-        st.warn("bad-amount", f"{v.get('name')}: 预算数 {p.values['amount']!r} is not a number", p.file, p.start)
+    raw = p.values.get("amount", "")
+    amount = parse_amount(raw)
+    problem = amount_problem(amount) if amount is not None else "is not a number" if raw else None
+    if problem is not None:
+        st.warn("bad-amount", f"{v.get('name')}: 预算数 {raw[:40]!r} {problem}; left empty", p.file, p.start)
+        amount = None
+    if "amount" in p.values and not raw.strip():
+        st.warn("no-amount", f"{v.get('name')}: 预算数 is empty: no amount, and totals leave it out", p.file, p.start)
     citations: list[Citation] = []
     for role, label in CITING.items():
         if v.get(role):

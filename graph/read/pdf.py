@@ -19,6 +19,7 @@ from graph.errors import InputError, UsageError, require
 from graph.models import Diagnostic
 from graph.progress import progress
 from graph.read.clean import join_wrapped, normalise_operator
+from graph.read.limits import check_pages
 from graph.read.ocr import MAX_DPI, MIN_DPI, OCR_MODES, Item, PageText, TextLine, read_image
 from graph.read.rows import Row
 
@@ -157,6 +158,7 @@ def pdf_rows(path: str | Path, ocr: str = "auto") -> tuple[list[Row], list[Diagn
             message = "the PDF is encrypted; open it with its password and save an unlocked copy"
             raise InputError(str(path), message) from exc
         raise InputError(str(path), f"cannot read the PDF ({type(exc).__name__}: {exc})") from exc
+    check_pages(path, len(pages))
     read, diags = _read_pages(path, pages, ocr)
     footers = _footers(pages, [r.lines for r in read])
     rows: list[Row] = []

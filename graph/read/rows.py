@@ -9,13 +9,21 @@ sees the format.  A reader for another format (PDF, DOCX, XLSX) only has to prod
 [(1, ('甲', '乙')), (2, ('',)), (3, ('丙',))]
 >>> rows[0].where
 'a.txt:1'
+>>> clean, said = at_the_edge([Row(('甲\x1b[31m', '乙\x85'), 'a.txt', 1)])
+>>> clean[0].cells, [d.code for d in said]
+(('甲[31m', '乙'), ['control-chars'])
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-__all__ = ["Row", "rows_from_text"]
+from graph.models import Diagnostic
+from graph.read.limits import MAX_CELL_CHARS
+
+__all__ = ["Row", "at_the_edge", "rows_from_text"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +50,38 @@ class Row:
 def rows_from_text(text: str, path: str) -> list[Row]:
     """One row per line; cells are the tab-separated parts (a PDF extractor's column breaks)."""
     return [Row(tuple(line.split("\t")), path, n, line) for n, line in enumerate(text.split("\n"), start=1)]
+
+
+# C0 controls but tab and newline, DEL, and the C1 controls (U+0080–U+009F)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def at_the_edge(rows: Sequence[Row]) -> tuple[list[Row], list[Diagnostic]]:
+    """Rows as the readers may take them, and what was changed, said with the place:
+
+    - control characters (a bell, a terminal escape) taken out: no graph file can hold them and no
+      terminal should receive them (``control-chars``, once, at the first place);
+    - a cell over ``MAX_CELL_CHARS`` characters cut there (``cell-too-long``, each, naming the cell).
+    """
+    out, found, first = [], 0, None
+    cut: list[Diagnostic] = []
+    for r in rows:
+        if _CONTROL.search(r.raw) or any(_CONTROL.search(c) for c in r.cells):
+            found += sum(len(_CONTROL.findall(c)) for c in r.cells)
+            first = first or r
+            r = replace(r, cells=tuple(_CONTROL.sub("", c) for c in r.cells), raw=_CONTROL.sub("", r.raw))
+        if len(r.raw) > MAX_CELL_CHARS * 2 or any(len(c) > MAX_CELL_CHARS for c in r.cells):
+            for col, c in enumerate(r.cells, start=1):
+                if len(c) > MAX_CELL_CHARS:
+                    message = (
+                        f"cell {col} has {len(c):,} characters; cut to the first {MAX_CELL_CHARS:,} (a spreadsheet "
+                        "cell holds no more); check the document: no field of a table is this long"
+                    )
+                    cut.append(Diagnostic("warning", "cell-too-long", message, r.file, r.line))
+            cells = tuple(c[:MAX_CELL_CHARS] for c in r.cells)
+            r = replace(r, cells=cells, raw="\t".join(cells))
+        out.append(r)
+    if first is None:
+        return out, cut
+    message = f"{found} control character(s) (U+0000–U+001F, U+007F–U+009F) taken out of the cells, the first here"
+    return out, [Diagnostic("warning", "control-chars", message, first.file, first.line), *cut]

@@ -22,7 +22,7 @@ from graph.errors import InconsistentDocument, NoTablesError
 from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.citations import extract_citations, known_codes_from, split_basis
-from graph.read.clean import clean_cell, join_wrapped, parse_amount, parse_number
+from graph.read.clean import amount_problem, clean_cell, join_wrapped, parse_amount, parse_number, weight_problem
 from graph.read.identity import apply_identity
 from graph.read.indicators import (
     header_columns,
@@ -558,7 +558,11 @@ def _money(t: _Table, role: str, path: str, diags: list[Diagnostic], spec: Layou
     """A money field in 万元: a number in the table's (or the label's own) unit, or the first amount in
     a text that gives it (``年度资金总额：208.00万元；其中：…``)."""
     raw = " ".join(t.fields.get(role, []))
-    if not raw:
+    line = t.field_lines.get(role, t.start)
+    if not raw.strip():
+        if role == "amount" and role in t.fields:  # the label is there, its value is not
+            message = f"{spec.label_of(role)} is empty: the project has no amount, and totals leave it out"
+            diags.append(Diagnostic("warning", "no-amount", message, path, line))
         return None
     unit = t.money_units.get(role, t.money_unit)
     value = parse_amount(raw)
@@ -566,9 +570,11 @@ def _money(t: _Table, role: str, path: str, diags: list[Diagnostic], spec: Layou
         found = _amount_in_text(raw, spec)
         if found is not None:
             value, unit = found[0], found[1] or unit
-    if value is None:
-        line = t.field_lines.get(role, t.start)
-        diags.append(Diagnostic("warning", "bad-amount", f"{role} {raw!r} is not a number; left empty", path, line))
+    problem = "is not a number" if value is None else amount_problem(value)
+    if problem is not None or value is None:
+        diags.append(
+            Diagnostic("warning", "bad-amount", f"{spec.label_of(role)} {raw[:40]!r} {problem}; left empty", path, line)
+        )
         return None
     return value * MONEY_SCALE[unit]
 
@@ -611,9 +617,12 @@ def _number(t: _Table, role: str, spec: LayoutSpec, warn: Callable[[str, str, in
     if not raw:
         return None
     value = parse_number(raw)
-    if value is None:
-        line = t.field_lines.get(role, t.start)
-        warn("bad-number", f"{spec.label_of(role)} {raw!r} is not a number; left empty", line)
+    problem = "is not a number" if value is None else weight_problem(value)
+    if problem is not None:
+        warn(
+            "bad-number", f"{spec.label_of(role)} {raw[:40]!r} {problem}; left empty", t.field_lines.get(role, t.start)
+        )
+        return None
     return value
 
 

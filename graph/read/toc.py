@@ -31,7 +31,7 @@ from graph.constants import TOC_BEST_MATCH_RATIO, TOC_SAME_POSITION_RATIO
 from graph.models import Diagnostic, Project, Span, TocEntry
 from graph.text import squash, width_key
 
-__all__ = ["crosscheck_toc", "is_toc_heading", "join_entry", "parse_toc_line", "toc_mismatch"]
+__all__ = ["crosscheck_toc", "is_toc_heading", "join_entry", "parse_toc_line", "toc_gaps", "toc_mismatch"]
 
 # between an entry's name and its page number (one dot too, after the name: OCR reads a drawn leader as one)
 _LEADER = (
@@ -135,7 +135,30 @@ def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list
                 "warning", "toc-missing-entry", f"table {p.name!r} has no contents entry", p.span.file, p.span.line
             )
         )
-    return diags
+    return [*toc_gaps(toc), *diags]
+
+
+def toc_gaps(toc: Sequence[TocEntry]) -> list[Diagnostic]:
+    """The contents' numbers run 1, 2, 3 …: a number skipped is an entry deleted, and its table with
+    it, though the count of entries and tables still agree (a list restarting at 1 is a new part).
+
+    >>> from graph.models import Span
+    >>> entries = [TocEntry(n, f'项目{n}', '', n, Span('a.txt', n, n)) for n in (1, 2, 4)]
+    >>> [d.message for d in toc_gaps(entries)]
+    ['contents entries jump from 2 to 4: entry 3 and its table are not in the document; is a table missing?']
+    """
+    out = []
+    previous = 0
+    for entry in toc:
+        if entry.number > previous + 1:
+            skipped = f"{previous + 1}" if entry.number == previous + 2 else f"{previous + 1}–{entry.number - 1}"
+            where = f"start at {entry.number}" if not previous else f"jump from {previous} to {entry.number}"
+            message = (
+                f"contents entries {where}: entry {skipped} and its table are not in the document; is a table missing?"
+            )
+            out.append(Diagnostic("warning", "toc-gap", message, entry.span.file, entry.span.line))
+        previous = entry.number
+    return out
 
 
 SHOWN_MISMATCHES = 5  # entries and tables named in the message when the contents and the tables disagree
