@@ -25,6 +25,7 @@ from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError
 from graph.read.identity import Override
 from graph.read.ocr import OCR_MODES
+from graph.text import printable
 from index.build import DEFAULT_MODEL, ENGINES, BuildReport, Engine, build, updated_sources
 from index.encoder import MAX_PIECES
 
@@ -122,7 +123,7 @@ def print_report(report: BuildReport) -> None:
             amount = sum(p.amount for p in doc.projects if p.amount is not None)
             rows = sum(len(p.indicators) for p in doc.projects)
             totals = f"{len(doc.projects)} projects, {amount:.2f} 万元, {rows} indicators"
-            print(f"  {doc.path}: {region} {i.year or 'year unknown'} {i.batch}".rstrip() + f" — {totals}")
+            print(f"  {printable(doc.path)}: {region} {i.year or 'year unknown'} {i.batch}".rstrip() + f" — {totals}")
     s = report.search
     if s:
         print(
@@ -133,7 +134,7 @@ def print_report(report: BuildReport) -> None:
     if report.diagnostics:
         print(f"{len(report.diagnostics)} warning(s):")
         for d in report.diagnostics:
-            print(f"  {d}")
+            print(f"  {printable(d)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         raise  # the reader went away (`| head`): run() ends quietly
     except (BudgetGraphError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(summary(report), ensure_ascii=False, indent=2))
@@ -169,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Entry point: one line and a non-zero exit for Ctrl-C, a closed pipe or an OS error."""
+    for stream in (sys.stdout, sys.stderr):  # a name in any encoding prints, escaped, never a traceback
+        stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     try:
         sys.exit(main())
     except KeyboardInterrupt:

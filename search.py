@@ -32,6 +32,7 @@ from typing import Any
 from graph.constants import REGION_SCOPES, SHARED_ACROSS
 from graph.defaults import DEFAULT_OUT
 from graph.errors import BudgetGraphError, UsageError
+from graph.text import check_text_arguments, printable
 from graph.vocabulary import SEVERITIES  # light: no pandas for --help
 from workbench.output import Rows, emit, records
 
@@ -439,18 +440,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     warnings.showwarning = _notice  # the library's notices (a query cut to length) as one line each
     try:
+        check_text_arguments(args, paths=("csv",))
         result: Rows = args.run(args)
         emit(result, as_json=args.json, csv=getattr(args, "csv", None), bom=not getattr(args, "no_bom", False))
     except BrokenPipeError:
         raise  # the reader went away (`| head`): run() ends quietly
     except (BudgetGraphError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 1
     return result.status
 
 
 def run() -> None:
     """Entry point: one line and a non-zero exit for Ctrl-C; a closed pipe ends quietly."""
+    for stream in (sys.stdout, sys.stderr):  # a name in any encoding prints, escaped, never a traceback
+        stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     try:
         sys.exit(main())
     except KeyboardInterrupt:

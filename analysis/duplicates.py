@@ -56,6 +56,7 @@ from graph.constants import (
 from graph.errors import UsageError
 from graph.ids import pair_key
 from graph.lookup import check_place, check_scope, in_place
+from graph.manifest import not_over_an_index
 from graph.models import Project
 from graph.text import split_sentences, text_key
 from index.store import SearchIndex, load_search
@@ -469,7 +470,7 @@ def write_excel(pairs: Sequence[DuplicatePair], path: str | Path) -> None:
     """Every pair with every signal as one sheet, ``candidates``."""
     import pandas as pd
 
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    not_over_an_index(path, "workbook").parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         to_frame(pairs).to_excel(xw, index=False, sheet_name="candidates")
         strings_not_formulas(xw.sheets["candidates"])  # a name starting with = stays a name

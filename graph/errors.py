@@ -11,6 +11,7 @@
     │   └── IssuerTableError   a curated issuer table (--issuers) is malformed
     ├── IndexFormatError       an index directory is missing, incomplete, edited or of another version
     ├── IndexBusy              another build is writing the same index directory
+    ├── StoreError             a SQLite file (review decisions, the database export) cannot be used
     ├── LookupFailed           a project, document or department asked for is not there (or is ambiguous)
     ├── UsageError             an argument out of range (--top 0, a negative amount)
     ├── ModelError             the embedding model cannot be found, converted or read
@@ -43,8 +44,10 @@ __all__ = [
     "MissingExtra",
     "ModelError",
     "NoTablesError",
+    "StoreError",
     "UsageError",
     "require",
+    "sqlite_trouble",
 ]
 
 
@@ -99,6 +102,32 @@ class IndexFormatError(BudgetGraphError):
 
 class IndexBusy(BudgetGraphError):
     """Another build holds the lock of the index directory being written."""
+
+
+class StoreError(BudgetGraphError):
+    """A SQLite file of ours cannot be used: locked by another program, the disk full, or not ours.
+    The message names the file and says what to do."""
+
+
+def sqlite_trouble(path: object, exc: Exception, what: str) -> StoreError:
+    """The :class:`StoreError` for a ``sqlite3`` error on ``path`` (``what``: the review file…).
+
+    >>> import sqlite3
+    >>> print(sqlite_trouble('r.sqlite', sqlite3.OperationalError('database is locked'), 'the review file'))
+    r.sqlite: the review file is locked by another program (a second review, DB Browser); close it and try again
+    """
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        advice = "is locked by another program (a second review, DB Browser); close it and try again"
+    elif "full" in text:
+        advice = "cannot be written: the disk is full; free some space and try again (nothing written was lost)"
+    elif "not a database" in text or "malformed" in text or "no such table" in text or "no column" in text:
+        advice = f"is not one of ours or is damaged ({text}); move it aside (a new one is then made)"
+    elif "readonly" in text or "unable to open" in text:
+        advice = f"cannot be opened for writing ({text}); check its permissions and the folder's"
+    else:
+        advice = f"cannot be used ({type(exc).__name__}: {text})"
+    return StoreError(f"{path}: {what} {advice}")
 
 
 class LookupFailed(BudgetGraphError, KeyError):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,13 +31,58 @@ from typing import Any
 
 from graph.errors import IndexFormatError
 
-__all__ = ["GRAPH_FORMAT", "MANIFEST", "SEARCH_FORMAT", "read_manifest", "sha256_file", "write_json", "write_manifest"]
+__all__ = [
+    "GRAPH_FORMAT",
+    "MANIFEST",
+    "REVIEWS_SUFFIX",
+    "SEARCH_FORMAT",
+    "not_over_an_index",
+    "read_manifest",
+    "sha256_file",
+    "write_json",
+    "write_manifest",
+]
 
 MANIFEST = "manifest.json"
 # The two parts of an index directory, each with its own manifest: (format name, version).
 GRAPH_FORMAT = ("budget-graph-index", 3)  # 3: region and year in ids; 2: one column vocabulary, hashes
 SEARCH_FORMAT = ("budget-graph-search", 2)  # 2: vectors keyed by the graph's records (ids.json), no docs.jsonl
 _BLOCK = 1 << 20  # bytes hashed at a time
+REVIEWS_SUFFIX = ".reviews.sqlite"  # the review decisions beside an index: build/index.reviews.sqlite
+
+
+def _is_index(folder: Path) -> bool:
+    try:
+        fmt = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return fmt in (GRAPH_FORMAT[0], SEARCH_FORMAT[0])
+
+
+def not_over_an_index(path: str | Path, what: str = "output") -> Path:
+    """``path`` if writing there leaves every index and its review decisions as they are; else a
+    :class:`~graph.errors.UsageError` naming what would be lost.  Every writer of a command's output
+    (HTML, CSV, workbooks, the database, exports) asks here first; a link is judged by where it points.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = write_manifest(d, GRAPH_FORMAT[0], GRAPH_FORMAT[1], [])
+    >>> not_over_an_index(d / 'manifest.json', 'page')
+    Traceback (most recent call last):
+    ...
+    graph.errors.UsageError: ...manifest.json: the page would be written inside the index ...; write it elsewhere
+    >>> not_over_an_index(d.parent / 'view.html').name
+    'view.html'
+    """
+    from graph.errors import UsageError
+
+    target = Path(os.path.realpath(path))
+    if target.name.endswith(REVIEWS_SUFFIX):
+        raise UsageError(f"{path}: the review decisions of an index are kept there; write the {what} elsewhere")
+    for folder in (target, *target.parents):
+        if folder.is_dir() and _is_index(folder):
+            raise UsageError(f"{path}: the {what} would be written inside the index {folder}; write it elsewhere")
+    return Path(path)
 
 
 def sha256_file(path: str | Path) -> str:
@@ -48,10 +94,15 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON (UTF-8, indented) and flush it to disk."""
+    """Write JSON (UTF-8, indented) and flush it to disk.  A file name that is not UTF-8 (held by
+    Python as surrogate escapes) is written as ``\\udcxx`` escapes, so it reads back exactly."""
+    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=2))
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2)
+        f.write(text)
         f.flush()
         os.fsync(f.fileno())
 
@@ -76,8 +127,11 @@ def write_manifest(root: Path, fmt: str, version: int, files: Iterable[str], **m
     return manifest
 
 
-def read_manifest(root: str | Path, fmt: str, version: int, missing: str | None = None) -> dict[str, Any]:
-    """Read and verify ``root/manifest.json`` and every file it lists.
+def read_manifest(
+    root: str | Path, fmt: str, version: int, missing: str | None = None, required: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Read and verify ``root/manifest.json`` and every file it lists; each file the caller reads
+    (``required``) must be among them, so no file is read unchecked.
 
     ``missing`` is the message when there is no manifest at all (default: not an index).
     """
@@ -98,6 +152,9 @@ def read_manifest(root: str | Path, fmt: str, version: int, missing: str | None 
             f"{mpath}: format {manifest.get('format')!r} version {manifest.get('version')!r}; this code reads "
             f"{fmt!r} version {version}; {hint}"
         )
+    unlisted = sorted(set(required) - set(files))
+    if unlisted:
+        raise IndexFormatError(f"{mpath}: does not list {', '.join(unlisted)}, which are read; {hint}")
     for name, size, digest in entries:
         fp = root / name
         if not fp.is_file():

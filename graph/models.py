@@ -223,3 +223,4 @@ class ParsedDocument:
     diagnostics: tuple[Diagnostic, ...]
     preamble: str = ""  # text before the contents / first table, kept as read
     identity: DocumentIdentity | None = None  # region, year and batch (graph.read.identity)
+    source: str = ""  # the file as opened (absolute; its own name where ``path`` shows it decoded)

@@ -87,6 +87,6 @@ def project_from_json(d: dict[str, Any]) -> Project:
 def read_records(root: str | Path) -> list[Project]:
     """The projects of an index directory, in build order, after verifying its manifest."""
     root = Path(root)
-    read_manifest(root, *GRAPH_FORMAT)
+    read_manifest(root, *GRAPH_FORMAT, required=[RECORDS])
     with open(root / RECORDS, encoding="utf-8") as f:
         return [project_from_json(json.loads(line)) for line in f if line.strip()]

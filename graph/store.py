@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -309,7 +310,8 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
         sources=[
             {
                 "file": d.path,
-                "sha256": sha256_file(Path(d.path)) if Path(d.path).is_file() else None,
+                "path": _opened(d),  # absolute, as opened: --add and --remove from any folder
+                "sha256": sha256_file(_opened(d)) if Path(_opened(d)).is_file() else None,
                 "encoding": d.encoding,
                 **_identity_json(d),
             }
@@ -317,6 +319,10 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
         ],
         counts=summary_counts(docs, built),
     )
+
+
+def _opened(d: ParsedDocument) -> str:
+    return d.source or os.path.abspath(d.path)
 
 
 def _identity_json(d: ParsedDocument) -> dict[str, Any]:
@@ -374,7 +380,7 @@ def load_index(path: str | Path) -> Index:
     version differ, or a file's size or checksum does not match (edited or truncated since the build).
     """
     root = Path(path)
-    manifest = read_manifest(root, FORMAT, VERSION)
+    manifest = read_manifest(root, FORMAT, VERSION, required=GRAPH_FILES)
     try:
         with open(root / "graph.json", encoding="utf-8") as f:
             G = nx.node_link_graph(json.load(f), directed=True, multigraph=True, edges="edges")

@@ -12,10 +12,21 @@ True
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
-__all__ = ["SENTENCE_ENDS", "split_sentences", "squash", "text_key", "title_key", "width_key"]
+__all__ = [
+    "SENTENCE_ENDS",
+    "check_text_arguments",
+    "display_name",
+    "printable",
+    "split_sentences",
+    "squash",
+    "text_key",
+    "title_key",
+    "width_key",
+]
 
 SENTENCE_ENDS = "。！？；;!?\n"  # a sentence ends after one of these (full- or half-width)
 _SENTENCE = re.compile(f"(?<=[{re.escape(SENTENCE_ENDS)}])")
@@ -54,3 +65,63 @@ def title_key(title: str) -> str:
     s = squash(s).translate(_INNER_QUOTES)
     s = s.removeprefix("中华人民共和国")
     return f"《{s}》"
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: object) -> str:
+    """Text as a terminal may receive it: control characters (a newline in a file name, a terminal
+    escape) and bytes that were not UTF-8 shown as escapes, so no output line can be forged.
+
+    >>> printable('a\\nb.txt: error'), printable('\\x1b[31m红'), printable('甲\\tb')
+    ('a\\\\nb.txt: error', '\\\\x1b[31m红', '甲\\\\tb')
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), str(text))
+
+
+def display_name(path: object) -> str:
+    """A file's name as text: as it is when it is UTF-8; a name in GBK (as a Windows zip extracts it)
+    decoded as GB18030; other bytes escaped.  The file is still opened by its own name.
+
+    >>> import os
+    >>> display_name(os.fsdecode('预算.txt'.encode('gbk')))
+    '预算.txt'
+    """
+    text = os.fspath(path) if isinstance(path, os.PathLike) else str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = os.fsencode(text)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
+def check_text_arguments(args: object, paths: tuple[str, ...] = ()) -> None:
+    """Refuse a command-line argument that is not UTF-8 text (a query typed in a GBK terminal):
+    Python keeps such bytes as surrogate escapes, which no search, file or database can hold.
+    File names (``paths``, and every :class:`~pathlib.Path`) may be in any encoding.
+
+    >>> import argparse, os
+    >>> check_text_arguments(argparse.Namespace(query=os.fsdecode('森林'.encode('gbk'))))
+    Traceback (most recent call last):
+    ...
+    graph.errors.UsageError: --query: not UTF-8 text (b'\\xc9\\xad\\xc1\\xd6'); set the terminal to UTF-8 ...
+    """
+    from graph.errors import UsageError
+
+    for name, value in vars(args).items():
+        if name in paths:
+            continue
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and _SURROGATES.search(text):
+                raise UsageError(
+                    f"--{name}: not UTF-8 text ({os.fsencode(text)!r}); set the terminal to UTF-8 "
+                    "(LANG=zh_CN.UTF-8) and type it again"
+                )
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")

@@ -33,16 +33,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
-from graph.errors import IndexBusy, InputError, UsageError, require
+from graph.errors import BudgetGraphError, IndexBusy, InputError, UsageError, require
 from graph.knowledge import build_graph
-from graph.manifest import GRAPH_FORMAT, MANIFEST, read_manifest
-from graph.models import Diagnostic, ParsedDocument
+from graph.manifest import GRAPH_FORMAT, MANIFEST, SEARCH_FORMAT, read_manifest
+from graph.models import Diagnostic, ParsedDocument, Project
 from graph.read.identity import NO_OVERRIDE, Override
 from graph.read.issuers import IssuerResolver
 from graph.read.layouts import parse_file
 from graph.read.merge import merge_documents
-from graph.read.source import SOURCE_SUFFIXES, scan_sources
+from graph.read.source import scan_sources
 from graph.read.spec import load_layouts
+from graph.records import read_records
 from graph.store import write_graph
 from index.cache import VectorCache, default_cache
 from index.encoder import DEFAULT_MODEL, DEFAULT_SPEC, Encoder, LazyEncoder, load_encoder
@@ -75,11 +76,13 @@ class BuildReport:
     manifest: dict[str, Any]  # the graph part's manifest
     search: dict[str, Any] | None  # the search part's manifest; None for a graph-only build
     files_read: int = 0  # source files read (a repeated one included)
+    notes: tuple[Diagnostic, ...] = ()  # about the build, not the documents (the vector cache, leftovers)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        """Every warning and skipped file, each once (skipped files are kept with the first document)."""
-        return [g for d in self.docs for g in d.diagnostics]
+        """Every warning and skipped file, each once (skipped files are kept with the first document),
+        then the build's own notes."""
+        return [*(g for d in self.docs for g in d.diagnostics), *self.notes]
 
 
 def _shown(path: Path) -> Path:
@@ -184,10 +187,7 @@ def read_documents(
         raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
     files_read = len(docs)
     docs, repeated = merge_documents(docs)
-    repeated += [
-        Diagnostic("warning", "not-read", f"not a {'/'.join(SOURCE_SUFFIXES)} file; skipped", str(_shown(f)))
-        for f in unread
-    ]
+    repeated += [Diagnostic("warning", "not-read", why, str(_shown(f))) for f, why in unread]
     if errors or repeated:  # keep skipped files and repeats on record in the index itself (diagnostics.csv)
         first = docs[0]
         docs[0] = replace(first, diagnostics=(*errors, *repeated, *first.diagnostics))
@@ -212,7 +212,7 @@ def build(
     the same model) come from the vector cache unless ``vector_cache`` is False.  ``overrides``
     give the region or year of files that do not say them (:class:`~graph.read.identity.Override`);
     ``engine`` runs reading and embedding on Ray (:class:`Engine`); the index is the same."""
-    out = Path(out)
+    out = _followed(Path(out))
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
     dirs = [Path(d) for d in layout_dirs]
@@ -220,8 +220,11 @@ def build(
     encoder = _encoder(model, engine)  # a missing model fails here, before anything is written
     built = build_graph(docs, resolver)
     projects = [p for d in docs for p in d.projects]
-    embedded = None if encoder is None else embed(projects, encoder, _cache(encoder) if vector_cache else None)
-    with _lock(out), _staging(out) as tmp:
+    cache = _cache(encoder) if vector_cache and encoder is not None else None
+    embedded = None if encoder is None else embed(projects, encoder, cache)
+    notes = [Diagnostic("warning", "vector-cache", t, str(cache.path), None) for t in cache.trouble] if cache else []
+    notes += ids_changed(out, projects)
+    with _lock(out), _staging(out, notes) as tmp:
         manifest = write_graph(docs, built, tmp)
         search = None
         if embedded is not None:
@@ -229,7 +232,7 @@ def build(
             load_search(tmp / SEARCH_DIR)  # verify the search part against the graph it was made from
         read_manifest(tmp, *GRAPH_FORMAT)
         _swap_into_place(tmp, out)
-    return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read)
+    return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read, tuple(notes))
 
 
 def _encoder(model: str | Encoder | None, engine: Engine = LOCAL) -> Encoder | None:
@@ -271,7 +274,7 @@ def updated_sources(
     override of each (as recorded; ``override`` for those added): what ``--add`` and ``--remove``
     rebuild from (unchanged texts are not embedded again)."""
     manifest = read_manifest(out, *GRAPH_FORMAT)
-    recorded = {Path(s["file"]): Override.recorded(s) for s in manifest.get("sources", [])}
+    recorded = {Path(s.get("path") or s["file"]): Override.recorded(s) for s in manifest.get("sources", [])}
     sources = list(recorded)
     gone = [s for s in sources if not s.is_file()]
     if gone:
@@ -289,21 +292,73 @@ def updated_sources(
     return [*kept, *added], {**{k: recorded[k] for k in kept}, **dict.fromkeys(added, override)}
 
 
+def ids_changed(out: Path, projects: Sequence[Project]) -> list[Diagnostic]:
+    """A project the index at ``out`` had under another id (same region, year and name; its
+    编制单位 code or unit changed): the id is what review decisions and lineage hold on to, so each
+    change is said, naming both ids.  Nothing when ``out`` holds no index yet."""
+    try:
+        old = read_records(out)
+    except BudgetGraphError:
+        return []
+    new_ids, old_ids = {p.id for p in projects}, {p.id for p in old}
+    gone = {(p.region, p.year, p.name): p for p in old if p.id not in new_ids}
+    out_notes = []
+    for p in projects:
+        was = gone.get((p.region, p.year, p.name))
+        if was is not None and p.id not in old_ids:
+            codes = f"编制单位 {was.unit_code or '-'} → {p.unit_code or '-'}"
+            said = (
+                f"{p.name}: id changed from {was.id} to {p.id} ({codes}); review decisions and lineage on the "
+                "old id no longer apply to it"
+            )
+            out_notes.append(Diagnostic("warning", "id-changed", said, p.span.file, p.span.line))
+    return out_notes
+
+
+def _followed(out: Path) -> Path:
+    """``--out`` as a symbolic link builds the index it points to (the link stays as it is)."""
+    return Path(os.path.realpath(out)) if out.is_symlink() else out
+
+
 def _check_target(out: Path) -> None:
-    """Only ever replace an index: refuse a file, or a folder of something else."""
+    """Only ever replace an index, whole: refuse a file, a folder of something else (an index is
+    known by its full manifest, not by one line of JSON), or an index folder holding files that
+    are not the index's (a rebuild would delete them)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder; give --out a new or index folder")
     if not out.is_dir() or not any(out.iterdir()):
         return
-    try:
-        fmt = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("format")
-    except (OSError, ValueError, AttributeError):
-        fmt = None
-    if fmt != GRAPH_FORMAT[0]:
+    listed = _listed_files(out)
+    if listed is None:
         raise UsageError(
             f"{out}: this folder holds files but is not an index (no {MANIFEST} of ours); it is left alone. "
             "Give --out a new folder, or an index folder to replace"
         )
+    foreign = sorted(str(f.relative_to(out)) for f in out.rglob("*") if f.is_file() and f not in listed)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise UsageError(
+            f"{out}: holds files that are not the index's ({shown}); a rebuild replaces the whole folder, so move "
+            "them out first. Nothing was changed"
+        )
+
+
+def _listed_files(out: Path) -> set[Path] | None:
+    """Every file the index at ``out`` lists in its manifests (the manifests too), or None when
+    ``out`` holds no full manifest of ours."""
+    listed: set[Path] = set()
+    for root, fmt in ((out, GRAPH_FORMAT[0]), (out / SEARCH_DIR, SEARCH_FORMAT[0])):
+        try:
+            manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+            ok = manifest.get("format") == fmt and isinstance(manifest.get("files"), dict) and "created" in manifest
+        except (OSError, ValueError, AttributeError):
+            ok, manifest = False, {}
+        if not ok:
+            if root == out:
+                return None
+            continue  # a graph-only index: no search part
+        listed |= {root / MANIFEST, *(root / name for name in manifest["files"])}
+    return listed
 
 
 @contextlib.contextmanager
@@ -358,9 +413,14 @@ def _alive(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def _staging(out: Path) -> Iterator[Path]:
+def _staging(out: Path, notes: list[Diagnostic]) -> Iterator[Path]:
     """A fresh directory beside the target (same file system, so the swap is a rename); removed
-    afterwards, whether the build succeeded (it then holds the old index) or failed."""
+    afterwards, whether the build succeeded (it then holds the old index) or failed.  Staging
+    folders that killed builds left are removed first (the lock is ours: no build of them runs)."""
+    for left in sorted(out.parent.glob(f".{out.name}.building-*")):
+        shutil.rmtree(left, ignore_errors=True)
+        said = f"removed {left.name}, left beside {out.name} by a build that was killed"
+        notes.append(Diagnostic("warning", "staging-left", said, str(out.parent), None))
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)

@@ -194,6 +194,7 @@ def load_search(path: str | Path) -> SearchIndex:
         *SEARCH_FORMAT,
         missing=f"{root}: no search index here; build it with `python build_index.py --out {graph_root}` "
         "(without --no-search)",
+        required=["ids.json", "dense.faiss", "userdict.txt", *(f"vectors.{f}.npy" for f in FIELDS)],
     )
     hint = f"rebuild with `python build_index.py --out {graph_root}`"
     if not (graph_root / MANIFEST).is_file() or sha256_file(graph_root / MANIFEST) != m.get("graph_manifest_sha256"):

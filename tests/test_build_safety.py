@@ -3,6 +3,7 @@ a wrong --out.  Real processes, real signals, real files."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -122,7 +123,12 @@ def test_ctrl_c_is_one_line(tmp_path: Path) -> None:
 
 
 def test_the_swap_replaces_the_whole_directory(index: Path) -> None:
-    (index / "stale-extra.csv").write_text("x", encoding="utf-8")  # not ours: but inside our index
+    """A file the old index listed (an older version's table) does not outlive the rebuild; a file
+    it did not list is the user's, and is refused in tests/test_safety.py."""
+    (index / "stale-extra.csv").write_text("x", encoding="utf-8")
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["stale-extra.csv"] = {"size": 1, "sha256": ""}
+    (index / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     t = time.time()
     build([DEFAULT_SAMPLE], index, model=None)
     assert not (index / "stale-extra.csv").exists() and (index / "manifest.json").stat().st_mtime >= t - 1

@@ -19,8 +19,9 @@ from tests.test_tables import ROW, table
 
 TEXT = DEFAULT_SAMPLE.read_text(encoding="utf-8")
 LINES = TEXT.split("\n")
-MUTATIONS = 250  # about 50 ms each
-OPERATIONS = ("delete", "duplicate", "swap", "droptab", "inserttab")
+MUTATIONS = 300  # about 50 ms each
+OPERATIONS = ("delete", "duplicate", "swap", "droptab", "inserttab", "deletetable", "emptyamount")
+SPANS = [(p.span.line, p.span.end_line) for p in parse_text(TEXT, "s.txt").projects]
 
 
 def content(doc: ParsedDocument) -> Counter:
@@ -39,9 +40,27 @@ def content(doc: ParsedDocument) -> Counter:
     )  # fmt: skip
 
 
+def _table_mutation(op: str, rng: random.Random, lines: list[str]) -> tuple[str, int, str]:
+    """A table deleted with its 目录 entry (not the last: a list that simply ends sooner cannot be
+    told from a shorter document), or a table's 当年预算金额 emptied."""
+    k = rng.randrange(len(SPANS) - 1)
+    start, end = SPANS[k]
+    if op == "deletetable":
+        kept = [line for n, line in enumerate(lines, start=1) if not start <= n <= end]
+        kept = [line for line in kept if not line.startswith(f"{k + 1}. ")]
+        return op, start, "\n".join(kept)
+    at = next(n for n in range(start - 1, end) if "当年预算金额" in lines[n])
+    cells = lines[at].split("\t")
+    cells[cells.index("当年预算金额") + 1] = ""
+    lines[at] = "\t".join(cells)
+    return op, at + 1, "\n".join(lines)
+
+
 def mutate(rng: random.Random) -> tuple[str, int, str] | None:
     lines = list(LINES)
     op = rng.choice(OPERATIONS)
+    if op in ("deletetable", "emptyamount"):
+        return _table_mutation(op, rng, lines)
     i = rng.randrange(len(lines))
     if op == "delete":
         del lines[i]

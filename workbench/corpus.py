@@ -45,6 +45,7 @@ from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
 from graph.ids import pair_key
 from graph.lookup import check_place, in_place
+from graph.manifest import not_over_an_index
 from graph.read.places import places
 from graph.store import Index, load_index, load_records
 from index.searcher import Filters, Scope, Searcher
@@ -290,7 +291,23 @@ class Corpus:
         if other is not None:
             a, b = (queries.find_project(self.graph, x) for x in (item, other))
             item = pair_key(a, b)
+        self._check_review_key(item)
         return self.reviews.record(item, decision, note, who)
+
+    def _check_review_key(self, item: str) -> None:
+        """A decision is kept only on what this index holds: a lint finding it reports, or a pair of
+        its projects; another key (mistyped, or from another index) is a :class:`LookupFailed`."""
+        if item.startswith("lint:"):
+            if item not in set(self.lint()["review_key"]):
+                raise LookupFailed(
+                    f"{item!r} is not a finding of {self.directory}; `search.py lint --json` lists each "
+                    "finding's review_key"
+                )
+        elif item.startswith("pair:"):
+            ids = item.removeprefix("pair:").split("|")
+            unknown = [i for i in ids if self.graph.nodes.get(i, {}).get("type") != "project"]
+            if len(ids) != 2 or unknown:
+                raise LookupFailed(f"{item!r}: {', '.join(unknown) or 'not two ids'} not a project of {self.directory}")
 
     def decisions(self) -> pd.DataFrame:
         """The current decision on every item reviewed."""
@@ -339,7 +356,7 @@ class Corpus:
     def export(self, out: str | Path, excel: bool = True, bom: bool = True, chinese: bool = False) -> list[Path]:
         """GraphML and GEXF (Gephi), CSV tables (UTF-8 with a BOM for Excel unless ``bom=False``),
         the review workbook, and JSON Lines of projects.  ``chinese`` gives Chinese column headers."""
-        out = Path(out)
+        out = not_over_an_index(out, "export")
         out.mkdir(parents=True, exist_ok=True)
         written = []
         for name in ("graph.graphml", "graph.gexf"):

@@ -10,13 +10,15 @@ projects' texts and the documents' titles (Chinese split into words by jieba, so
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from graph.errors import require
+from graph.errors import require, sqlite_trouble
+from graph.manifest import not_over_an_index
 from workbench.output import records
 
 __all__ = ["VIEWS", "write_database"]
@@ -70,11 +72,20 @@ def write_database(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path
     require("sqlite_utils", "browse", "the SQLite database")
     import sqlite_utils
 
-    path = Path(path)
+    path = not_over_an_index(path, "database")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
-    db = sqlite_utils.Database(tmp)
+    try:
+        _write_tables(sqlite_utils.Database(tmp), tables)
+    except sqlite3.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise sqlite_trouble(path, exc, "the database") from exc
+    os.replace(tmp, path)
+    return path
+
+
+def _write_tables(db: Any, tables: Mapping[str, pd.DataFrame]) -> None:
     frames = dict(tables)
     frames["projects"] = frames["projects"].assign(
         search_words=_words((frames["projects"][["project", "overview", "goals", "basis"]].fillna("")).agg(
@@ -99,5 +110,3 @@ def write_database(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip(), replace=True)
     db.close()
-    os.replace(tmp, path)
-    return path

@@ -25,6 +25,7 @@ import pandas as pd
 
 from graph.cells import csv_safe_frame, strings_not_formulas
 from graph.constants import CSV_ENCODING
+from graph.manifest import not_over_an_index
 from graph.vocabulary import chinese as chinese_headers
 from graph.vocabulary import column_of
 
@@ -48,7 +49,7 @@ MIN_WIDTH = 6
 
 def write_csv(df: pd.DataFrame, path: str | Path, bom: bool = True, chinese: bool = False) -> Path:
     """One table as CSV (UTF-8 with a BOM unless ``bom=False``), Chinese headers if asked."""
-    path = Path(path)
+    path = not_over_an_index(path, "table")
     path.parent.mkdir(parents=True, exist_ok=True)
     shown = csv_safe_frame(chinese_headers(df) if chinese else df)  # no cell starts a formula
     shown.to_csv(path, index=False, encoding=CSV_ENCODING if bom else "utf-8")
@@ -86,7 +87,7 @@ def _format_sheet(ws, df: pd.DataFrame) -> None:  # ws: openpyxl Worksheet
 
 def write_workbook(frames: Mapping[str, pd.DataFrame], path: str | Path, chinese: bool = False) -> Path:
     """The review workbook: one formatted sheet per table, in the order of :data:`SHEETS`."""
-    path = Path(path)
+    path = not_over_an_index(path, "workbook")
     path.parent.mkdir(parents=True, exist_ok=True)
     names = [n for n in SHEETS if n in frames] + [n for n in frames if n not in SHEETS]
     with pd.ExcelWriter(path, engine="openpyxl") as xw:

@@ -29,6 +29,7 @@ from typing import Any
 import networkx as nx
 
 from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED
+from graph.manifest import not_over_an_index
 
 __all__ = ["COLOURS", "View", "inline", "render_html", "script_json", "subgraph_for", "write_html"]
 
@@ -137,7 +138,7 @@ def write_html(G: nx.MultiDiGraph, out: str | Path, focus: str | None = None, de
     """Write the view of a project's neighbourhood (or of the citation graph) to ``out``."""
     sub = subgraph_for(G, focus, depth)
     name = G.nodes[focus].get("label", focus) if focus else "citation graph"
-    out = Path(out)
+    out = not_over_an_index(out, "page")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(sub, focus, f"budget-graph · {name}"), encoding="utf-8")
     return out

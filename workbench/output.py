@@ -29,6 +29,8 @@ from typing import Any
 
 from graph.cells import csv_safe
 from graph.constants import CSV_ENCODING
+from graph.manifest import not_over_an_index
+from graph.text import printable
 
 __all__ = ["Rows", "emit", "print_rows", "records"]
 
@@ -71,7 +73,7 @@ def _cell(value: Any) -> str:
         return "、".join(map(str, value))
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
-    return str(value).replace("\n", " ")
+    return printable(str(value).replace("\n", " "))  # no control character reaches the terminal
 
 
 def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
@@ -106,7 +108,7 @@ def _write_csv(rows: list[dict[str, Any]], target: str, bom: bool = True) -> Non
     if target == "-":
         sys.stdout.write(buf.getvalue())
     else:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        not_over_an_index(target, "CSV").parent.mkdir(parents=True, exist_ok=True)
         Path(target).write_text(buf.getvalue(), encoding=CSV_ENCODING if bom else "utf-8")
         print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 
@@ -121,6 +123,6 @@ def emit(rows: Rows, as_json: bool, csv: str | None = None, bom: bool = True) ->
     if as_json:
         print(json.dumps(rows.full, ensure_ascii=False, indent=2))
     elif rows.message is not None:
-        print(rows.message)
+        print("\n".join(printable(line) for line in rows.message.split("\n")))
     else:
         print_rows(rows.table if rows.table is not None else rows.full, rows.columns if rows.table is None else None)

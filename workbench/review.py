@@ -20,17 +20,21 @@ line number, which moves).  Every decision is kept; the latest per item is the c
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from graph.errors import UsageError
+from graph.errors import StoreError, UsageError, sqlite_trouble
 from graph.ids import finding_key, pair_key
 
 __all__ = ["DECISIONS", "Decision", "ReviewLog", "finding_key", "pair_key", "reviews_path"]
 
 DECISIONS = ("confirmed", "dismissed", "explained", "open")
+_COLUMNS = ("item", "decision", "note", "who", "at")
+REVIEW_TIMEOUT_S = 10  # seconds to wait while another program holds the review file
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
     item TEXT NOT NULL,          -- pair:<id>|<id> or lint:<rule>:<project id>:<values hash>
@@ -65,10 +69,31 @@ class ReviewLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
+            known = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if known and "decisions" not in known:  # a SQLite file of someone else's: never written into
+                raise StoreError(
+                    f"{self.path}: the review file holds tables of another program ({', '.join(sorted(known))}); "
+                    "move it aside (a new one is then made)"
+                )
             db.executescript(_SCHEMA)
+            columns = [r[1] for r in db.execute("PRAGMA table_info(decisions)")]
+            if columns != list(_COLUMNS):
+                raise StoreError(f"{self.path}: the review file's decisions table has columns {columns}, not "
+                                 f"{list(_COLUMNS)}; move it aside (a new one is then made)")  # fmt: skip
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path)
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection that commits on success; every SQLite error becomes a :class:`StoreError` that says
+        what to do (another program holding the file, a full disk, a file that is not ours)."""
+        try:
+            db = sqlite3.connect(self.path, timeout=REVIEW_TIMEOUT_S)
+            try:
+                with db:
+                    yield db
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise sqlite_trouble(self.path, exc, "the review file") from exc
 
     def record(self, item: str, decision: str, note: str = "", who: str = "") -> Decision:
         """Add a decision on ``item`` (the previous ones stay in the history)."""

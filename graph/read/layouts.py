@@ -15,6 +15,7 @@ lacked.  :func:`parse_file` is the reader's front door: any format, any layout.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,7 +30,7 @@ from graph.read.long_table import read_long_table
 from graph.read.rows import Row, at_the_edge
 from graph.read.spec import LayoutSpec, builtin_layouts, label_key
 from graph.read.tables import read_rows
-from graph.text import squash
+from graph.text import display_name, squash
 
 __all__ = ["MIN_COVERAGE", "OCR_ATTRIBUTE", "TIE_MARGIN", "Fit", "fits", "parse_file", "read_document", "recognise"]
 
@@ -209,4 +210,11 @@ def parse_file(
     'project:重庆市北碚区:2024:102:人大监督专项经费（重点）'
     """
     rows, encoding, diags = read_source(path, ocr)
-    return read_document(rows, str(path), encoding, diags, known_codes, override, layouts)
+    name = display_name(path)
+    if name != str(path):  # a name that is not UTF-8: every record shows it decoded, and says so
+        rows = [replace(r, file=name + r.file[len(str(path)) :]) for r in rows]
+        diags = [replace(d, file=name + d.file[len(str(path)) :]) for d in diags]
+        said = f"the file's name is not UTF-8 (GBK, as a Windows zip extracts it); shown as {name!r}: rename it"
+        diags.append(Diagnostic("warning", "file-name", said, name))
+    doc = read_document(rows, name, encoding, diags, known_codes, override, layouts)
+    return replace(doc, source=os.path.abspath(path))

@@ -69,7 +69,7 @@ def check_file_size(path: str | Path, kind: str) -> None:
     size = Path(path).stat().st_size
     limit = MAX_TEXT_BYTES if kind == "text" else MAX_FILE_BYTES
     if size > limit:
-        message = f"{size / MIB:.0f} MiB, over the {limit // MIB} MiB a {kind} file may have; {_TOO_BIG}"
+        message = f"{size / MIB:.1f} MiB, over the {limit // MIB} MiB a {kind} file may have; {_TOO_BIG}"
         raise InputError(str(path), message)
 
 

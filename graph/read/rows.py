@@ -74,7 +74,7 @@ def at_the_edge(rows: Sequence[Row]) -> tuple[list[Row], list[Diagnostic]]:
             for col, c in enumerate(r.cells, start=1):
                 if len(c) > MAX_CELL_CHARS:
                     message = (
-                        f"cell {col} has {len(c):,} characters; cut to the first {MAX_CELL_CHARS:,} (a spreadsheet "
+                        f"column {col} has {len(c):,} characters; cut to the first {MAX_CELL_CHARS:,} (a spreadsheet "
                         "cell holds no more); check the document: no field of a table is this long"
                     )
                     cut.append(Diagnostic("warning", "cell-too-long", message, r.file, r.line))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from graph.errors import EmptyFileError, EncodingError, InputError
@@ -60,8 +61,28 @@ def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
 SOURCE_SUFFIXES = (".txt", ".pdf", ".docx", ".xlsx")  # what a folder is searched for (any case: B.TXT too)
 
 
-def _in_folder(folder: Path) -> list[Path]:
-    return sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith("."))
+def _in_folder(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The regular files under ``folder`` (hidden ones left out, as git does), and what could not be
+    looked into or is not a file (a folder without permission, a pipe, a device), each with why."""
+    files: list[Path] = []
+    odd: list[tuple[Path, str]] = []
+
+    def unreadable(exc: OSError) -> None:
+        odd.append((Path(exc.filename or folder), f"a folder that cannot be read ({exc.strerror}); skipped"))
+
+    for root, dirs, names in os.walk(folder, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            f = Path(root) / name
+            if name.startswith("."):
+                continue
+            if f.is_file():
+                files.append(f)
+            elif not f.is_symlink() or f.exists():
+                odd.append((f, "not a regular file (a pipe, a device or a socket); skipped"))
+            else:
+                odd.append((f, "a link to nothing; skipped"))
+    return sorted(files), odd
 
 
 def _readable(f: Path) -> bool:
@@ -77,22 +98,25 @@ def find_sources(paths: list[str | Path]) -> list[Path]:
     return scan_sources(paths)[0]
 
 
-def scan_sources(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
-    """The files to read (as :func:`find_sources`), and the files in the given folders that are
-    not read (of no known kind), to be said; one walk of each folder."""
+def scan_sources(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to read (as :func:`find_sources`), and what in the given folders is not read, with
+    why (of no known kind, an unreadable folder, a pipe or device), to be said; one walk of each folder."""
     found: list[Path] = []
-    unread: list[Path] = []
+    unread: list[tuple[Path, str]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            inside = _in_folder(p)
+            inside, odd = _in_folder(p)
             files = [f for f in inside if _readable(f)]
             if not files:
                 raise InputError(str(p), f"folder has no {'/'.join(SOURCE_SUFFIXES)} files to read")
             found.extend(files)
-            unread.extend(f for f in inside if not _readable(f))
+            unread.extend((f, f"not a {'/'.join(SOURCE_SUFFIXES)} file; skipped") for f in inside if not _readable(f))
+            unread.extend(odd)
         elif p.is_file():
             found.append(p)
+        elif p.exists():
+            raise InputError(str(p), "not a regular file (a pipe, a device or a socket); give a document file")
         else:
             raise InputError(str(p), "no such file or folder")
     seen: set[Path] = set()
