@@ -275,3 +275,18 @@ def test_a_changed_unit_code_changes_the_id_and_the_rebuild_says_so(tmp_path: Pa
     report = build([tmp_path / "s.txt"], tmp_path / "idx", model=None)
     (said,) = [d for d in report.diagnostics if d.code == "id-changed"]
     assert "人大监督专项经费（重点）" in said.message and ":102:" in said.message and ":112:" in said.message
+
+
+def test_a_full_disk_is_said_with_what_to_do(tmp_path: Path) -> None:
+    """SQLite's own "database or disk is full" (a page limit stands in for the disk), through the
+    mapping every SQLite file of ours uses."""
+    from graph.errors import sqlite_trouble
+
+    db = sqlite3.connect(tmp_path / "full.sqlite")
+    db.execute("CREATE TABLE t (x BLOB)")
+    db.execute("PRAGMA max_page_count = 3")
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        db.execute("INSERT INTO t VALUES (?)", (b"x" * 100_000,))
+    assert "full" in str(raised.value)
+    said = str(sqlite_trouble(tmp_path / "r.sqlite", raised.value, "the review file"))
+    assert said.startswith(f"{tmp_path / 'r.sqlite'}: the review file cannot be written: the disk is full")
