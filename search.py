@@ -202,6 +202,14 @@ def run_database(args: argparse.Namespace) -> Rows:
     return Rows([{"file": str(out)}], message=f"wrote {out}; browse it with: datasette {out}")
 
 
+def run_verify(args: argparse.Namespace) -> Rows:
+    from index.store import verify_index
+
+    rows = verify_index(args.index)
+    said = ", ".join(f"{r['part']}: {r['files']} files, {r['mib']} MiB" for r in rows)
+    return Rows(rows, message=f"{args.index}: every file matches its manifest ({said})")
+
+
 # --- graph questions ----------------------------------------------------------------------
 
 
@@ -368,6 +376,9 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     c = sub.add_parser("database", parents=[common], help="the whole index as one SQLite database, for Datasette")
     c.add_argument("--out", type=Path, required=True, metavar="FILE", help="the database to write (e.g. corpus.db)")
     c.set_defaults(run=run_database)
+
+    c = sub.add_parser("verify", parents=[common], help="hash every file of the index against its manifests")
+    c.set_defaults(run=run_verify)
 
     for name, arg, helps in (
         ("cited-by", "document", "projects that cite a document (number in any bracket style, or title)"),

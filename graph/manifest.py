@@ -24,11 +24,13 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from graph.defaults import cache_root
 from graph.errors import IndexFormatError
 
 __all__ = [
@@ -48,6 +50,7 @@ MANIFEST = "manifest.json"
 GRAPH_FORMAT = ("budget-graph-index", 3)  # 3: region and year in ids; 2: one column vocabulary, hashes
 SEARCH_FORMAT = ("budget-graph-search", 2)  # 2: vectors keyed by the graph's records (ids.json), no docs.jsonl
 _BLOCK = 1 << 20  # bytes hashed at a time
+VERIFIED = "verified.sqlite"  # under cache_root(): files whose checksum held, by their stat
 REVIEWS_SUFFIX = ".reviews.sqlite"  # the review decisions beside an index: build/index.reviews.sqlite
 
 
@@ -128,10 +131,16 @@ def write_manifest(root: Path, fmt: str, version: int, files: Iterable[str], **m
 
 
 def read_manifest(
-    root: str | Path, fmt: str, version: int, missing: str | None = None, required: Iterable[str] = ()
+    root: str | Path,
+    fmt: str,
+    version: int,
+    missing: str | None = None,
+    required: Iterable[str] = (),
+    full: bool = False,
 ) -> dict[str, Any]:
     """Read and verify ``root/manifest.json`` and every file it lists; each file the caller reads
-    (``required``) must be among them, so no file is read unchecked.
+    (``required``) must be among them, so no file is read unchecked.  A file's sha256 is computed
+    once per change (then its size and times stand for it); ``full`` hashes every file.
 
     ``missing`` is the message when there is no manifest at all (default: not an index).
     """
@@ -155,10 +164,73 @@ def read_manifest(
     unlisted = sorted(set(required) - set(files))
     if unlisted:
         raise IndexFormatError(f"{mpath}: does not list {', '.join(unlisted)}, which are read; {hint}")
-    for name, size, digest in entries:
-        fp = root / name
-        if not fp.is_file():
-            raise IndexFormatError(f"{fp}: listed in {MANIFEST} but missing; {hint}")
-        if fp.stat().st_size != size or sha256_file(fp) != digest:
-            raise IndexFormatError(f"{fp}: checksum differs from {MANIFEST} (changed after the build); {hint}")
+    with _Verified(full) as verified:
+        for name, size, digest in entries:
+            fp = root / name
+            if not fp.is_file():
+                raise IndexFormatError(f"{fp}: listed in {MANIFEST} but missing; {hint}")
+            st = fp.stat()
+            if st.st_size != size or not (verified.holds(fp, st, digest) or _hashed(verified, fp, st, digest)):
+                raise IndexFormatError(f"{fp}: checksum differs from {MANIFEST} (changed after the build); {hint}")
     return dict(manifest)
+
+
+def _hashed(verified: _Verified, fp: Path, st: os.stat_result, digest: str) -> bool:
+    if sha256_file(fp) != digest:
+        return False
+    verified.remember(fp, st, digest)
+    return True
+
+
+class _Verified:
+    """The files whose sha256 was checked before and that have not changed since (same size, inode,
+    modification and change time: an edit always moves the change time), in a SQLite file under
+    :func:`~graph.defaults.cache_root`; so a question does not re-hash an index it has already checked.
+    ``full`` (``search.py verify``) hashes everything.  The cache failing costs only the hashing."""
+
+    def __init__(self, full: bool) -> None:
+        self.full = full
+        self.db: sqlite3.Connection | None = None
+        self.new: list[tuple[str, str, str]] = []
+
+    def __enter__(self) -> _Verified:
+        if not self.full:
+            try:
+                path = cache_root() / VERIFIED
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=1)
+                self.db.execute("CREATE TABLE IF NOT EXISTS verified (path TEXT PRIMARY KEY, stat TEXT, sha256 TEXT)")
+            except (sqlite3.Error, OSError):
+                self.db = None
+        return self
+
+    def holds(self, fp: Path, st: os.stat_result, digest: str) -> bool:
+        if self.db is None:
+            return False
+        try:
+            row = self.db.execute("SELECT stat, sha256 FROM verified WHERE path = ?", (_key(fp),)).fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None and row[0] == _stat(st) and row[1] == digest
+
+    def remember(self, fp: Path, st: os.stat_result, digest: str) -> None:
+        self.new.append((_key(fp), _stat(st), digest))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO verified VALUES (?, ?, ?)", self.new)
+        except sqlite3.Error:
+            pass  # only a speed-up
+        finally:
+            self.db.close()
+
+
+def _key(fp: Path) -> str:
+    return os.fsencode(os.path.realpath(fp)).decode("utf-8", "backslashreplace")
+
+
+def _stat(st: os.stat_result) -> str:
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"

@@ -14,16 +14,28 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
+
+import numpy as np
 
 from graph.manifest import GRAPH_FORMAT, read_manifest
 from graph.models import Citation, DocumentNumber, Indicator, Project, Span
 
-__all__ = ["RECORDS", "project_from_json", "project_to_json", "read_records"]
+__all__ = [
+    "OFFSETS",
+    "RECORDS",
+    "ProjectRecords",
+    "project_from_json",
+    "project_to_json",
+    "read_records",
+    "write_records",
+]
 
 RECORDS = "records.jsonl"
+OFFSETS = "records.offsets.npy"  # byte offset of each line of records.jsonl, and the file's end (int64)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -90,3 +102,66 @@ def read_records(root: str | Path) -> list[Project]:
     read_manifest(root, *GRAPH_FORMAT, required=[RECORDS])
     with open(root / RECORDS, encoding="utf-8") as f:
         return [project_from_json(json.loads(line)) for line in f if line.strip()]
+
+
+def write_records(path: Path, projects: Iterable[Project]) -> None:
+    """``records.jsonl`` (one project per line) and, beside it, the byte offset of each line, so a
+    reader opens the records in O(1) and parses only the lines it is asked for."""
+    offsets = [0]
+    with open(path, "wb") as f:
+        for p in projects:
+            line = (json.dumps(project_to_json(p), ensure_ascii=False) + "\n").encode("utf-8")
+            f.write(line)
+            offsets.append(offsets[-1] + len(line))
+    np.save(path.with_name(OFFSETS), np.asarray(offsets, dtype=np.int64), allow_pickle=False)
+
+
+class ProjectRecords(Sequence[Project]):
+    """The projects of an index directory as a sequence that parses a record when it is first read
+    (``records[i]``), not on open; iterating reads them all.  The directory's manifest is verified
+    by the caller.  An index written before the offsets existed is scanned for line ends once.
+
+    >>> records = ProjectRecords(example_index)
+    >>> len(records), records[0].name, records[93].id == list(records)[93].id
+    (94, '人大监督专项经费（重点）', True)
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.path = Path(root) / RECORDS
+        if (self.path.parent / OFFSETS).is_file():
+            self._offsets = np.load(self.path.parent / OFFSETS, mmap_mode="r", allow_pickle=False)
+        else:
+            data = np.fromfile(self.path, dtype=np.uint8)
+            self._offsets = np.concatenate([[0], np.flatnonzero(data == 10) + 1]).astype(np.int64)
+        self._parsed: dict[int, Project] = {}
+        self._file: Any = None
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> Project: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Project]: ...
+    def __getitem__(self, i: int | slice) -> Project | list[Project]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i not in self._parsed:
+            if self._file is None:
+                self._file = open(self.path, "rb")
+            start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+            self._file.seek(start)
+            self._parsed[i] = project_from_json(json.loads(self._file.read(end - start)))
+        return self._parsed[i]
+
+    def __iter__(self) -> Iterator[Project]:
+        if len(self._parsed) < len(self):
+            with open(self.path, encoding="utf-8") as f:
+                for k, line in enumerate(f):
+                    if k not in self._parsed:
+                        self._parsed[k] = project_from_json(json.loads(line))
+        return (self._parsed[k] for k in range(len(self)))

@@ -23,9 +23,11 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +44,7 @@ from graph.knowledge import BuiltGraph, issuer_of
 from graph.manifest import GRAPH_FORMAT, read_manifest, sha256_file, write_manifest
 from graph.models import Diagnostic, ParsedDocument, Project
 from graph.read.clean import indicator_key
-from graph.records import project_from_json, project_to_json
+from graph.records import OFFSETS, RECORDS, project_from_json, write_records
 
 __all__ = [
     "FORMAT",
@@ -65,9 +67,10 @@ GRAPH_FILES = (
     "graph.graphml",
     "graph.gexf",
     *(f"{t}.csv" for t in TABLES),
-    "records.jsonl",
+    RECORDS,
     "sources.jsonl",
 )
+WRITTEN_FILES = (*GRAPH_FILES, OFFSETS)  # what write_graph writes; an index written before has no OFFSETS
 
 
 def _f(x: Decimal | None) -> float | None:
@@ -285,7 +288,7 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     nx.write_gexf(flat, out / "graph.gexf")
     for name, df in tables_for(docs, built).items():
         csv_safe_frame(df).to_csv(out / f"{name}.csv", index=False, encoding=CSV_ENCODING)  # no formula for Excel
-    _write_jsonl(out / "records.jsonl", (project_to_json(p) for d in docs for p in d.projects))
+    write_records(out / RECORDS, (p for d in docs for p in d.projects))
     _write_jsonl(
         out / "sources.jsonl",
         (
@@ -305,7 +308,7 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
         out,
         FORMAT,
         VERSION,
-        GRAPH_FILES,
+        WRITTEN_FILES,
         networkx=nx.__version__,
         sources=[
             {
@@ -357,48 +360,78 @@ def summary_counts(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[st
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Index:
-    """A loaded index directory: the graph and its tables as pandas DataFrames."""
+    """A loaded index directory: the graph and its tables as pandas DataFrames, each read from its
+    file when first asked for (a question about citations never parses the indicator table)."""
 
     path: Path
     manifest: dict[str, Any]
-    graph: nx.MultiDiGraph
-    projects: pd.DataFrame
-    indicators: pd.DataFrame
-    citations: pd.DataFrame
-    documents: pd.DataFrame
-    issuers: pd.DataFrame
-    toc: pd.DataFrame
-    diagnostics: pd.DataFrame
+
+    @functools.cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        with self._reading("graph.json"):
+            with open(self.path / "graph.json", encoding="utf-8") as f:
+                return nx.node_link_graph(json.load(f), directed=True, multigraph=True, edges="edges")
+
+    def _table(self, name: str) -> pd.DataFrame:
+        with self._reading(f"{name}.csv"):
+            frame = pd.read_csv(
+                self.path / f"{name}.csv",
+                dtype={"unit_code": str},
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+            )
+        return csv_unsafe_frame(frame)
+
+    @contextlib.contextmanager
+    def _reading(self, name: str) -> Iterator[None]:
+        try:
+            yield
+        except (OSError, ValueError, KeyError) as exc:  # verified files that still do not parse: a bug, said plainly
+            raise IndexFormatError(
+                f"{self.path / name}: cannot read the index ({type(exc).__name__}: {exc}); rebuild it"
+            ) from exc
+
+    @functools.cached_property
+    def projects(self) -> pd.DataFrame:
+        return self._table("projects")
+
+    @functools.cached_property
+    def indicators(self) -> pd.DataFrame:
+        return self._table("indicators")
+
+    @functools.cached_property
+    def citations(self) -> pd.DataFrame:
+        return self._table("citations")
+
+    @functools.cached_property
+    def documents(self) -> pd.DataFrame:
+        return self._table("documents")
+
+    @functools.cached_property
+    def issuers(self) -> pd.DataFrame:
+        return self._table("issuers")
+
+    @functools.cached_property
+    def toc(self) -> pd.DataFrame:
+        return self._table("toc")
+
+    @functools.cached_property
+    def diagnostics(self) -> pd.DataFrame:
+        return self._table("diagnostics")
 
 
 def load_index(path: str | Path) -> Index:
-    """Load an index directory, verifying every file against its manifest first.
+    """Open an index directory, verifying every file against its manifest first; the graph and each
+    table are parsed when first used.
 
     Raises :class:`IndexFormatError` when the directory or a file is missing, the format or
     version differ, or a file's size or checksum does not match (edited or truncated since the build).
     """
     root = Path(path)
-    manifest = read_manifest(root, FORMAT, VERSION, required=GRAPH_FILES)
-    try:
-        with open(root / "graph.json", encoding="utf-8") as f:
-            G = nx.node_link_graph(json.load(f), directed=True, multigraph=True, edges="edges")
-        frames = {
-            t: csv_unsafe_frame(
-                pd.read_csv(
-                    root / f"{t}.csv",
-                    dtype={"unit_code": str},
-                    keep_default_na=False,
-                    na_values=[""],
-                    encoding="utf-8-sig",
-                )
-            )
-            for t in TABLES
-        }
-    except (OSError, ValueError, KeyError) as exc:  # verified files that still do not parse: a bug, said plainly
-        raise IndexFormatError(f"{root}: cannot read the index ({type(exc).__name__}: {exc}); rebuild it") from exc
-    return Index(root, manifest, G, **frames)
+    return Index(root, read_manifest(root, FORMAT, VERSION, required=GRAPH_FILES))
 
 
 def load_records(index: str | Path | Index) -> tuple[list[Project], list[Diagnostic]]:
@@ -410,7 +443,7 @@ def load_records(index: str | Path | Index) -> tuple[list[Project], list[Diagnos
     (94, True, 'shifted-cells')
     """
     idx = index if isinstance(index, Index) else load_index(index)
-    with open(idx.path / "records.jsonl", encoding="utf-8") as f:
+    with open(idx.path / RECORDS, encoding="utf-8") as f:
         projects = [project_from_json(json.loads(line)) for line in f if line.strip()]
     diags = [
         Diagnostic(r["severity"], r["code"], r["message"], r["file"], None if pd.isna(r["line"]) else int(r["line"]))

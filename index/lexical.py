@@ -150,41 +150,66 @@ class Tokens:
 
 
 class BM25Index:
-    """BM25 over token lists (bm25s, saved as .npy without pickle and JSON)."""
+    """BM25 over token lists: built and saved by bm25s (.npy without pickle, and JSON); read back
+    memory-mapped, without importing bm25s (and scipy), so a question pays for the postings of its
+    own tokens only.  Scores are bm25s's (``BM25.get_scores``): the precomputed per-token scores of
+    each document summed in query order, in float32."""
 
-    def __init__(self, retriever) -> None:  # bm25s.BM25
-        self.r = retriever
-        self.vocab: dict[str, int] = retriever.vocab_dict
+    def __init__(self, vocab: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:
+        self.vocab = vocab
+        self._data, self._indices, self._indptr = data, indices, indptr
+        self.num_docs = 0
 
     @classmethod
-    def build(cls, docs: Sequence[list[str]], progress: bool = False) -> BM25Index:
+    def build(cls, docs: Sequence[list[str]], progress: bool = False) -> _BuiltBM25:
         import bm25s
 
         r = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         r.index([d or [""] for d in docs], show_progress=progress)
-        return cls(r)
-
-    def save(self, path: str | Path) -> None:
-        self.r.save(str(path), show_progress=False)
+        return _BuiltBM25(r)
 
     @classmethod
     def load(cls, path: str | Path) -> BM25Index:
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(path), allow_pickle=False, show_progress=False, verbosity=0))
+        """The index bm25s saved at ``path``, its arrays memory-mapped."""
+        root = Path(path)
+        params = json.loads((root / "params.index.json").read_text(encoding="utf-8"))
+        vocab = json.loads((root / "vocab.index.json").read_text(encoding="utf-8"))
+        arrays = [np.load(root / f"{name}.csc.index.npy", mmap_mode="r", allow_pickle=False) for name in _CSC]
+        out = cls(vocab, *arrays)
+        out.num_docs = int(params["num_docs"])
+        return out
 
     def scores(self, query: list[str]) -> np.ndarray:
-        known = [t for t in query if t in self.vocab]
-        if not known:
-            return np.zeros(self.r.scores["num_docs"], dtype=np.float32)
-        return np.asarray(self.r.get_scores(known), dtype=np.float32)
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        ids = [self.vocab[t] for t in query if t in self.vocab]
+        if not ids:
+            return scores
+        spans = [(int(self._indptr[i]), int(self._indptr[i + 1])) for i in ids]
+        np.add.at(
+            scores,
+            np.concatenate([self._indices[a:b] for a, b in spans]),
+            np.concatenate([self._data[a:b] for a, b in spans]).astype(np.float32),
+        )
+        return scores
 
     def idf(self, term: str) -> float | None:
         """BM25 idf of a term in this corpus, None when the corpus never has it."""
         tid = self.vocab.get(term)
         if tid is None:
             return None
-        indptr = self.r.scores["indptr"]
-        df = int(indptr[tid + 1] - indptr[tid])
-        n = int(self.r.scores["num_docs"])
+        df = int(self._indptr[tid + 1] - self._indptr[tid])
+        n = self.num_docs
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+
+_CSC = ("data", "indices", "indptr")  # the arrays bm25s saves: data.csc.index.npy …
+
+
+class _BuiltBM25:
+    """A BM25 index just built by bm25s, to be saved (and read back by :meth:`BM25Index.load`)."""
+
+    def __init__(self, retriever: object) -> None:
+        self.r = retriever
+
+    def save(self, path: str | Path) -> None:
+        self.r.save(str(path), show_progress=False)  # type: ignore[attr-defined]

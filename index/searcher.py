@@ -116,17 +116,33 @@ class Searcher:
         self._bm25: BM25Index | None = None
         self._graph: Any = None
         self._dup: Any = None
-        self.projects: tuple[Project, ...] = index.projects
+        self.projects: Sequence[Project] = index.projects  # parsed as they are read (graph.records.ProjectRecords)
         self.ids = index.ids
-        self._names = {p.id: p.name for p in self.projects}
         self._row = {pid: i for i, pid in enumerate(self.ids)}
-        self._fields = [project_fields(p) for p in self.projects]
-        self._documents = [frozenset(c.key for c in p.citations) for p in self.projects]
-        self._indicators = [frozenset(i.name for i in p.indicators) for p in self.projects]
         self._sentence_cache: dict[int, list[tuple[str, str, list[str]]]] = {}
-        self._empty = np.array([[not f[s] for s in _SUBFIELDS] for f in self._fields], dtype=bool).reshape(
-            -1, len(_SUBFIELDS)
-        )
+
+    @functools.cached_property
+    def _columns(self) -> dict[str, list[Any]]:
+        """Names, regions, years and empty fields of every row (``search/columns.json``)."""
+        return self.index.columns()
+
+    @functools.cached_property
+    def _names(self) -> dict[str, str]:
+        return dict(zip(self.ids, self._columns["names"], strict=True))
+
+    @functools.cached_property
+    def _empty(self) -> np.ndarray:
+        """Which sub-fields of each row are empty (no goals written): they must not win by accident."""
+        return np.array(self._columns["empty"], dtype=bool).reshape(-1, len(_SUBFIELDS))
+
+    def _fields(self, i: int) -> dict[str, str]:
+        return project_fields(self.projects[i])
+
+    def _documents(self, i: int) -> frozenset[str]:
+        return frozenset(c.key for c in self.projects[i].citations)
+
+    def _indicators(self, i: int) -> frozenset[str]:
+        return frozenset(ind.name for ind in self.projects[i].indicators)
 
     @classmethod
     def load(cls, path: str | Path = "build/index", model: str | None = None) -> Searcher:
@@ -185,7 +201,7 @@ class Searcher:
                 mask[i] = False
             elif filters.max_amount is not None and (amount is None or amount > filters.max_amount):
                 mask[i] = False
-            elif doc_key is not None and doc_key not in self._documents[i]:
+            elif doc_key is not None and doc_key not in self._documents(i):
                 mask[i] = False
         return mask
 
@@ -199,11 +215,11 @@ class Searcher:
     @functools.cached_property
     def _regions(self) -> np.ndarray:
         """Each row's region, for filters and scopes: made on the first call that asks for one."""
-        return np.array([p.region for p in self.projects], dtype=object)
+        return np.array(self._columns["regions"], dtype=object)
 
     @functools.cached_property
     def _years(self) -> set[int | None]:
-        return {p.year for p in self.projects}
+        return set(self._columns["years"])
 
     def _document_key(self, text: str) -> str:
         """Resolve a document named any way through the citation graph next to this index."""
@@ -319,15 +335,15 @@ class Searcher:
         mine = {f: np.asarray(v[f][row]) for f in FIELDS}
         allowed = self._allowed(filters)
         if scope is not None:
-            allowed &= self._scope_mask(self.projects[row].region, scope)
+            allowed &= self._scope_mask(self._columns["regions"][row], scope)
         with _one_thread():
             rows = self._candidates(mine["all"], allowed)
             dense, best = self._dense(mine, rows)
         hits = []
         for r, i in enumerate(self._rank(rows, dense, k, exclude=row), 1):
             j = int(np.flatnonzero(rows == i)[0])
-            shared = [doc_id(x) for x in sorted(self._documents[row] & self._documents[i])]
-            shared += sorted(self._indicators[row] & self._indicators[i])
+            shared = [doc_id(x) for x in sorted(self._documents(row) & self._documents(i))]
+            shared += sorted(self._indicators(row) & self._indicators(i))
             field = _SUBFIELDS[int(best[j])]
             hits.append(self._make(r, i, float(dense[j]), float(dense[j]), 0.0, field, self._first(i, field), shared))
         return hits
@@ -340,13 +356,13 @@ class Searcher:
             self._sentence_cache[i] = [
                 (f, sentence, list(dict.fromkeys(self.tokens.cut(sentence))))
                 for f in _SUBFIELDS
-                for sentence in split_sentences(self._fields[i][f])
+                for sentence in split_sentences(self._fields(i)[f])
                 if sentence.strip()
             ]
         return self._sentence_cache[i]
 
     def _first(self, i: int, field: str) -> str:
-        text = self._fields[i][field]
+        text = self._fields(i)[field]
         return _short(split_sentences(text)[0] if text else "")
 
     def _hit(self, rank: int, i: int, score, dense, lex, best, q_tokens: set[str]) -> Hit:

@@ -30,9 +30,9 @@ import numpy as np
 
 from graph.constants import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 from graph.errors import IndexFormatError, require
-from graph.manifest import MANIFEST, SEARCH_FORMAT, read_manifest, sha256_file, write_manifest
+from graph.manifest import GRAPH_FORMAT, MANIFEST, SEARCH_FORMAT, read_manifest, sha256_file, write_manifest
 from graph.models import Project
-from graph.records import read_records
+from graph.records import RECORDS, ProjectRecords
 from index.cache import VectorCache
 from index.encoder import MAX_PIECES, Encoder, ModelSpec
 from index.lexical import BM25Index, Tokens, corpus_terms, freq_store
@@ -46,6 +46,7 @@ __all__ = [
     "faiss_kind",
     "load_search",
     "project_fields",
+    "verify_index",
     "write_search",
 ]
 
@@ -60,6 +61,21 @@ def project_fields(p: Project) -> dict[str, str]:
     fields = {"name": p.name, "overview": p.overview, "goals": p.goals, "indicators": indicators}
     fields["all"] = "\n".join(t for t in (p.name, p.overview, p.goals, indicators) if t)
     return fields
+
+
+COLUMNS = "columns.json"  # what a question reads of every project (names, places, empty fields), in one file
+
+
+def search_columns(projects: Sequence[Project]) -> dict[str, list[Any]]:
+    """The few values of every project a question needs (finding a project by name, filtering by
+    region or year, scoring only written fields), so no question parses every record."""
+    texts = [project_fields(p) for p in projects]
+    return {
+        "names": [p.name for p in projects],
+        "regions": [p.region for p in projects],
+        "years": [p.year for p in projects],
+        "empty": [[not t[f] for f in FIELDS[1:]] for t in texts],  # name, overview, goals, indicators
+    }
 
 
 def _versions() -> dict[str, str]:
@@ -149,6 +165,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     freq_store()  # made once per machine here, so the first query does not pay for it
     BM25Index.build([tokens.cut(project_fields(p)["all"]) for p in projects]).save(out / "bm25")
     (out / "ids.json").write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
+    (out / COLUMNS).write_text(json.dumps(search_columns(projects), ensure_ascii=False), encoding="utf-8")
     spec = embedded.spec
     return write_manifest(
         out,
@@ -173,13 +190,17 @@ class SearchIndex:
     path: Path
     manifest: dict[str, Any]
     spec: ModelSpec
-    projects: tuple[Project, ...]
+    projects: Sequence[Project]  # graph.records.ProjectRecords: a record is parsed when it is read
     vectors: dict[str, np.ndarray]
     faiss: Any
+    ids: list[str]
 
-    @property
-    def ids(self) -> list[str]:
-        return [p.id for p in self.projects]
+    def columns(self) -> dict[str, list[Any]]:
+        """:func:`search_columns` as written (made from the records for an index written before)."""
+        path = self.path / COLUMNS
+        if path.is_file() and COLUMNS in self.manifest["files"]:
+            return dict(json.loads(path.read_text(encoding="utf-8")))
+        return search_columns(self.projects)
 
 
 def load_search(path: str | Path) -> SearchIndex:
@@ -208,13 +229,31 @@ def load_search(path: str | Path) -> SearchIndex:
         index = faiss.read_index(str(root / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexFormatError(f"{root}: unreadable search index ({type(exc).__name__}: {exc}); {hint}") from exc
-    projects = tuple(read_records(graph_root))
+    read_manifest(graph_root, *GRAPH_FORMAT, required=[RECORDS])
+    projects = ProjectRecords(graph_root)
     for f, v in vectors.items():
         if v.shape != (count, dim):
             raise IndexFormatError(f"{root}/vectors.{f}.npy: shape {v.shape}, manifest says ({count}, {dim}); {hint}")
-    if index.d != dim or index.ntotal != count or ids != [p.id for p in projects]:
+    ends = (projects[0].id, projects[-1].id) if len(projects) else ()
+    if index.d != dim or index.ntotal != count or len(ids) != len(projects) or tuple(ids[:1] + ids[-1:]) != ends:
         raise IndexFormatError(
             f"{root}: faiss holds {index.ntotal} vectors of dimension {index.d}, ids.json {len(ids)} ids, the graph "
             f"{len(projects)} projects, the manifest {count} of dimension {dim}; {hint}"
         )
-    return SearchIndex(root, m, spec, projects, vectors, index)
+    return SearchIndex(root, m, spec, projects, vectors, index, ids)
+
+
+def verify_index(path: str | Path) -> list[dict[str, Any]]:
+    """Hash every file of an index (graph part, and search part when there is one) against its
+    manifest, whatever was verified before; raises :class:`IndexFormatError` naming the first file
+    that differs.  Returns one row per part: files and MiB checked."""
+    root = Path(path)
+    parts = [("graph", root, GRAPH_FORMAT)]
+    if (root / SEARCH_DIR / MANIFEST).is_file():
+        parts.append(("search", root / SEARCH_DIR, SEARCH_FORMAT))
+    rows = []
+    for part, where, fmt in parts:
+        files = read_manifest(where, *fmt, full=True)["files"]
+        mib = sum(int(e["size"]) for e in files.values()) / (1 << 20)
+        rows.append({"part": part, "files": len(files), "mib": round(mib, 1)})
+    return rows

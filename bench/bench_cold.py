@@ -1,0 +1,119 @@
+"""What one question costs as a command: cold `search.py` latency and peak memory by index size.
+
+Each size is an index of synthetic districts made from the sample (parsed and graphed for real,
+vectors synthetic as in bench_scale.py), kept under ``--keep`` so a second run reuses it.  Every
+command runs as a fresh process (``/usr/bin/time``), three times, alternating with the sample index
+in the same run; the median is reported, with the ratio to the sample's.
+
+    python bench/bench_cold.py --sizes 1000 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_scale import synthetic_vectors, write_corpus
+
+from graph.defaults import DEFAULT_SAMPLE
+from graph.knowledge import build_graph
+from graph.read.issuers import IssuerResolver
+from graph.store import write_graph
+from index.build import LOCAL, build, read_documents
+from index.encoder import DEFAULT_SPEC
+from index.store import FIELDS, SEARCH_DIR, Embedded, load_search, write_search
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = {
+    "query": ["query", "森林火灾预防", "--top", "5"],
+    "similar": ["similar", "{first}", "--top", "5"],  # the index's first project, by id
+    "cited-by": ["cited-by", "渝府办发〔2019〕57号"],
+    "lint --summary": ["lint", "--summary"],
+}
+RUNS = 3
+
+
+def make_index(n: int, keep: Path, sample: Path) -> Path:
+    out = keep / f"idx_{n}"
+    if (out / SEARCH_DIR / "manifest.json").is_file():
+        return out
+    src = keep / f"src_{n}"
+    src.mkdir(parents=True, exist_ok=True)
+    paths = write_corpus(n, src)
+    resolver = IssuerResolver.from_package()
+    docs, _, _ = read_documents(paths, resolver, False, engine=LOCAL)
+    left, cut = n, []
+    for d in docs:
+        cut.append(replace(d, projects=d.projects[: max(0, left)]))
+        left -= len(cut[-1].projects)
+    docs = [d for d in cut if d.projects]
+    built = build_graph(docs, resolver)
+    tmp = keep / f".idx_{n}.tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    write_graph(docs, built, tmp)
+    projects = tuple(p for d in docs for p in d.projects)
+    vectors = synthetic_vectors(projects, load_search(sample / SEARCH_DIR), np.random.default_rng(n))
+    write_search(
+        Embedded(projects, vectors, dict.fromkeys(FIELDS, 0), DEFAULT_SPEC), tmp / SEARCH_DIR, tmp / "manifest.json"
+    )
+    tmp.rename(out)
+    return out
+
+
+def cold(index: Path, argv: list[str], code: Path = ROOT) -> tuple[float, float, str]:
+    """(seconds, peak MiB, output) of one fresh `search.py` process of the checkout at ``code``."""
+    first = json.loads((index / SEARCH_DIR / "ids.json").read_text(encoding="utf-8"))[0]
+    argv = [a.replace("{first}", first) for a in argv]
+    cmd = ["/usr/bin/time", "-f", "%e %M", sys.executable, str(code / "search.py"), *argv, "--index", str(index)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=code)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} on {index}: exit {proc.returncode}\n{proc.stderr[-2000:]}")
+    seconds, kib = proc.stderr.strip().splitlines()[-1].split()
+    return float(seconds), int(kib) / 1024, proc.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--keep", type=Path, default=ROOT / "build" / "bench_cold")
+    ap.add_argument(
+        "--baseline", type=Path, help="a checkout of an earlier version, run alternately on the same indexes"
+    )
+    ap.add_argument("--commands", nargs="+", default=list(COMMANDS), choices=list(COMMANDS))
+    args = ap.parse_args()
+    sample = args.keep / "sample"
+    if not (sample / SEARCH_DIR / "manifest.json").is_file():
+        build([DEFAULT_SAMPLE], sample)
+    indexes = {"sample": sample, **{str(n): make_index(n, args.keep, sample) for n in args.sizes}}
+    codes = {"now": ROOT, **({"before": args.baseline.resolve()} if args.baseline else {})}
+    print(f"{'command':16} {'code':>6} {'index':>8} {'projects':>9} {'median s':>9} {'peak MiB':>9} {'× sample':>9}")
+    for name in args.commands:
+        runs: dict[tuple[str, str], list[tuple[float, float, str]]] = {(c, k): [] for c in codes for k in indexes}
+        for _ in range(RUNS):  # alternate, so a busy moment hits every index and version alike
+            for c, code in codes.items():
+                for k, path in indexes.items():
+                    runs[c, k].append(cold(path, COMMANDS[name], code))
+        for c in codes:
+            base = statistics.median(t for t, _, _ in runs[c, "sample"])
+            for k in indexes:
+                got = runs[c, k]
+                t, mem = statistics.median(s for s, _, _ in got), statistics.median(m for _, m, _ in got)
+                count = 94 if k == "sample" else int(k)
+                print(f"{name:16} {c:>6} {k:>8} {count:>9} {t:9.2f} {mem:9.0f} {t / base:9.2f}")
+        if args.baseline:
+            same = all(runs["now", k][0][2] == runs["before", k][0][2] for k in indexes)
+            print(f"{name:16} output identical to the baseline's on every index: {'yes' if same else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

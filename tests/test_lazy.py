@@ -1,0 +1,89 @@
+"""A question pays for what it reads (issue 22): records parsed when read, the columns a question
+needs in one file, postings memory-mapped, each file hashed once per change.  Every lazy path gives
+what the eager one gave."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import search
+from graph.defaults import cache_root
+from graph.errors import IndexFormatError
+from graph.manifest import VERIFIED
+from graph.records import OFFSETS, ProjectRecords, read_records
+from graph.store import load_index
+from index.searcher import Searcher
+from index.store import COLUMNS, load_search, search_columns
+
+
+@pytest.fixture
+def copied(search_dir: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "idx"
+    shutil.copytree(search_dir.parent, out)
+    return out
+
+
+def test_records_read_lazily_are_the_records(copied: Path) -> None:
+    eager = read_records(copied)
+    lazy = ProjectRecords(copied)
+    assert len(lazy) == len(eager) == 94
+    assert lazy[57] == eager[57] and lazy[-1] == eager[-1] and lazy[2:4] == eager[2:4]
+    assert list(lazy) == eager
+    (copied / OFFSETS).unlink()  # an index written before the offsets: line ends found by a scan
+    assert list(ProjectRecords(copied)) == eager
+
+
+def test_the_columns_file_holds_what_the_records_give(copied: Path) -> None:
+    idx = load_search(copied / "search")
+    assert idx.columns() == search_columns(list(idx.projects))
+    older = dataclasses.replace(idx, manifest={**idx.manifest, "files": {}})  # written before columns.json
+    assert older.columns() == idx.columns() and COLUMNS in idx.manifest["files"]
+
+
+def test_lazy_search_answers_as_the_eager_records_do(copied: Path, searcher: Searcher) -> None:
+    s = Searcher.load(copied)
+    for q in ("森林火灾预防", "乡村振兴 道路", "扫黑除恶"):
+        assert [h.to_json() for h in s.query(q, 10)] == [h.to_json() for h in searcher.query(q, 10)]
+    first = s.ids[0]
+    assert [h.to_json() for h in s.similar(first, 5)] == [h.to_json() for h in searcher.similar(first, 5)]
+    assert len(s.projects._parsed) < 94  # type: ignore[attr-defined]  # only the rows shown were parsed
+
+
+def test_each_file_is_hashed_once_then_known_by_its_stat(copied: Path) -> None:
+    load_index(copied)
+    with sqlite3.connect(cache_root() / VERIFIED) as db:
+        known = {row[0] for row in db.execute("SELECT path FROM verified")}
+    assert os.path.realpath(copied / "graph.json") in known
+
+
+def test_an_edit_that_keeps_size_and_time_is_still_refused(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    load_index(copied)  # hashed and remembered
+    target = copied / "projects.csv"
+    st = target.stat()
+    data = bytearray(target.read_bytes())
+    data[-2] = ord("9") if data[-2] != ord("9") else ord("8")
+    target.write_bytes(bytes(data))
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))  # the modification time put back
+    with pytest.raises(IndexFormatError, match=r"projects\.csv: checksum differs"):
+        load_index(copied)
+    assert search.main(["verify", "--index", str(copied)]) == 1
+    assert "projects.csv: checksum differs" in capsys.readouterr().err
+
+
+def test_verify_hashes_every_file(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert search.main(["verify", "--index", str(copied)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{copied}: every file matches its manifest (graph: 13 files") and "search:" in out
+
+
+def test_postings_are_memory_mapped(copied: Path) -> None:
+    s = Searcher.load(copied)
+    s.query("森林火灾预防", 3)
+    assert isinstance(s.bm25._data, np.memmap)
