@@ -17,7 +17,7 @@ import itertools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -407,24 +407,45 @@ def check_foreign_body_goals(projects: Sequence[Project], short_names: Iterable[
     for name in short_names:
         for c in _body_cores(name):
             cores.setdefault(c, name)
+    lengths = sorted({len(c) for c in cores}, reverse=True)
     for p in projects:
-        own = by_dept[p.department] | _body_cores(p.unit_name)
         goals = squash(_without_citations(p.goals))
+        found = _bodies_in(goals, cores, lengths)
+        if not found:
+            continue
+        own = by_dept[p.department] | _body_cores(p.unit_name)
         context = squash(p.overview + p.name)
         for core, body in cores.items():
-            if core in own or any(core in o or o in core for o in own) or core in context:
+            if core not in found or core in own or any(core in o or o in core for o in own) or core in context:
                 continue
-            m = re.search(re.escape(core) + _ORG_AFTER, goals)
-            if m:
-                snippet = goals[max(0, m.start() - 8) : m.end() + 8]
-                yield _f(
-                    "foreign-body-goals",
-                    p,
-                    f"goals speak of {m.group(0)!r} (…{snippet}…), the field of {body}, "
-                    "which the name and overview never mention",
-                    body=m.group(0),
-                    department=body,
-                )
+            start, end = found[core]
+            snippet = goals[max(0, start - 8) : end + 8]
+            yield _f(
+                "foreign-body-goals",
+                p,
+                f"goals speak of {goals[start:end]!r} (…{snippet}…), the field of {body}, "
+                "which the name and overview never mention",
+                body=goals[start:end],
+                department=body,
+            )
+
+
+_ORG = re.compile(_ORG_AFTER)
+
+
+def _bodies_in(goals: str, cores: Mapping[str, str], lengths: Sequence[int]) -> dict[str, tuple[int, int]]:
+    """Where each core first stands before an organisation word in ``goals`` (start of the core, end
+    of the word): one pass over the text, whatever the number of cores (a province has thousands)."""
+    found: dict[str, tuple[int, int]] = {}
+    for at in range(1, len(goals)):
+        m = _ORG.match(goals, at)
+        if m is None:
+            continue
+        for n in lengths:
+            core = goals[at - n : at] if n <= at else ""
+            if core in cores and core not in found:
+                found[core] = (at - n, m.end())
+    return found
 
 
 def check_copied_from_last_year(projects: Sequence[Project]) -> Iterator[Finding]:
