@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "default"
-# Pieces of one text embedded: 32 windows of 512 tokens are some 20,000 characters, longer than any
+# Pieces of one text embedded: 32 windows of 512 tokens are some 25,000 characters, longer than any
 # overview or 立项依据 published; a longer text (a pasted document) would cost minutes of encoding.
 MAX_PIECES = 32
 

@@ -206,3 +206,18 @@ def test_a_damaged_zip_is_refused_by_name(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04" + b"\0" * 100)
     with pytest.raises(InputError, match=r"broken\.xlsx"):
         parse_file(path)
+
+
+def test_the_encoder_embeds_at_most_max_pieces_of_a_text(st_encoder) -> None:  # type: ignore[no-untyped-def]
+    """A pasted document in one field is embedded up to MAX_PIECES windows, not for minutes: the
+    vector is that of its first MAX_PIECES pieces, and the count says how many there were."""
+    from index.encoder import MAX_PIECES, split_to_fit
+
+    sentence = "本项目用于森林防火巡查、扑火物资储备和防火宣传教育，保障辖区森林资源安全。"
+    text = sentence * 800
+    limit = st_encoder.spec.max_tokens - 2 - st_encoder.count_tokens(st_encoder.spec.passage_prompt)
+    pieces = split_to_fit(text, st_encoder.count_tokens, limit)
+    assert len(pieces) > MAX_PIECES
+    vec, n = st_encoder.encode([text, "".join(pieces[:MAX_PIECES])])
+    assert n == [len(pieces), MAX_PIECES]
+    assert float(vec[0] @ vec[1]) > 0.9999
