@@ -360,6 +360,20 @@ def summary_counts(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[st
     }
 
 
+class _Table:
+    """A table of :class:`Index` (``idx.projects`` reads ``projects.csv``), parsed on first use and kept."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, index: Index | None, owner: type | None = None) -> pd.DataFrame:
+        if index is None:
+            raise AttributeError(self.name)
+        if self.name not in index.__dict__:
+            index.__dict__[self.name] = index._table(self.name)
+        return index.__dict__[self.name]
+
+
 @dataclass(frozen=True, eq=False)
 class Index:
     """A loaded index directory: the graph and its tables as pandas DataFrames, each read from its
@@ -394,33 +408,13 @@ class Index:
                 f"{self.path / name}: cannot read the index ({type(exc).__name__}: {exc}); rebuild it"
             ) from exc
 
-    @functools.cached_property
-    def projects(self) -> pd.DataFrame:
-        return self._table("projects")
-
-    @functools.cached_property
-    def indicators(self) -> pd.DataFrame:
-        return self._table("indicators")
-
-    @functools.cached_property
-    def citations(self) -> pd.DataFrame:
-        return self._table("citations")
-
-    @functools.cached_property
-    def documents(self) -> pd.DataFrame:
-        return self._table("documents")
-
-    @functools.cached_property
-    def issuers(self) -> pd.DataFrame:
-        return self._table("issuers")
-
-    @functools.cached_property
-    def toc(self) -> pd.DataFrame:
-        return self._table("toc")
-
-    @functools.cached_property
-    def diagnostics(self) -> pd.DataFrame:
-        return self._table("diagnostics")
+    projects = _Table()
+    indicators = _Table()
+    citations = _Table()
+    documents = _Table()
+    issuers = _Table()
+    toc = _Table()
+    diagnostics = _Table()
 
 
 def load_index(path: str | Path) -> Index:

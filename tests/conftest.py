@@ -34,6 +34,16 @@ def searcher(search_dir: Path):
 
 
 @pytest.fixture
+def index_copy(search_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the sample's full index that a test may change."""
+    import shutil
+
+    out = tmp_path / "idx"
+    shutil.copytree(search_dir.parent, out)
+    return out
+
+
+@pytest.fixture
 def write(tmp_path: Path):
     """Write text (or bytes) to a file in tmp_path and return its path."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -24,10 +23,8 @@ from index.store import COLUMNS, load_search, search_columns
 
 
 @pytest.fixture
-def copied(search_dir: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "idx"
-    shutil.copytree(search_dir.parent, out)
-    return out
+def copied(index_copy: Path) -> Path:
+    return index_copy
 
 
 def test_records_read_lazily_are_the_records(copied: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -131,10 +130,8 @@ def test_index_files_and_manifest(search_dir: Path) -> None:
 
 
 @pytest.fixture
-def copy(search_dir: Path, tmp_path: Path) -> Path:
-    dst = tmp_path / "idx"
-    shutil.copytree(search_dir.parent, dst)
-    return dst
+def copy(index_copy: Path) -> Path:
+    return index_copy
 
 
 def test_tampered_vectors_are_refused(copy: Path) -> None:
