@@ -37,7 +37,7 @@ from graph.models import Project
 from graph.text import split_sentences
 from index.encoder import Encoder, load_encoder
 from index.lexical import BM25Index, Tokens
-from index.store import FIELDS, SEARCH_DIR, SearchIndex, load_search, project_fields
+from index.store import FIELDS, FILTER_COLUMNS, SEARCH_DIR, SearchIndex, load_search, project_fields
 
 __all__ = ["Filters", "Hit", "QueryCut", "Scope", "Searcher"]
 
@@ -189,19 +189,20 @@ class Searcher:
         doc_key = None
         if filters.cites:
             doc_key = self._document_key(filters.cites)
-        for i, p in enumerate(self.projects):
-            amount = float(p.amount) if p.amount is not None else None
-            if not in_place(p.region, p.year, filters.region, filters.year):
+        c = self.index.columns(FILTER_COLUMNS)  # read only when a question has filters
+        for i in range(len(mask)):
+            amount = c["amounts"][i]
+            if not in_place(self._columns["regions"][i], self._columns["years"][i], filters.region, filters.year):
                 mask[i] = False
-            elif filters.department and filters.department not in p.department:
+            elif filters.department and filters.department not in c["departments"][i]:
                 mask[i] = False
-            elif filters.unit and filters.unit not in p.unit_name and filters.unit != p.unit_code:
+            elif filters.unit and filters.unit not in c["units"][i] and filters.unit != c["codes"][i]:
                 mask[i] = False
             elif filters.min_amount is not None and (amount is None or amount < filters.min_amount):
                 mask[i] = False
             elif filters.max_amount is not None and (amount is None or amount > filters.max_amount):
                 mask[i] = False
-            elif doc_key is not None and doc_key not in self._documents(i):
+            elif doc_key is not None and doc_key not in c["documents"][i]:
                 mask[i] = False
         return mask
 

@@ -78,6 +78,21 @@ def search_columns(projects: Sequence[Project]) -> dict[str, list[Any]]:
     }
 
 
+FILTER_COLUMNS = "filters.json"  # what the filters of a question test (read only when a question has filters)
+
+
+def filter_columns(projects: Sequence[Project]) -> dict[str, list[Any]]:
+    """The values :class:`~index.searcher.Filters` test, of every project: department, unit name and
+    code, amount (万元), the keys of the documents cited."""
+    return {
+        "departments": [p.department for p in projects],
+        "units": [p.unit_name for p in projects],
+        "codes": [p.unit_code for p in projects],
+        "amounts": [float(p.amount) if p.amount is not None else None for p in projects],
+        "documents": [sorted({c.key for c in p.citations}) for p in projects],
+    }
+
+
 def _versions() -> dict[str, str]:
     out = {}
     for pkg in _LIBRARIES:
@@ -166,6 +181,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     BM25Index.build([tokens.cut(project_fields(p)["all"]) for p in projects]).save(out / "bm25")
     (out / "ids.json").write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
     (out / COLUMNS).write_text(json.dumps(search_columns(projects), ensure_ascii=False), encoding="utf-8")
+    (out / FILTER_COLUMNS).write_text(json.dumps(filter_columns(projects), ensure_ascii=False), encoding="utf-8")
     spec = embedded.spec
     return write_manifest(
         out,
@@ -195,12 +211,13 @@ class SearchIndex:
     faiss: Any
     ids: list[str]
 
-    def columns(self) -> dict[str, list[Any]]:
-        """:func:`search_columns` as written (made from the records for an index written before)."""
-        path = self.path / COLUMNS
-        if path.is_file() and COLUMNS in self.manifest["files"]:
+    def columns(self, name: str = COLUMNS) -> dict[str, list[Any]]:
+        """:func:`search_columns` (or, for ``FILTER_COLUMNS``, :func:`filter_columns`) as written;
+        made from the records for an index written before them."""
+        path = self.path / name
+        if path.is_file() and name in self.manifest["files"]:
             return dict(json.loads(path.read_text(encoding="utf-8")))
-        return search_columns(self.projects)
+        return (filter_columns if name == FILTER_COLUMNS else search_columns)(self.projects)
 
 
 def load_search(path: str | Path) -> SearchIndex:

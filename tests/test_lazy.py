@@ -84,3 +84,20 @@ def test_postings_are_memory_mapped(copied: Path) -> None:
     s = Searcher.load(copied)
     s.query("森林火灾预防", 3)
     assert isinstance(s.bm25._data, np.memmap)
+
+
+def test_filters_read_their_own_columns_and_keep_their_answers(copied: Path) -> None:
+    from index.searcher import Filters
+    from index.store import FILTER_COLUMNS, filter_columns
+
+    idx = load_search(copied / "search")
+    assert idx.columns(FILTER_COLUMNS) == filter_columns(list(idx.projects))
+    s = Searcher.load(copied)
+    for f, ok in (
+        (Filters(department="纪律检查委员会"), lambda p: "纪律检查委员会" in p.department),
+        (Filters(unit="105"), lambda p: p.unit_code == "105"),
+        (Filters(min_amount=100), lambda p: p.amount is not None and p.amount >= 100),
+        (Filters(cites="渝府办发〔2019〕57号"), lambda p: any("渝府办发〔2019〕57号" in c.key for c in p.citations)),
+    ):
+        allowed = {i for i, p in enumerate(read_records(copied)) if ok(p)}
+        assert allowed and set(np.flatnonzero(s._allowed(f))) == allowed  # noqa: SLF001
