@@ -47,11 +47,9 @@ from graph.read.clean import indicator_key
 from graph.records import OFFSETS, RECORDS, project_from_json, write_records
 
 __all__ = [
-    "FORMAT",
     "GRAPH_FILES",
     "TABLES",
     "TABLE_COLUMNS",
-    "VERSION",
     "Index",
     "load_index",
     "load_records",
@@ -60,7 +58,6 @@ __all__ = [
     "write_graph",
 ]
 
-FORMAT, VERSION = GRAPH_FORMAT
 TABLES = ("projects", "indicators", "citations", "documents", "issuers", "toc", "diagnostics")
 GRAPH_FILES = (
     "graph.json",
@@ -306,8 +303,7 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     )
     return write_manifest(
         out,
-        FORMAT,
-        VERSION,
+        *GRAPH_FORMAT,
         WRITTEN_FILES,
         networkx=nx.__version__,
         sources=[
@@ -425,7 +421,7 @@ def load_index(path: str | Path) -> Index:
     version differ, or a file's size or checksum does not match (edited or truncated since the build).
     """
     root = Path(path)
-    return Index(root, read_manifest(root, FORMAT, VERSION, required=GRAPH_FILES))
+    return Index(root, read_manifest(root, *GRAPH_FORMAT, required=GRAPH_FILES))
 
 
 def load_records(index: str | Path | Index) -> tuple[list[Project], list[Diagnostic]]:

@@ -100,4 +100,4 @@ def test_filters_read_their_own_columns_and_keep_their_answers(copied: Path) -> 
         (Filters(cites="渝府办发〔2019〕57号"), lambda p: any("渝府办发〔2019〕57号" in c.key for c in p.citations)),
     ):
         allowed = {i for i, p in enumerate(read_records(copied)) if ok(p)}
-        assert allowed and set(np.flatnonzero(s._allowed(f))) == allowed  # noqa: SLF001
+        assert allowed and set(np.flatnonzero(s._allowed(f))) == allowed
