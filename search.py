@@ -228,7 +228,7 @@ def run_graph(args: argparse.Namespace) -> Rows:
         df = queries.shared_documents(G, args.min, args.across, args.region, args.year)
     else:
         df = queries.issuers_of(G, args.project)
-    return Rows(records(df), columns=list(df.columns))
+    return Rows(records(df), columns=list(df.columns), footer=queries.projects_total(df))
 
 
 def run_lint(args: argparse.Namespace) -> Rows:

@@ -42,16 +42,54 @@ def one_of(candidates: list[str], labels: Mapping[str, str], text: str, what: st
     raise LookupFailed(f"{len(candidates)} {what}s match {text!r}: {shown}{more}; be more specific or give the id")
 
 
-def find_one(names: Mapping[str, str], text: str, what: str) -> str:
+def find_one(names: Mapping[str, str], text: str, what: str, variants: Iterable[str] = ()) -> str:
     """The id in ``names`` (id → name) that ``text`` names: the id itself, the exact name, or
-    the only name containing it (spaces ignored)."""
+    the only name containing it (spaces ignored); else the only name containing the first of
+    ``variants`` (other ways of writing it, :func:`graph.read.aliases.name_variants`) that any name
+    contains.  When nothing matches, the nearest names are suggested.
+
+    >>> find_one({'d1': '重庆市北碚区城市管理局'}, '城管局', 'department', ['城市管理局'])
+    'd1'
+    >>> find_one({'d1': '重庆市北碚区城市管理局', 'd2': '重庆市北碚区民政局'}, '城市管局', 'department')
+    Traceback (most recent call last):
+    ...
+    graph.errors.LookupFailed: no department matches '城市管局'; did you mean 重庆市北碚区城市管理局? (give its id ...
+    """
     if text in names:
         return text
     exact = [i for i, n in names.items() if n == text]
     if exact:
         return one_of(exact, names, text, what)
-    needle = squash(text)
-    return one_of([i for i, n in names.items() if needle in squash(n)], names, text, what)
+    squashed = {i: squash(n) for i, n in names.items()}
+    for needle in dict.fromkeys([squash(text), *variants]):
+        found = [i for i, n in squashed.items() if needle and needle in n]
+        if found:
+            return one_of(found, names, text, what)
+    near = nearest(names.values(), text)
+    if near:
+        raise LookupFailed(
+            f"no {what} matches {text!r}; did you mean {'、'.join(near)}? (give its id or part of its name)"
+        )
+    return one_of([], names, text, what)
+
+
+NEAREST = 3  # names suggested when nothing matches
+NEAREST_RATIO = 0.4  # how alike (difflib ratio, on the names without spaces) a suggestion must be
+
+
+def nearest(names: Iterable[str], text: str) -> list[str]:
+    """The names most like ``text`` (at most :data:`NEAREST`), most alike first.
+
+    >>> nearest(['重庆市北碚区城市管理局', '重庆市北碚区民政局', '重庆市北碚区林业局'], '城管局')
+    ['重庆市北碚区城市管理局']
+    """
+    import difflib
+
+    want = squash(text)
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, want, squash(n)).ratio(), n) for n in set(names)), key=lambda x: (-x[0], x[1])
+    )
+    return [n for r, n in scored[:NEAREST] if r >= NEAREST_RATIO]
 
 
 def in_place(region_of: str, year_of: int | None, region: str | None = None, year: int | None = None) -> bool:

@@ -26,6 +26,7 @@ from graph.errors import LookupFailed, UsageError
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
 from graph.lookup import check_place, find_one, in_place, one_of
+from graph.read.aliases import name_variants
 from graph.read.citations import find_numbers
 from graph.text import title_key
 
@@ -37,6 +38,7 @@ __all__ = [
     "find_project",
     "funded_by",
     "issuers_of",
+    "projects_total",
     "shared_documents",
 ]
 
@@ -79,7 +81,8 @@ def find_department(G: nx.MultiDiGraph, text: str) -> str:
     node = text if text.startswith("dept:") else dept_id(text)
     if node in G:
         return node
-    return find_one({n: G.nodes[n]["name"] for n in _nodes(G, "department")}, text, "department")
+    names = {n: G.nodes[n]["name"] for n in _nodes(G, "department")}
+    return find_one(names, text, "department", name_variants(text))
 
 
 def find_project(G: nx.MultiDiGraph, text: str) -> str:
@@ -233,3 +236,15 @@ def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.Data
     return df.sort_values(
         ["n_projects", "n_documents", "issuer"], ascending=[False, False, True], kind="stable"
     ).reset_index(drop=True)
+
+
+def projects_total(df: pd.DataFrame) -> str | None:
+    """The line under a listing of projects: how many, and their budget in 万元 (each project once).
+
+    >>> projects_total(pd.DataFrame({'project_id': ['a', 'b', 'b'], 'amount': [1.5, 2.0, 2.0]}))
+    '2 projects, 3.50 万元'
+    """
+    if "project_id" not in df or "amount" not in df:
+        return None
+    once = df.drop_duplicates("project_id")
+    return f"{len(once)} project{'' if len(once) == 1 else 's'}, {once['amount'].fillna(0).sum():,.2f} 万元"

@@ -49,6 +49,7 @@ class Rows:
     csv: list[dict[str, Any]] | None = None
     message: str | None = None
     status: int = 0
+    footer: str | None = None  # a line after the table (a listing's total); not in JSON or CSV
 
 
 def records(df: Any) -> list[dict[str, Any]]:
@@ -126,3 +127,5 @@ def emit(rows: Rows, as_json: bool, csv: str | None = None, bom: bool = True) ->
         print("\n".join(printable(line) for line in rows.message.split("\n")))
     else:
         print_rows(rows.table if rows.table is not None else rows.full, rows.columns if rows.table is None else None)
+        if rows.footer:
+            print(printable(rows.footer))
