@@ -28,13 +28,14 @@ from graph.knowledge import issuer_of
 from graph.lookup import check_place, find_one, in_place, one_of
 from graph.read.aliases import name_variants
 from graph.read.citations import find_numbers
-from graph.text import title_key
+from graph.text import squash, title_key
 
 __all__ = [
     "cited_by",
     "documents_of",
     "find_department",
     "find_document",
+    "find_documents",
     "find_project",
     "funded_by",
     "issuers_of",
@@ -58,22 +59,42 @@ def find_document(G: nx.MultiDiGraph, text: str) -> str:
     >>> find_document(G, '渝府办发[2019]57 号'), find_document(G, '甲')
     ('doc:渝府办发〔2019〕57号', 'doc:渝府办发〔2019〕57号')
     """
+    found = find_documents(G, text)
+    return found[0] if len(found) == 1 else one_of(found, _labels(G, found), text, "document")
+
+
+def find_documents(G: nx.MultiDiGraph, text: str) -> list[str]:
+    """Every document ``text`` names: its id, number (any bracket style) or exact title, one
+    document; an issuer's prefix (``渝府办发``), all of that issuer's documents; part of a title,
+    every document whose title holds it.  Refuses (:class:`LookupFailed`) when none is named.
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node('doc:渝府办发〔2019〕57号', type='document', title='《甲》', issuer_code='渝府办发')
+    >>> G.add_node('doc:渝府办发〔2020〕3号', type='document', title='《乙》', issuer_code='渝府办发')
+    >>> find_documents(G, '渝府办发')
+    ['doc:渝府办发〔2019〕57号', 'doc:渝府办发〔2020〕3号']
+    """
     if text in G and G.nodes[text].get("type") == "document":
-        return text
+        return [text]
     nums = find_numbers(text)
     if nums:
         node = doc_id(nums[0][2].canonical)
         if node in G:
-            return node
+            return [node]
         raise LookupFailed(f"document {nums[0][2].canonical} is not cited by any project in this index")
-    key = title_key(text)
     docs = _nodes(G, "document")
+    by_issuer = sorted(n for n in docs if G.nodes[n].get("issuer_code") and G.nodes[n]["issuer_code"] == squash(text))
+    if by_issuer:
+        return by_issuer
+    key = title_key(text)
     exact = [n for n in docs if n == doc_id(key) or (G.nodes[n].get("title") and title_key(G.nodes[n]["title"]) == key)]
     if exact:
-        return exact[0]
+        return exact[:1]
     needle = key.strip("《》")
     found = [n for n in docs if needle in title_key(G.nodes[n].get("title") or n)]
-    return one_of(found, _labels(G, found), text, "document")
+    if not found:
+        one_of([], {}, text, "document")  # raises: no document matches
+    return found
 
 
 def find_department(G: nx.MultiDiGraph, text: str) -> str:
@@ -121,17 +142,24 @@ def _citing(G: nx.MultiDiGraph, dn: str) -> list[str]:
 
 def cited_by(G: nx.MultiDiGraph, document: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
     """Projects that cite a document, with the fields they cite it in; ``region`` (any part of
-    its name) and ``year`` narrow them."""
-    dn = find_document(G, document)
+    its name) and ``year`` narrow them.  A text naming several documents (an issuer's prefix, part
+    of a title) lists the projects of each, grouped by document (the ``document`` column).
+
+    >>> from graph.store import load_index
+    >>> cited_by(load_index(example_index).graph, '渝府办发〔2019〕57号')[['project', 'document']].values.tolist()
+    [['农业发展专项', '渝府办发〔2019〕57号']]
+    """
     _check_place(G, region, year)
-    fields: dict[str, list[str]] = {}
-    for u, _, d in G.in_edges(dn, data=True):
-        if d["type"] == "cites" and _kept(G, u, region, year):
-            fields.setdefault(u, []).append(d["field"])
-    rows = _project_rows(G, sorted(fields, key=lambda p: _by_source(G, p)))
-    for r in rows:
-        r["fields"] = "、".join(fields[str(r["project_id"])])
-    return pd.DataFrame(rows, columns=[*PROJECT_COLUMNS[:6], "fields", *PROJECT_COLUMNS[6:]])
+    rows = []
+    for dn in find_documents(G, document):
+        fields: dict[str, list[str]] = {}
+        for u, _, d in G.in_edges(dn, data=True):
+            if d["type"] == "cites" and _kept(G, u, region, year):
+                fields.setdefault(u, []).append(d["field"])
+        shown = G.nodes[dn].get("number") or G.nodes[dn].get("title") or dn
+        for r in _project_rows(G, sorted(fields, key=lambda p: _by_source(G, p))):
+            rows.append({**r, "fields": "、".join(fields[str(r["project_id"])]), "document": shown})
+    return pd.DataFrame(rows, columns=[*PROJECT_COLUMNS[:6], "fields", "document", *PROJECT_COLUMNS[6:]])
 
 
 def documents_of(G: nx.MultiDiGraph, project: str) -> pd.DataFrame:

@@ -45,3 +45,16 @@ def test_listings_end_with_their_total(sample_index: Index, capsys: pytest.Captu
     assert capsys.readouterr().out.splitlines()[-1] == "10 projects, 5,546.02 万元"
     assert search.main(["funded-by", "区城管局", "--json", "--index", str(sample_index.path)]) == 0
     assert "万元" not in capsys.readouterr().out.splitlines()[-1]  # JSON stays data
+
+
+def test_cited_by_several_documents_lists_each_one_s_projects(sample_index: Index) -> None:
+    """`乡村振兴` is in the titles of nine documents: their projects, grouped by document."""
+    df = queries.cited_by(sample_index.graph, "乡村振兴")
+    assert df["document"].nunique() == 9 and len(df) == 9 and df["project_id"].nunique() == 3
+    assert df["document"].tolist() == list(dict.fromkeys(df["document"]))  # grouped: each document once, in a run
+
+
+def test_an_issuer_prefix_selects_all_its_documents(sample_index: Index) -> None:
+    df = queries.cited_by(sample_index.graph, "渝府办发")
+    assert df["document"].nunique() == 16 and df["document"].str.startswith("渝府办发〔").all()
+    assert queries.projects_total(df) == "13 projects, 8,305.30 万元"
