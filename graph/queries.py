@@ -83,7 +83,8 @@ def find_documents(G: nx.MultiDiGraph, text: str) -> list[str]:
             return [node]
         raise LookupFailed(f"document {nums[0][2].canonical} is not cited by any project in this index")
     docs = _nodes(G, "document")
-    by_issuer = sorted(n for n in docs if G.nodes[n].get("issuer_code") and G.nodes[n]["issuer_code"] == squash(text))
+    prefix = squash(text)
+    by_issuer = sorted(n for n in docs if prefix and G.nodes[n].get("issuer_code") == prefix)
     if by_issuer:
         return by_issuer
     key = title_key(text)

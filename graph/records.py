@@ -100,8 +100,7 @@ def read_records(root: str | Path) -> list[Project]:
     """The projects of an index directory, in build order, after verifying its manifest."""
     root = Path(root)
     read_manifest(root, *GRAPH_FORMAT, required=[RECORDS])
-    with open(root / RECORDS, encoding="utf-8") as f:
-        return [project_from_json(json.loads(line)) for line in f if line.strip()]
+    return list(ProjectRecords(root))
 
 
 def write_records(path: Path, projects: Iterable[Project]) -> None:
@@ -134,7 +133,6 @@ class ProjectRecords(Sequence[Project]):
             data = np.fromfile(self.path, dtype=np.uint8)
             self._offsets = np.concatenate([[0], np.flatnonzero(data == 10) + 1]).astype(np.int64)
         self._parsed: dict[int, Project] = {}
-        self._file: Any = None
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -151,11 +149,10 @@ class ProjectRecords(Sequence[Project]):
         if not 0 <= i < len(self):
             raise IndexError(i)
         if i not in self._parsed:
-            if self._file is None:
-                self._file = open(self.path, "rb")
             start, end = int(self._offsets[i]), int(self._offsets[i + 1])
-            self._file.seek(start)
-            self._parsed[i] = project_from_json(json.loads(self._file.read(end - start)))
+            with open(self.path, "rb") as f:
+                f.seek(start)
+                self._parsed[i] = project_from_json(json.loads(f.read(end - start)))
         return self._parsed[i]
 
     def __iter__(self) -> Iterator[Project]:

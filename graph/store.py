@@ -44,7 +44,7 @@ from graph.knowledge import BuiltGraph, issuer_of
 from graph.manifest import GRAPH_FORMAT, read_manifest, sha256_file, write_manifest
 from graph.models import Diagnostic, ParsedDocument, Project
 from graph.read.clean import indicator_key
-from graph.records import OFFSETS, RECORDS, project_from_json, write_records
+from graph.records import OFFSETS, RECORDS, ProjectRecords, write_records
 
 __all__ = [
     "GRAPH_FILES",
@@ -433,8 +433,7 @@ def load_records(index: str | Path | Index) -> tuple[list[Project], list[Diagnos
     (94, True, 'shifted-cells')
     """
     idx = index if isinstance(index, Index) else load_index(index)
-    with open(idx.path / RECORDS, encoding="utf-8") as f:
-        projects = [project_from_json(json.loads(line)) for line in f if line.strip()]
+    projects = list(ProjectRecords(idx.path))
     diags = [
         Diagnostic(r["severity"], r["code"], r["message"], r["file"], None if pd.isna(r["line"]) else int(r["line"]))
         for r in idx.diagnostics.to_dict("records")

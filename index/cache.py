@@ -48,6 +48,7 @@ class VectorCache:
     def __init__(self, path: str | Path, model_key: str) -> None:
         self.path = Path(path)
         self.trouble: list[str] = []  # why the cache was not (fully) used; empty when it was
+        self._off = False  # a SQLite or OS error turned it off
         self.table = f"v{_SCHEMA_VERSION}_" + hashlib.sha256(model_key.encode()).hexdigest()[:16]
         self._guarded(self._create)
 
@@ -64,11 +65,12 @@ class VectorCache:
 
     def _guarded(self, work: Callable[..., T], *args: Any) -> T | None:
         """Run ``work``; a SQLite or OS error turns the cache off, with the reason kept in :attr:`trouble`."""
-        if self.trouble and self.trouble[0].startswith("not used"):
+        if self._off:
             return None
         try:
             return work(*args)
         except (sqlite3.Error, OSError) as exc:
+            self._off = True
             self.trouble.insert(0, f"not used ({type(exc).__name__}: {exc}); vectors computed without it")
             return None
 

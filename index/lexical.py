@@ -155,10 +155,12 @@ class BM25Index:
     own tokens only.  Scores are bm25s's (``BM25.get_scores``): the precomputed per-token scores of
     each document summed in query order, in float32."""
 
-    def __init__(self, vocab: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:
+    def __init__(
+        self, vocab: dict[str, int], num_docs: int, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray
+    ) -> None:
         self.vocab = vocab
+        self.num_docs = num_docs
         self._data, self._indices, self._indptr = data, indices, indptr
-        self.num_docs = 0
 
     @classmethod
     def build(cls, docs: Sequence[list[str]], progress: bool = False) -> _BuiltBM25:
@@ -175,9 +177,7 @@ class BM25Index:
         params = json.loads((root / "params.index.json").read_text(encoding="utf-8"))
         vocab = json.loads((root / "vocab.index.json").read_text(encoding="utf-8"))
         arrays = [np.load(root / f"{name}.csc.index.npy", mmap_mode="r", allow_pickle=False) for name in _CSC]
-        out = cls(vocab, *arrays)
-        out.num_docs = int(params["num_docs"])
-        return out
+        return cls(vocab, int(params["num_docs"]), *arrays)
 
     def scores(self, query: list[str]) -> np.ndarray:
         scores = np.zeros(self.num_docs, dtype=np.float32)

@@ -127,6 +127,11 @@ class Searcher:
         return self.index.columns()
 
     @functools.cached_property
+    def _filter_columns(self) -> dict[str, list[Any]]:
+        """What filters test, of every row (``search/filters.json``): read by the first question with filters."""
+        return self.index.columns(FILTER_COLUMNS)
+
+    @functools.cached_property
     def _names(self) -> dict[str, str]:
         return dict(zip(self.ids, self._columns["names"], strict=True))
 
@@ -189,7 +194,7 @@ class Searcher:
         doc_key = None
         if filters.cites:
             doc_key = self._document_key(filters.cites)
-        c = self.index.columns(FILTER_COLUMNS)  # read only when a question has filters
+        c = self._filter_columns
         for i in range(len(mask)):
             amount = c["amounts"][i]
             if not in_place(self._columns["regions"][i], self._columns["years"][i], filters.region, filters.year):

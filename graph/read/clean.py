@@ -146,12 +146,16 @@ def parse_amount(cell: str) -> Decimal | None:
         return None
 
 
-def amount_problem(value: Decimal) -> str | None:
-    """Why an amount read as a number cannot be one (negative, or beyond any budget), else None.
+def amount_problem(value: Decimal | None) -> str | None:
+    """Why a cell read for an amount (None: not a number) cannot be one, else None.
 
     >>> amount_problem(Decimal('208.00')), amount_problem(Decimal('-5')), amount_problem(Decimal('1E+400'))
     (None, 'is negative', 'is over 1000000000 万元')
+    >>> amount_problem(None)
+    'is not a number'
     """
+    if value is None:
+        return "is not a number"
     if value < 0:
         return "is negative"
     if value > MAX_AMOUNT_WAN:
@@ -159,12 +163,14 @@ def amount_problem(value: Decimal) -> str | None:
     return None
 
 
-def weight_problem(value: float) -> str | None:
-    """Why a weight cannot be one (outside 0–100), else None.
+def weight_problem(value: float | None) -> str | None:
+    """Why a cell read for a weight (None: not a number) cannot be one (outside 0–100), else None.
 
-    >>> weight_problem(10.0), weight_problem(-10.0)
-    (None, 'is not between 0 and 100')
+    >>> weight_problem(10.0), weight_problem(-10.0), weight_problem(None)
+    (None, 'is not between 0 and 100', 'is not a number')
     """
+    if value is None:
+        return "is not a number"
     return None if 0 <= value <= MAX_WEIGHT else f"is not between 0 and {MAX_WEIGHT}"
 
 

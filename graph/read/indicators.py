@@ -235,7 +235,7 @@ def _values(
     0–100, an answer other than 是/否, a negative count are said and (the weight) left empty."""
     diags = []
     weight = parse_number(weight_cell) if weight_cell else None
-    problem = "is not a number" if weight is None else weight_problem(weight)
+    problem = weight_problem(weight)
     if weight_cell and problem is not None:
         message = f"indicator {name!r}: 权重 {weight_cell!r} {problem}"
         diags.append(Diagnostic("warning", "bad-weight", message, file, line))

@@ -130,7 +130,7 @@ def _project(p: _Project, st: _State, path: str, known: frozenset[str]) -> Proje
     v = {f: clean_cell(x) for f, x in p.values.items()}
     raw = p.values.get("amount", "")
     amount = parse_amount(raw)
-    problem = amount_problem(amount) if amount is not None else "is not a number" if raw else None
+    problem = amount_problem(amount) if raw else None
     if problem is not None:
         st.warn("bad-amount", f"{v.get('name')}: 预算数 {raw[:40]!r} {problem}; left empty", p.file, p.start)
         amount = None

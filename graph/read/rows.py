@@ -70,7 +70,7 @@ def at_the_edge(rows: Sequence[Row]) -> tuple[list[Row], list[Diagnostic]]:
             found += sum(len(_CONTROL.findall(c)) for c in r.cells)
             first = first or r
             r = replace(r, cells=tuple(_CONTROL.sub("", c) for c in r.cells), raw=_CONTROL.sub("", r.raw))
-        if len(r.raw) > MAX_CELL_CHARS * 2 or any(len(c) > MAX_CELL_CHARS for c in r.cells):
+        if any(len(c) > MAX_CELL_CHARS for c in r.cells):
             for col, c in enumerate(r.cells, start=1):
                 if len(c) > MAX_CELL_CHARS:
                     message = (

@@ -570,7 +570,7 @@ def _money(t: _Table, role: str, path: str, diags: list[Diagnostic], spec: Layou
         found = _amount_in_text(raw, spec)
         if found is not None:
             value, unit = found[0], found[1] or unit
-    problem = "is not a number" if value is None else amount_problem(value)
+    problem = amount_problem(value)
     if problem is not None or value is None:
         diags.append(
             Diagnostic("warning", "bad-amount", f"{spec.label_of(role)} {raw[:40]!r} {problem}; left empty", path, line)
@@ -617,7 +617,7 @@ def _number(t: _Table, role: str, spec: LayoutSpec, warn: Callable[[str, str, in
     if not raw:
         return None
     value = parse_number(raw)
-    problem = "is not a number" if value is None else weight_problem(value)
+    problem = weight_problem(value)
     if problem is not None:
         warn(
             "bad-number", f"{spec.label_of(role)} {raw[:40]!r} {problem}; left empty", t.field_lines.get(role, t.start)
