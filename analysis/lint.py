@@ -6,7 +6,7 @@ description; ``python search.py lint --rules`` prints it.
 
 >>> from graph.read.tables import parse_text
 >>> doc = parse_text(_EXAMPLE, "x.txt")
->>> sorted({f.rule for f in lint(doc.projects)})
+>>> sorted({f.rule for f in lint(doc.projects, doc.diagnostics)})
 ['cost-lower-bound', 'no-satisfaction-indicator', 'unit-mismatch', 'weights-sum']
 """
 
@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from analysis.lineage import lineage, years_of
-from graph.constants import COPIED_TEXT_MIN_CHARS, WEIGHT_TOLERANCE
+from graph.codes import READER_RULES, Rule
+from graph.constants import COPIED_TEXT_MIN_CHARS
 from graph.errors import UsageError
 from graph.ids import finding_key
 from graph.models import Diagnostic, Indicator, Project
@@ -56,6 +57,9 @@ class Finding:
     file: str
     line: int
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rule", str(self.rule))  # a graph.codes.Rule is kept as its text
+
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
@@ -66,44 +70,26 @@ class Finding:
         return finding_key(self.rule, self.project_id, dict(self.values))
 
 
-RULES: dict[str, tuple[Severity, str]] = {
-    "weights-sum": ("error", "indicator weights plus 预算执行率权重 do not sum to 100"),
-    "budget-split": ("error", "部门留用 + 补助街镇 differs from 当年预算金额"),
-    "missing-field": ("error", "项目概述, 立项依据, 当年绩效目标 or the indicators are empty"),
-    "missing-amount": ("error", "当年预算金额 empty, not a number, negative or absurd: totals leave the project out"),
-    "cost-lower-bound": ("warning", "a cost indicator bounded from below (≥, >) where an upper bound is meant"),
-    "unit-mismatch": (
-        "warning",
-        "a unit that does not fit the indicator (area in 万元/平方米, a count in %, a rate in 个)",
-    ),
-    "qualitative-with-number": ("warning", "定性 with a numeric target"),
-    "quantitative-without-number": ("warning", "≥ ≤ = > < with a target that is not a number"),
-    "percent-out-of-range": ("warning", "a % target above 100 or below 0"),
-    "bad-weight": ("warning", "an indicator weight that is missing, zero or negative"),
-    "unknown-level1": ("warning", "一级指标 other than 产出/效益/满意度/成本指标"),
-    "no-core-indicator": ("warning", "no indicator marked 是否核心指标 = 是"),
-    "no-satisfaction-indicator": ("warning", "no 满意度 indicator"),
-    "no-output-or-effect": ("warning", "no 产出指标 or no 效益指标"),
-    "duplicate-indicator": ("warning", "two indicators with the same 三级指标 name"),
-    "copied-text": ("warning", "goals or overview copied verbatim from another project"),
-    "goals-equal-overview": ("warning", "当年绩效目标 identical to 项目概述"),
-    "foreign-body-goals": (
-        "warning",
-        "goals speak of another body (供销公司) that the name and overview never mention",
-    ),
-    "toc-mismatch": ("warning", "the table of contents and the tables disagree"),
-    "goals-copied-budget-changed": (
-        "warning",
-        "当年绩效目标 copied word for word from last year's table while the budget changed",
-    ),
-    "missing-unit": ("info", "a quantitative indicator with no 计量单位"),
-    "citation-format": (
-        "info",
-        "a document number not in the national format (GB/T 9704: 〔〕, four-digit year, no leading zero, no 第, 号)",
-    ),
-    "title-only-citation": ("info", "a notice or opinion cited in 立项依据 by title only, without its document number"),
-    "source-defect": ("info", "the reader had to repair or skip something in this table (see message)"),
+# The severity of each rule; its reason is the rule's own (graph.codes.Rule.describe).
+_SEVERITY: dict[Rule, Severity] = {
+    **dict.fromkeys((Rule.WEIGHTS_SUM, Rule.BUDGET_SPLIT, Rule.MISSING_FIELD, Rule.MISSING_AMOUNT), "error"),
+    **dict.fromkeys((Rule.MISSING_UNIT, Rule.CITATION_FORMAT, Rule.TITLE_ONLY_CITATION, Rule.SOURCE_DEFECT), "info"),
 }
+RULES: dict[str, tuple[Severity, str]] = {r: (_SEVERITY.get(r, "warning"), r.describe()) for r in Rule}
+
+# Each check is registered with the rules it reports (a rule has one owner: a check here, or the
+# reader, whose diagnostics lint files under graph.codes.READER_RULES).
+ProjectCheck = Callable[[Project], Iterable["Finding"]]
+CHECKS: dict[Callable[..., Iterable[Finding]], tuple[Rule, ...]] = {}
+
+
+def _check(*rules: Rule) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
+    def register(fn: Callable[..., Iterator[Finding]]) -> Callable[..., Iterator[Finding]]:
+        CHECKS[fn] = rules
+        return fn
+
+    return register
+
 
 _LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
 _RATIO_WORDS = ("率", "比例", "占比", "比重", "百分比")
@@ -134,36 +120,7 @@ def _carries(p: Project, what: str) -> bool:
     return spec is None or _LABEL.get(what, what) not in spec.not_carried
 
 
-def check_weights(p: Project) -> Iterator[Finding]:
-    weights = [i.weight for i in p.indicators if i.weight is not None]
-    if not p.indicators or not _carries(p, "weights"):
-        return
-    total = sum(weights) + (p.execution_weight or 0)
-    if abs(total - 100) > WEIGHT_TOLERANCE:
-        yield _f(
-            "weights-sum",
-            p,
-            f"indicator weights {sum(weights):g} + 预算执行率权重 {p.execution_weight or 0:g} = {total:g}, not 100",
-            indicators=sum(weights),
-            execution=p.execution_weight,
-            total=total,
-        )
-
-
-def check_budget(p: Project) -> Iterator[Finding]:
-    if p.amount is None or p.retained is None or p.to_towns is None:
-        return
-    if p.retained + p.to_towns != p.amount:
-        yield _f(
-            "budget-split",
-            p,
-            f"部门留用 {p.retained} + 补助街镇 {p.to_towns} = {p.retained + p.to_towns} ≠ 当年预算金额 {p.amount}",
-            retained=str(p.retained),
-            to_towns=str(p.to_towns),
-            amount=str(p.amount),
-        )
-
-
+@_check(Rule.MISSING_FIELD)
 def check_fields(p: Project) -> Iterator[Finding]:
     empty = [
         label
@@ -173,16 +130,26 @@ def check_fields(p: Project) -> Iterator[Finding]:
     if not p.indicators:
         empty.append("绩效指标")
     if empty:
-        yield _f("missing-field", p, f"empty: {'、'.join(empty)}", fields=empty)
+        yield _f(Rule.MISSING_FIELD, p, f"empty: {'、'.join(empty)}", fields=empty)
 
 
+@_check(
+    Rule.COST_LOWER_BOUND,
+    Rule.UNIT_MISMATCH,
+    Rule.QUALITATIVE_WITH_NUMBER,
+    Rule.QUANTITATIVE_WITHOUT_NUMBER,
+    Rule.PERCENT_OUT_OF_RANGE,
+    Rule.MISSING_UNIT,
+    Rule.BAD_WEIGHT,
+    Rule.UNKNOWN_LEVEL1,
+)
 def check_indicators(p: Project) -> Iterator[Finding]:
     for i in p.indicators:
         line = i.span.line
         is_cost = "成本" in i.level1 or "成本" in i.level2 or any(w in i.name for w in _COST_WORDS)
         if is_cost and not _is_ratio(i) and i.operator in ("≥", ">") and "时间" not in i.name:
             yield _f(
-                "cost-lower-bound",
+                Rule.COST_LOWER_BOUND,
                 p,
                 f"{i.name} {i.operator} {i.target_text} {i.measure_unit}: a cost bounded from below; "
                 "an upper bound (≤) is meant",
@@ -195,7 +162,7 @@ def check_indicators(p: Project) -> Iterator[Finding]:
         problem = _unit_problem(i)
         if problem:
             yield _f(
-                "unit-mismatch",
+                Rule.UNIT_MISMATCH,
                 p,
                 f"{i.name} measured in {i.measure_unit!r}: {problem}",
                 line,
@@ -204,7 +171,7 @@ def check_indicators(p: Project) -> Iterator[Finding]:
             )
         if i.operator == "定性" and i.target is not None:
             yield _f(
-                "qualitative-with-number",
+                Rule.QUALITATIVE_WITH_NUMBER,
                 p,
                 f"{i.name}: 定性 with the number {i.target_text}",
                 line,
@@ -213,7 +180,7 @@ def check_indicators(p: Project) -> Iterator[Finding]:
             )
         if i.operator not in (None, "定性") and i.target is None:
             yield _f(
-                "quantitative-without-number",
+                Rule.QUANTITATIVE_WITHOUT_NUMBER,
                 p,
                 f"{i.name}: {i.operator} with {i.target_text or 'no target'!r}",
                 line,
@@ -223,11 +190,11 @@ def check_indicators(p: Project) -> Iterator[Finding]:
             )
         if i.operator not in (None, "定性") and not i.measure_unit:
             yield _f(
-                "missing-unit", p, f"{i.name}: {i.operator} {i.target_text} with no 计量单位", line, indicator=i.name
+                Rule.MISSING_UNIT, p, f"{i.name}: {i.operator} {i.target_text} with no 计量单位", line, indicator=i.name
             )
         if i.measure_unit == "%" and i.target is not None and not 0 <= i.target <= 100:
             yield _f(
-                "percent-out-of-range",
+                Rule.PERCENT_OUT_OF_RANGE,
                 p,
                 f"{i.name}: {i.target_text}% is outside 0–100",
                 line,
@@ -235,9 +202,10 @@ def check_indicators(p: Project) -> Iterator[Finding]:
                 target=i.target,
             )
         if (i.weight is None or i.weight <= 0) and _carries(p, "weights"):
-            yield _f("bad-weight", p, f"{i.name}: weight {i.weight}", line, indicator=i.name, weight=i.weight)
+            yield _f(Rule.BAD_WEIGHT, p, f"{i.name}: weight {i.weight}", line, indicator=i.name, weight=i.weight)
         if i.level1 not in _LEVEL1:
-            yield _f("unknown-level1", p, f"{i.name}: 一级指标 {i.level1!r}", line, indicator=i.name, level1=i.level1)
+            said = f"{i.name}: 一级指标 {i.level1!r}"
+            yield _f(Rule.UNKNOWN_LEVEL1, p, said, line, indicator=i.name, level1=i.level1)
 
 
 def _unit_problem(i: Indicator) -> str | None:
@@ -253,25 +221,26 @@ def _unit_problem(i: Indicator) -> str | None:
     return None
 
 
+@_check(Rule.NO_CORE_INDICATOR, Rule.NO_SATISFACTION_INDICATOR, Rule.NO_OUTPUT_OR_EFFECT, Rule.DUPLICATE_INDICATOR)
 def check_structure(p: Project) -> Iterator[Finding]:
     if not p.indicators:
         return
     if not any(i.core for i in p.indicators) and _carries(p, "core"):
         unknown = sum(1 for i in p.indicators if i.core is None)
         note = f" ({unknown} rows have no 是否核心指标 cell)" if unknown else ""
-        yield _f("no-core-indicator", p, f"none of {len(p.indicators)} indicators is core{note}")
+        yield _f(Rule.NO_CORE_INDICATOR, p, f"none of {len(p.indicators)} indicators is core{note}")
     if not any(i.level1.startswith("满意度") or "满意" in i.name for i in p.indicators):
-        yield _f("no-satisfaction-indicator", p, "no 满意度指标 among the indicators")
+        yield _f(Rule.NO_SATISFACTION_INDICATOR, p, "no 满意度指标 among the indicators")
     levels = {i.level1 for i in p.indicators}
     missing = [lv for lv in ("产出指标", "效益指标") if lv not in levels]
     if missing:
-        yield _f("no-output-or-effect", p, f"no {'、'.join(missing)}", missing=missing)
+        yield _f(Rule.NO_OUTPUT_OR_EFFECT, p, f"no {'、'.join(missing)}", missing=missing)
     seen: dict[str, Indicator] = {}
     for i in p.indicators:
         k = indicator_key(i.name)
         if k in seen:
             yield _f(
-                "duplicate-indicator",
+                Rule.DUPLICATE_INDICATOR,
                 p,
                 f"{i.name} appears twice (lines {seen[k].span.line} and {i.span.line})",
                 i.span.line,
@@ -282,9 +251,10 @@ def check_structure(p: Project) -> Iterator[Finding]:
             seen[k] = i
 
 
+@_check(Rule.GOALS_EQUAL_OVERVIEW)
 def check_goals_vs_overview(p: Project) -> Iterator[Finding]:
     if p.goals and text_key(p.goals) == text_key(p.overview):
-        yield _f("goals-equal-overview", p, "当年绩效目标 repeats 项目概述 word for word")
+        yield _f(Rule.GOALS_EQUAL_OVERVIEW, p, "当年绩效目标 repeats 项目概述 word for word")
 
 
 _NUMBER_FORMS = (
@@ -295,6 +265,7 @@ _NUMBER_FORMS = (
 )
 
 
+@_check(Rule.CITATION_FORMAT, Rule.TITLE_ONLY_CITATION)
 def check_citations(p: Project) -> Iterator[Finding]:
     for c in p.citations:
         if c.number is not None and c.number.kind == "number":
@@ -304,7 +275,7 @@ def check_citations(p: Project) -> Iterator[Finding]:
                 problems.append("should end with 号")
             if problems:
                 yield _f(
-                    "citation-format",
+                    Rule.CITATION_FORMAT,
                     p,
                     f"{raw!r} ({c.field}): {'; '.join(problems)}; canonical {c.number.canonical}",
                     c.span.line,
@@ -315,7 +286,7 @@ def check_citations(p: Project) -> Iterator[Finding]:
             inner = squash(c.title).strip("《》")
             if inner.endswith(("通知", "意见", "批复", "决定", "函")):
                 yield _f(
-                    "title-only-citation",
+                    Rule.TITLE_ONLY_CITATION,
                     p,
                     f"{c.title} is cited without its document number",
                     c.span.line,
@@ -323,9 +294,7 @@ def check_citations(p: Project) -> Iterator[Finding]:
                 )
 
 
-SINGLE_RULES: tuple[Callable[[Project], Iterable[Finding]], ...] = (
-    check_weights,
-    check_budget,
+SINGLE_RULES: tuple[ProjectCheck, ...] = (
     check_fields,
     check_indicators,
     check_structure,
@@ -333,9 +302,11 @@ SINGLE_RULES: tuple[Callable[[Project], Iterable[Finding]], ...] = (
     check_citations,
 )
 
+
 # --- rules across projects -------------------------------------------------------------------
 
 
+@_check(Rule.COPIED_TEXT)
 def check_copied_text(projects: Sequence[Project]) -> Iterator[Finding]:
     """Goals or overview identical (after normalising spaces and punctuation) to another project's."""
     owners: dict[str, list[tuple[Project, str]]] = defaultdict(list)
@@ -350,7 +321,7 @@ def check_copied_text(projects: Sequence[Project]) -> Iterator[Finding]:
         for p, label in group:
             others = [f"{o.name}（{ol}）" for o, ol in group if o.id != p.id]
             yield _f(
-                "copied-text",
+                Rule.COPIED_TEXT,
                 p,
                 f"{label} is identical to that of {'、'.join(others)}",
                 field=label,
@@ -394,6 +365,7 @@ def _without_citations(text: str) -> str:
     return text
 
 
+@_check(Rule.FOREIGN_BODY_GOALS)
 def check_foreign_body_goals(projects: Sequence[Project], short_names: Iterable[str] = ()) -> Iterator[Finding]:
     """Goals that name another body (供销公司) which the project's name and overview never mention.
 
@@ -421,7 +393,7 @@ def check_foreign_body_goals(projects: Sequence[Project], short_names: Iterable[
             start, end = found[core]
             snippet = goals[max(0, start - 8) : end + 8]
             yield _f(
-                "foreign-body-goals",
+                Rule.FOREIGN_BODY_GOALS,
                 p,
                 f"goals speak of {goals[start:end]!r} (…{snippet}…), the field of {body}, "
                 "which the name and overview never mention",
@@ -448,6 +420,7 @@ def _bodies_in(goals: str, cores: Mapping[str, str], lengths: Sequence[int]) -> 
     return found
 
 
+@_check(Rule.GOALS_COPIED_BUDGET_CHANGED)
 def check_copied_from_last_year(projects: Sequence[Project]) -> Iterator[Finding]:
     """Goals that repeat last year's word for word although the money did not stay the same."""
     years = years_of(projects)
@@ -457,7 +430,7 @@ def check_copied_from_last_year(projects: Sequence[Project]) -> Iterator[Finding
             if link.goals_copied and link.amount_delta and link.to_id:
                 p = by_id[link.to_id]
                 yield _f(
-                    "goals-copied-budget-changed",
+                    Rule.GOALS_COPIED_BUDGET_CHANGED,
                     p,
                     f"当年绩效目标 as in {a} ({link.from_name}) word for word, while the budget moved by "
                     f"{link.amount_delta:+,.2f} 万元 ({link.amount_from:,.2f} → {link.amount_to:,.2f})",
@@ -466,11 +439,9 @@ def check_copied_from_last_year(projects: Sequence[Project]) -> Iterator[Finding
                 )
 
 
-# The reader's warnings that lint files under a rule of their own (the check is the reader's).
-_READER_RULES = {"no-amount": "missing-amount", "bad-amount": "missing-amount"}
-
-
+@_check(*dict.fromkeys(READER_RULES.values()), Rule.SOURCE_DEFECT)
 def _diagnostic_findings(projects: Sequence[Project], diagnostics: Sequence[Diagnostic]) -> Iterator[Finding]:
+    """The reader's diagnostics, each filed under its project (or its file) and its rule."""
     by_file: dict[str, list[Project]] = defaultdict(list)
     for p in projects:
         by_file[p.span.file].append(p)
@@ -478,11 +449,11 @@ def _diagnostic_findings(projects: Sequence[Project], diagnostics: Sequence[Diag
         if d.line is None:
             continue
         owner = next((p for p in by_file.get(d.file, []) if p.span.line <= d.line <= p.span.end_line), None)
-        rule = "toc-mismatch" if d.code.startswith("toc-") else _READER_RULES.get(d.code, "source-defect")
+        rule = READER_RULES.get(d.code, Rule.SOURCE_DEFECT)
         if owner is None:
             # A contents entry with no table belongs to no project: reported against the file.
             yield Finding(rule, RULES[rule][0], "", "", f"[{d.code}] {d.message}", (("code", d.code),), d.file, d.line)
-        elif d.code != "budget-split":  # reported by its own rule
+        else:
             yield _f(rule, owner, f"[{d.code}] {d.message}", d.line, code=d.code)
 
 
@@ -522,7 +493,8 @@ def select(
     """The findings of some rules, at ``severity`` or worse, of projects whose name or id holds ``project``.
 
     >>> from graph.read.tables import parse_text
-    >>> fs = lint(parse_text(_EXAMPLE, "x.txt").projects)
+    >>> doc = parse_text(_EXAMPLE, "x.txt")
+    >>> fs = lint(doc.projects, doc.diagnostics)
     >>> [f.rule for f in select(fs, severity="error")]
     ['weights-sum']
     """

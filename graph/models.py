@@ -69,6 +69,9 @@ class Diagnostic:
     file: str
     line: int | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", str(self.code))  # a graph.codes.Code is kept as its text
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         return f"{where}: {self.severity} [{self.code}] {self.message}"

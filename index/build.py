@@ -32,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
+from graph.codes import Code
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError, IndexBusy, InputError, UsageError, require
 from graph.knowledge import build_graph
@@ -187,7 +188,7 @@ def read_documents(
         raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
     files_read = len(docs)
     docs, repeated = merge_documents(docs)
-    repeated += [Diagnostic("warning", "not-read", why, str(_shown(f))) for f, why in unread]
+    repeated += [Diagnostic("warning", Code.NOT_READ, why, str(_shown(f))) for f, why in unread]
     if errors or repeated:  # keep skipped files and repeats on record in the index itself (diagnostics.csv)
         first = docs[0]
         docs[0] = replace(first, diagnostics=(*errors, *repeated, *first.diagnostics))
@@ -222,7 +223,7 @@ def build(
     projects = [p for d in docs for p in d.projects]
     cache = _cache(encoder) if vector_cache and encoder is not None else None
     embedded = None if encoder is None else embed(projects, encoder, cache)
-    notes = [Diagnostic("warning", "vector-cache", t, str(cache.path), None) for t in cache.trouble] if cache else []
+    notes = [Diagnostic("warning", Code.VECTOR_CACHE, t, str(cache.path), None) for t in cache.trouble] if cache else []
     notes += ids_changed(out, projects)
     with _lock(out), _staging(out, notes) as tmp:
         manifest = write_graph(docs, built, tmp)
@@ -311,7 +312,7 @@ def ids_changed(out: Path, projects: Sequence[Project]) -> list[Diagnostic]:
                 f"{p.name}: id changed from {was.id} to {p.id} ({codes}); review decisions and lineage on the "
                 "old id no longer apply to it"
             )
-            out_notes.append(Diagnostic("warning", "id-changed", said, p.span.file, p.span.line))
+            out_notes.append(Diagnostic("warning", Code.ID_CHANGED, said, p.span.file, p.span.line))
     return out_notes
 
 
@@ -420,7 +421,7 @@ def _staging(out: Path, notes: list[Diagnostic]) -> Iterator[Path]:
     for left in sorted(out.parent.glob(f".{out.name}.building-*")):
         shutil.rmtree(left, ignore_errors=True)
         said = f"removed {left.name}, left beside {out.name} by a build that was killed"
-        notes.append(Diagnostic("warning", "staging-left", said, str(out.parent), None))
+        notes.append(Diagnostic("warning", Code.STAGING_LEFT, said, str(out.parent), None))
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)

@@ -2,7 +2,7 @@
 
 Stages, lowest first; a module may import from its own stage or a lower one, never a higher:
 
-    foundation  graph.errors, constants, text, ids, models, manifest, lookup, vocabulary, defaults, progress
+    foundation  graph.errors, codes, constants, text, ids, models, manifest, lookup, vocabulary, defaults, progress
     read        graph.read.*            bytes → rows of cells → records (+ citations, issuers)
     graph       graph.knowledge, records, store, queries
     search      index.*                 embed, lexical, store, searcher; index.build is the pipeline
@@ -28,6 +28,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
         (
             "graph",  # the package's face: errors and models only
             "graph.errors",
+            "graph.codes",
             "graph.constants",
             "graph.text",
             "graph.cells",
@@ -148,12 +149,32 @@ def test_clis_catch_only_the_root_and_os_errors(cli: str) -> None:
             assert caught <= allowed, f"{cli}:{node.lineno} catches {caught - allowed}"
 
 
+def bare_codes(source: str) -> list[str]:
+    """String literals that spell a diagnostic code or a lint rule (graph.codes names each one)."""
+    from graph.codes import Code, Rule
+
+    codes = {str(c) for c in (*Code, *Rule)}
+    return [
+        f"line {n.lineno}: {n.value!r}"
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value in codes
+    ]
+
+
+@pytest.mark.parametrize("module", sorted(set(SOURCES) - {"graph.codes"}))
+def test_no_diagnostic_code_is_a_bare_string(module: str) -> None:
+    found = bare_codes(SOURCES[module].read_text(encoding="utf-8"))
+    assert not found, f"{module}: write graph.codes.Code/Rule names, not {found}"
+
+
 def test_the_checks_can_fail() -> None:
     """The stage rule sees a violation when there is one (a higher-stage import, a cycle)."""
     assert stage_of("graph.read.tables") < stage_of("index.searcher") < stage_of("workbench.corpus")
     assert "graph.store" in imports_of("analysis.lint")
     with pytest.raises(AssertionError, match="belongs to no stage"):
         stage_of("elsewhere.module")
+    assert bare_codes('warn("weights-sum", "x")') == ["line 1: 'weights-sum'"]
+    assert bare_codes("warn(Code.WEIGHTS_SUM, 'weights')") == []
 
 
 def test_the_graph_needs_no_search_extra(tmp_path: Path) -> None:

@@ -227,3 +227,35 @@ def test_sample_frame(findings: list[Finding]) -> None:
         "rule", "severity", "project_id", "project", "message", "values", "file", "line", "review_key",
     ]  # fmt: skip
     assert set(df["severity"]) <= {"error", "warning", "info"} and len(df) == len(findings)
+
+
+# --- one owner for each check -----------------------------------------------------------
+
+
+def test_every_rule_has_one_owner() -> None:
+    """A rule is reported by one registered check (the reader's diagnostics count as one)."""
+    from analysis.lint import CHECKS
+    from graph.codes import Rule
+
+    owners: dict[str, list[str]] = {}
+    for check, rules in CHECKS.items():
+        for r in rules:
+            owners.setdefault(r, []).append(check.__name__)
+    assert set(owners) == set(Rule) == set(RULES)
+    assert {r: o for r, o in owners.items() if len(o) != 1} == {}
+
+
+def test_a_weight_changed_on_the_sample_is_reported_once() -> None:
+    """10 → 15 in one indicator row: one weights-sum finding (the reader's check), no source-defect twin."""
+    from pathlib import Path
+
+    text = Path("data/beibei_2024_key_projects.txt").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("\t") and ln.split("\t")[-2:-1] == ["10"])
+    cells = lines[at].split("\t")
+    cells[-2] = "15"
+    lines[at] = "\t".join(cells)
+    doc = parse_text("\n".join(lines), "edited.txt")
+    found = [f for f in lint(doc.projects, doc.diagnostics) if "weights-sum" in (f.rule, dict(f.values).get("code"))]
+    assert [(f.rule, f.line) for f in found] == [("weights-sum", found[0].line)]
+    assert found[0].severity == "error" and "= 105" in found[0].message

@@ -252,7 +252,7 @@ def test_gb18030_is_read_with_a_warning(write) -> None:
     text = table()
     doc = parse_file(write(text.encode("gb18030")))
     assert doc.encoding == "gb18030" and len(doc.projects) == 1
-    (d,) = [d for d in doc.diagnostics if d.code == "encoding"]
+    (d,) = [d for d in doc.diagnostics if d.code == "not-utf8"]
     assert "byte offset 5" in d.message and d.line == 1
 
 

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from graph.codes import Code
 from graph.errors import InputError, require
 from graph.models import Diagnostic
 from graph.read.layout_text import layout_rows, looks_like_layout
@@ -191,7 +192,7 @@ def _formulas_without_values(path: str | Path, data: bytes, rows: list[Row]) -> 
                         f"cell {get_column_letter(c + 1)}{r} is a formula ({v[:40]}) with no saved value and reads as "
                         "empty; open the workbook in Excel or LibreOffice and save it, so its values are stored"
                     )
-                    out.append(Diagnostic("warning", "formula-no-value", message, where, r))
+                    out.append(Diagnostic("warning", Code.FORMULA_NO_VALUE, message, where, r))
     wb.close()
     return out
 

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from graph.codes import Code
 from graph.errors import UsageError
 from graph.ids import project_id
 from graph.models import Diagnostic, DocumentIdentity, ParsedDocument, Project, Region
@@ -140,7 +141,7 @@ def apply_identity(doc: ParsedDocument, override: Override = NO_OVERRIDE) -> Par
     elif region is None:
         diags.append(
             Diagnostic(
-                "warning", "no-region",
+                "warning", Code.NO_REGION,
                 "no region (province / city / district) in the cover title or the units' names; "
                 "give it with --region (e.g. --region 重庆市北碚区)", doc.path,
             )
@@ -163,7 +164,7 @@ def _unique(projects: list[Project], diags: list[Diagnostic]) -> list[Project]:
         seen[p.id] += 1
         if seen[p.id] > 1:
             new_id = f"{p.id}#{seen[p.id]}"
-            diags.append(Diagnostic("warning", "duplicate-id", f"a second table with id {p.id}; named {new_id}",
+            diags.append(Diagnostic("warning", Code.DUPLICATE_ID, f"a second table with id {p.id}; named {new_id}",
                                     p.span.file, p.span.line))  # fmt: skip
             p = replace(p, id=new_id)
         out.append(p)
@@ -171,7 +172,7 @@ def _unique(projects: list[Project], diags: list[Diagnostic]) -> list[Project]:
 
 
 def _warn(doc: ParsedDocument, message: str) -> Diagnostic:
-    return Diagnostic("warning", "identity-override", message, doc.path)
+    return Diagnostic("warning", Code.IDENTITY_OVERRIDE, message, doc.path)
 
 
 def _stamp(p: Project, identity: DocumentIdentity, year_given: bool) -> Project:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
 
+from graph.codes import Code
 from graph.models import Diagnostic, Indicator, Span
 from graph.read.clean import clean_cell, normalise_operator, parse_number, weight_problem
 
@@ -158,7 +159,7 @@ def _stray_cells(cells: list[str], cols: dict[str, int], name: str, file: str, l
     if not stray:
         return []
     message = f"indicator {name!r}: cells under no header column {stray}; not read (header and row disagree?)"
-    return [Diagnostic("warning", "stray-cells", message, file, line)]
+    return [Diagnostic("warning", Code.STRAY_CELLS, message, file, line)]
 
 
 def read_indicator_row(
@@ -185,7 +186,7 @@ def read_indicator_row(
             return None, [
                 Diagnostic(
                     "warning",
-                    "unreadable-indicator",
+                    Code.UNREADABLE_INDICATOR,
                     f"indicator row {name or raw!r} has no 指标性质 (≥ ≤ = 定性) in any cell; kept raw, not counted",
                     file,
                     line,
@@ -201,7 +202,7 @@ def read_indicator_row(
         diags.append(
             Diagnostic(
                 "warning",
-                "shifted-cells",
+                Code.SHIFTED_CELLS,
                 f"indicator {name!r}: cells shifted, recovered by content as 指标性质={normalise_operator(op_cell)} "
                 f"指标值={value or '∅'} 权重={weight_cell or '∅'}{missing}",
                 file,
@@ -238,17 +239,17 @@ def _values(
     problem = weight_problem(weight)
     if weight_cell and problem is not None:
         message = f"indicator {name!r}: 权重 {weight_cell!r} {problem}"
-        diags.append(Diagnostic("warning", "bad-weight", message, file, line))
+        diags.append(Diagnostic("warning", Code.BAD_WEIGHT, message, file, line))
         weight = None
     core = _CORE.get(core_cell)
     if core_cell and core is None:
         message = f"indicator {name!r}: 是否核心指标 {core_cell!r} is not 是/否"
-        diags.append(Diagnostic("warning", "bad-core", message, file, line))
+        diags.append(Diagnostic("warning", Code.BAD_CORE, message, file, line))
     target_text = clean_cell(value)
     target = parse_number(target_text) if target_text else None
     if target is not None and target < 0 and unit in count_units():
         message = f"indicator {name!r}: target {target_text!r} {unit} is negative, and a count cannot be; check the row"
-        diags.append(Diagnostic("warning", "bad-target", message, file, line))
+        diags.append(Diagnostic("warning", Code.BAD_TARGET, message, file, line))
     return weight, core, target_text, target, diags
 
 
@@ -289,4 +290,4 @@ def ocr_answers(
     message = (
         f"是否核心指标 read as {got!r} (OCR), taken as {answer!r}, the answer it resembles; check it against the page"
     )
-    return [*cells[:at], answer, *cells[at + 1 :]], [Diagnostic("warning", "ocr-answer", message, file, line)]
+    return [*cells[:at], answer, *cells[at + 1 :]], [Diagnostic("warning", Code.OCR_ANSWER, message, file, line)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from graph.codes import Code
 from graph.models import Diagnostic
 from graph.read.clean import join_wrapped, normalise_operator, parse_number
 from graph.read.rows import Row
@@ -159,7 +160,7 @@ def layout_rows(text: str, path: str) -> tuple[list[Row], list[Diagnostic]]:
                     f"a wrapped piece {cells[k][len(before) :].strip()!r} was joined to {before!r} (columns by "
                     "position); it may belong to the indicator name beside it: check this row, or read the PDF itself"
                 )
-                diags.append(Diagnostic("warning", "layout-wrap", message, path, n))
+                diags.append(Diagnostic("warning", Code.LAYOUT_WRAP, message, path, n))
     return [Row(tuple(join_wrapped(c) for c in cells), path, n, "\t".join(cells)) for n, _, cells in rows], diags
 
 

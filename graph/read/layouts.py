@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from graph.codes import Code
 from graph.errors import NoTablesError, NotProjectsError
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.formats import read_source
@@ -215,6 +216,6 @@ def parse_file(
         rows = [replace(r, file=name + r.file[len(str(path)) :]) for r in rows]
         diags = [replace(d, file=name + d.file[len(str(path)) :]) for d in diags]
         said = f"the file's name is not UTF-8 (GBK, as a Windows zip extracts it); shown as {name!r}: rename it"
-        diags.append(Diagnostic("warning", "file-name", said, name))
+        diags.append(Diagnostic("warning", Code.FILE_NAME, said, name))
     doc = read_document(rows, name, encoding, diags, known_codes, override, layouts)
     return replace(doc, source=os.path.abspath(path))

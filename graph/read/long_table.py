@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from graph.codes import Code
 from graph.errors import NoTablesError
 from graph.ids import project_id
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span
@@ -84,7 +85,7 @@ def _total(st: _State, row: Row) -> bool:
         got = sum((a for a in amounts if a is not None), Decimal(0))
         if got != total:
             st.warn(
-                "total-differs", f"合计 {total} ≠ the {len(st.block)} projects above it ({got})", row.file, row.line
+                Code.TOTAL_DIFFERS, f"合计 {total} ≠ the {len(st.block)} projects above it ({got})", row.file, row.line
             )
     st.block = []
     return True
@@ -101,7 +102,7 @@ def _data_row(st: _State, row: Row) -> None:
         st.projects.append(cur)
         st.block.append(cur)
     if cur is None:
-        st.warn("unparsed-line", f"row before any project name; kept raw: {row.raw[:60]!r}", row.file, row.line)
+        st.warn(Code.UNPARSED_LINE, f"row before any project name; kept raw: {row.raw[:60]!r}", row.file, row.line)
         return
     cur.end = row.line
     cur.raw.append(row.raw)
@@ -115,7 +116,7 @@ def _data_row(st: _State, row: Row) -> None:
             # a text merged over the project's rows that a PDF drew over several of them (or cut at a page)
             cur.values[f] = join_wrapped(f"{cur.values[f]}\n{value}")
         elif clean_cell(value) != clean_cell(cur.values[f]):
-            st.warn("long-table-conflict", f"{st.spec.label_of(f)} {value[:30]!r} differs from the project's "
+            st.warn(Code.LONG_TABLE_CONFLICT, f"{st.spec.label_of(f)} {value[:30]!r} differs from the project's "
                     f"first row ({cur.values[f][:30]!r}); the first is kept", row.file, row.line)  # fmt: skip
     if st.spec.combined_value:
         ind = read_combined_row(cells, row.file, row.line, st.columns)
@@ -132,10 +133,11 @@ def _project(p: _Project, st: _State, path: str, known: frozenset[str]) -> Proje
     amount = parse_amount(raw)
     problem = amount_problem(amount) if raw else None
     if problem is not None:
-        st.warn("bad-amount", f"{v.get('name')}: 预算数 {raw[:40]!r} {problem}; left empty", p.file, p.start)
+        st.warn(Code.BAD_AMOUNT, f"{v.get('name')}: 预算数 {raw[:40]!r} {problem}; left empty", p.file, p.start)
         amount = None
     if "amount" in p.values and not raw.strip():
-        st.warn("no-amount", f"{v.get('name')}: 预算数 is empty: no amount, and totals leave it out", p.file, p.start)
+        said = f"{v.get('name')}: 预算数 is empty: no amount, and totals leave it out"
+        st.warn(Code.NO_AMOUNT, said, p.file, p.start)
     citations: list[Citation] = []
     for role, label in CITING.items():
         if v.get(role):
@@ -180,9 +182,9 @@ def read_long_table(
             path, f"no {spec.description} rows found (a header row with 项目名称 and the indicator columns)"
         )
     if st.money_unit != "万元":
-        st.warn("money-unit", f"amounts in {st.money_unit}, converted to 万元", path, st.projects[0].start)
+        st.warn(Code.MONEY_UNIT, f"amounts in {st.money_unit}, converted to 万元", path, st.projects[0].start)
     if st.year is None:
-        st.warn("no-year", "no heading with the year (…年…绩效目标表); the ids have '-' for the year", path, 1)
+        st.warn(Code.NO_YEAR, "no heading with the year (…年…绩效目标表); the ids have '-' for the year", path, 1)
     known = known | known_codes_from(r.raw for r in rows)
     projects = tuple(_project(p, st, path, known) for p in st.projects)
     st.diags.extend(spec.not_carried_warning(path))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from graph.codes import Code
 from graph.models import Diagnostic, ParsedDocument, Project
 from graph.text import text_key
 
@@ -70,7 +71,7 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
             diags.append(
                 Diagnostic(
                     "warning",
-                    "duplicate-source",
+                    Code.DUPLICATE_SOURCE,
                     f"the same tables as {seen_docs[h]}; read once, counted once",
                     doc.path,
                 )
@@ -83,7 +84,8 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
                 seen[p.id] = (fp, p)
                 kept.append(p)
             elif seen[p.id][0] == fp:
-                diags.append(_warn("duplicate-project", f"{p.name}: the same as {seen[p.id][1].span}; counted once", p))
+                said = f"{p.name}: the same as {seen[p.id][1].span}; counted once"
+                diags.append(_warn(Code.DUPLICATE_PROJECT, said, p))
             elif _identity(seen[p.id][1]) == _identity(p):
                 first = seen[p.id][1]
                 fields = [n for n, a, b in zip(_FIELDS, seen[p.id][0], fp, strict=True) if a != b]
@@ -91,7 +93,7 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
                     f"{p.name}: the same project as {first.span} (id, amount, department, indicator count) read "
                     f"differently ({', '.join(fields)}); the first is kept, counted once"
                 )
-                diags.append(_warn("duplicate-project", message, p))
+                diags.append(_warn(Code.DUPLICATE_PROJECT, message, p))
             else:
                 n = 2
                 while f"{p.id}#{n}" in seen:
@@ -100,7 +102,7 @@ def merge_documents(docs: Sequence[ParsedDocument]) -> tuple[list[ParsedDocument
                 seen[q.id] = (fingerprint(q), q)
                 kept.append(q)
                 diags.append(
-                    _warn("duplicate-id", f"{p.name}: id {p.id} also at {seen[p.id][1].span} with other values; "
+                    _warn(Code.DUPLICATE_ID, f"{p.name}: id {p.id} also at {seen[p.id][1].span} with other values; "
                           f"kept as {q.id}", p)
                 )  # fmt: skip
         out.append(replace(doc, projects=tuple(kept)))
@@ -124,7 +126,7 @@ def _look_alikes(docs: Sequence[ParsedDocument]) -> list[Diagnostic]:
                 message = (
                     f"{p.name}: same year, name and amount as {first.id} ({first.span}) under id {p.id}; both kept"
                 )
-                out.append(_warn("same-project-other-id", message, p))
+                out.append(_warn(Code.SAME_PROJECT_OTHER_ID, message, p))
     return out
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from graph.codes import Code
 from graph.errors import require
 from graph.models import Diagnostic
 from graph.read.clean import join_wrapped
@@ -254,7 +255,8 @@ def _cell_text(page: _Page, cell: Cell, boxes: list[TextBox], place: str) -> tup
         if len(again) > len(text):
             text, score = again, sure
         elif not text:
-            page.doubts.append(Diagnostic("warning", "ocr-unread", f"{place}: ink that reads as no text", page.where))
+            said = f"{place}: ink that reads as no text"
+            page.doubts.append(Diagnostic("warning", Code.OCR_UNREAD, said, page.where))
     return _said_words(page, text, place), score
 
 
@@ -278,13 +280,13 @@ def _said_words(page: _Page, text: str, place: str) -> str:
     if fixed != text:
         changed = "".join(b for a, b in zip(text, fixed, strict=True) if a != b)
         message = f"{place}: read {text!r}, taken as {fixed!r} ({changed!r} makes the word or the place's name)"
-        page.doubts.append(Diagnostic("warning", "ocr-word", message, page.where))
+        page.doubts.append(Diagnostic("warning", Code.OCR_WORD, message, page.where))
     return fixed
 
 
 def _doubt(place: str, text: str, score: float, where: str) -> Diagnostic:
     message = f"{place}: read {text!r} with confidence {score:.2f} (below {DOUBT}); check it against the page"
-    return Diagnostic("warning", "ocr-doubt", message, where)
+    return Diagnostic("warning", Code.OCR_DOUBT, message, where)
 
 
 def _cell_at(table: Table, x: float, y: float) -> Cell | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graph.codes import Code
 from graph.errors import InputError, UsageError, require
 from graph.models import Diagnostic
 from graph.progress import progress
@@ -115,7 +116,7 @@ def _pages_to_read(path: str | Path, pages: list[Any], ocr: str) -> tuple[set[in
     if not scans:
         return set(), []
     message = f"pages {scans} have no text (scanned?); not read (--ocr never)"
-    return set(), [Diagnostic("warning", "no-text-layer", message, str(path))]
+    return set(), [Diagnostic("warning", Code.NO_TEXT_LAYER, message, str(path))]
 
 
 def _read_pages(path: str | Path, pages: list[Any], ocr: str) -> tuple[list[_Page], list[Diagnostic]]:
@@ -131,7 +132,7 @@ def _read_pages(path: str | Path, pages: list[Any], ocr: str) -> tuple[list[_Pag
         diags += read.doubts
         if not read.items:
             message = "nothing on this page image reads as text (blank, or noise); check the page"
-            diags.append(Diagnostic("warning", "ocr-empty", message, f"{path}#p{n}"))
+            diags.append(Diagnostic("warning", Code.OCR_EMPTY, message, f"{path}#p{n}"))
         out.append(_Page(read.items, read.lines, read.scores))
     return out, diags
 

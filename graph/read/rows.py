@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from graph.codes import Code
 from graph.models import Diagnostic
 from graph.read.limits import MAX_CELL_CHARS
 
@@ -77,11 +78,11 @@ def at_the_edge(rows: Sequence[Row]) -> tuple[list[Row], list[Diagnostic]]:
                         f"column {col} has {len(c):,} characters; cut to the first {MAX_CELL_CHARS:,} (a spreadsheet "
                         "cell holds no more); check the document: no field of a table is this long"
                     )
-                    cut.append(Diagnostic("warning", "cell-too-long", message, r.file, r.line))
+                    cut.append(Diagnostic("warning", Code.CELL_TOO_LONG, message, r.file, r.line))
             cells = tuple(c[:MAX_CELL_CHARS] for c in r.cells)
             r = replace(r, cells=cells, raw="\t".join(cells))
         out.append(r)
     if first is None:
         return out, cut
     message = f"{found} control character(s) (U+0000–U+001F, U+007F–U+009F) taken out of the cells, the first here"
-    return out, [Diagnostic("warning", "control-chars", message, first.file, first.line), *cut]
+    return out, [Diagnostic("warning", Code.CONTROL_CHARS, message, first.file, first.line), *cut]

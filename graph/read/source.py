@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from graph.codes import Code
 from graph.errors import EmptyFileError, EncodingError, InputError
 from graph.models import Diagnostic
 
@@ -47,7 +48,7 @@ def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
         diags.append(
             Diagnostic(
                 "warning",
-                "encoding",
+                Code.NOT_UTF8,
                 f"not UTF-8 (byte offset {offset}); read as GB18030",
                 str(p),
                 line,

@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from graph.codes import Code
 from graph.errors import InputError
 from graph.models import Diagnostic
 from graph.text import squash
@@ -143,7 +144,7 @@ class LayoutSpec:
         message = (
             f"{self.name} {self.description} layout: it has no {', '.join(self.not_carried)}; those are left empty"
         )
-        return [Diagnostic("warning", "layout-fields", message, path)]
+        return [Diagnostic("warning", Code.LAYOUT_FIELDS, message, path)]
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
 
+from graph.codes import Code
 from graph.constants import WEIGHT_TOLERANCE
 from graph.errors import InconsistentDocument, NoTablesError
 from graph.ids import project_id
@@ -146,7 +147,7 @@ def read_rows(
             "the tables are kept: check the contents page against the tables"
         )
         first = reader.toc[0].span
-        reader.diags.append(Diagnostic("warning", "ocr-toc", message, first.file, first.line))
+        reader.diags.append(Diagnostic("warning", Code.OCR_TOC, message, first.file, first.line))
     reader.diags.extend(crosschecked)
     reader.diags.extend(spec.not_carried_warning(path))
     return ParsedDocument(
@@ -208,7 +209,7 @@ class _RowReader:
         if self._wrapped_label(t, row):
             return
         t.unparsed.append(Span(row.file, row.line, row.line, row.raw))
-        self.warn("unparsed-line", f"line not understood inside table; kept raw: {stripped[:60]!r}", row.line)
+        self.warn(Code.UNPARSED_LINE, f"line not understood inside table; kept raw: {stripped[:60]!r}", row.line)
         self.held = row
 
     def _opens(self, row: Row) -> bool:
@@ -263,7 +264,7 @@ class _RowReader:
         t = self.open_table(row.line)
         t.raw, prev.raw = [row.raw], prev.raw[:-1]
         t.year, t.title, t.money_unit = prev.year, prev.title, prev.money_unit
-        self.warn("no-heading", "table starts without heading or 编制单位", row.line)
+        self.warn(Code.NO_HEADING, "table starts without heading or 编制单位", row.line)
 
     def _section(self, t: _Table, row: Row, kind: str) -> bool:
         """A section label: its own indicator header (长期/年度绩效指标), or a cost table (成本构成)."""
@@ -403,7 +404,7 @@ class _RowReader:
         if t.has_label and first.endswith("指标") and spec.role_of(first) is None and not spec.combined_value:
             # The empty label cell was lost: the row starts with its 一级指标, one column left.
             cells = ["", *cells]
-            self.warn("shifted-cells", f"indicator row starts one column left ({first}); re-aligned", row.line)
+            self.warn(Code.SHIFTED_CELLS, f"indicator row starts one column left ({first}); re-aligned", row.line)
         least = 2 if spec.combined_value else 3  # a name and a value; or a name, an operator and a value
         if (t.has_label and squash(cells[0])) or len([c for c in cells if c.strip()]) < least:
             return False
@@ -477,15 +478,15 @@ def _read_field_row(
                 return
             continue
         if role is None:  # a value before any label: no place for it
-            warn("unknown-label", f"{c!r} stands before any label in the row; kept raw")
+            warn(Code.UNKNOWN_LABEL, f"{c!r} stands before any label in the row; kept raw")
             t.unparsed.append(Span(path, lineno, lineno, "\t".join(cells)))
             continue
         if taken and gap and role in _NUMBER_FIELDS:
-            warn("unknown-label", f"{c!r} stands where a label goes but is none; it and what follows kept raw")
+            warn(Code.UNKNOWN_LABEL, f"{c!r} stands where a label goes but is none; it and what follows kept raw")
             t.unparsed.append(Span(path, lineno, lineno, "\t".join(cells)))
             return
         if taken:
-            warn("split-cell", f"{spec.label_of(role)} fills more than one cell; joined: "
+            warn(Code.SPLIT_CELL, f"{spec.label_of(role)} fills more than one cell; joined: "
                  f"{' | '.join([*taken, c])[:60]!r}")  # fmt: skip
         taken.append(c)
         t.fields[role].append(c)
@@ -504,7 +505,7 @@ def _open_field(
     if role == "indicators":
         return role, [], False
     if role in t.fields:
-        warn("repeated-field", f"field {key} appears twice; values joined")
+        warn(Code.REPEATED_FIELD, f"field {key} appears twice; values joined")
     t.fields.setdefault(role, [])
     t.field_lines.setdefault(role, lineno)
     unit = money_unit_of(label)
@@ -547,7 +548,7 @@ def _check_header(t: _Table, spec: LayoutSpec, warn: Callable[[str, str, int], N
     unknown = t.header_cells if missing else []  # group words over a second header row are no mystery
     if unknown or missing:
         warn(
-            "indicator-header",
+            Code.INDICATOR_HEADER,
             f"绩效指标 header not understood (cells {unknown}, columns missing {missing}); "
             "the usual column order is assumed where the header says nothing",
             t.header_line,
@@ -562,7 +563,7 @@ def _money(t: _Table, role: str, path: str, diags: list[Diagnostic], spec: Layou
     if not raw.strip():
         if role == "amount" and role in t.fields:  # the label is there, its value is not
             message = f"{spec.label_of(role)} is empty: the project has no amount, and totals leave it out"
-            diags.append(Diagnostic("warning", "no-amount", message, path, line))
+            diags.append(Diagnostic("warning", Code.NO_AMOUNT, message, path, line))
         return None
     unit = t.money_units.get(role, t.money_unit)
     value = parse_amount(raw)
@@ -573,7 +574,9 @@ def _money(t: _Table, role: str, path: str, diags: list[Diagnostic], spec: Layou
     problem = amount_problem(value)
     if problem is not None or value is None:
         diags.append(
-            Diagnostic("warning", "bad-amount", f"{spec.label_of(role)} {raw[:40]!r} {problem}; left empty", path, line)
+            Diagnostic(
+                "warning", Code.BAD_AMOUNT, f"{spec.label_of(role)} {raw[:40]!r} {problem}; left empty", path, line
+            )
         )
         return None
     return value * MONEY_SCALE[unit]
@@ -600,16 +603,17 @@ def _check_fields(t: _Table, spec: LayoutSpec, warn: Callable[[str, str, int], N
     missing = [r for r in spec.required if r not in have]
     if missing:
         names = ", ".join(spec.label_of(r) for r in missing)
-        warn("incomplete-table", f"table ends at line {t.end} without {names}; cut off? what was read is kept", t.start)
+        said = f"table ends at line {t.end} without {names}; cut off? what was read is kept"
+        warn(Code.INCOMPLETE_TABLE, said, t.start)
     elif not t.indicators and "indicators" in spec.required:
-        warn("no-indicators", "table has a 绩效指标 header but no indicator rows", t.start)
+        warn(Code.NO_INDICATORS, "table has a 绩效指标 header but no indicator rows", t.start)
     absent = [spec.label_of(r) for r in spec.expected if r not in t.fields]
     if absent and not missing:
-        warn("missing-field", f"no {', '.join(absent)} row; left empty", t.start)
+        warn(Code.MISSING_FIELD, f"no {', '.join(absent)} row; left empty", t.start)
     if t.year is None:
-        warn("no-year", "no table heading with the year (…年…绩效目标表); the id has '-' for the year", t.start)
+        warn(Code.NO_YEAR, "no table heading with the year (…年…绩效目标表); the id has '-' for the year", t.start)
     if spec.unit_line and not t.unit_code and not t.unit_name:
-        warn("no-unit", "no 编制单位 line; the id has '-' for the unit", t.start)
+        warn(Code.NO_UNIT, "no 编制单位 line; the id has '-' for the unit", t.start)
 
 
 def _number(t: _Table, role: str, spec: LayoutSpec, warn: Callable[[str, str, int], None]) -> float | None:
@@ -620,7 +624,9 @@ def _number(t: _Table, role: str, spec: LayoutSpec, warn: Callable[[str, str, in
     problem = weight_problem(value)
     if problem is not None:
         warn(
-            "bad-number", f"{spec.label_of(role)} {raw[:40]!r} {problem}; left empty", t.field_lines.get(role, t.start)
+            Code.BAD_NUMBER,
+            f"{spec.label_of(role)} {raw[:40]!r} {problem}; left empty",
+            t.field_lines.get(role, t.start),
         )
         return None
     return value
@@ -641,7 +647,7 @@ def _check_weights(
     if abs(total - spec.weights_total) > WEIGHT_TOLERANCE:
         plus = f" + 预算执行率权重 {execution_weight:g}" if with_execution and execution_weight is not None else ""
         warn(
-            "weights-sum",
+            Code.WEIGHTS_SUM,
             f"indicator weights {'+'.join(f'{w:g}' for w in weights if w is not None)}{plus} = {total:g}, "
             f"not {spec.weights_total:g}; a row lost, doubled or misread?",
             t.field_lines.get("indicators", t.start),
@@ -653,7 +659,7 @@ def _department(t: _Table, name: str, spec: LayoutSpec, warn: Callable[[str, str
     fallback = clean_cell(" ".join(t.fields.get("unit_name", []))) or t.unit_name
     if not department and fallback and spec.department_fallback:
         where = spec.label_of("unit_name") if t.fields.get("unit_name") else "编制单位"
-        warn("no-department", f"{name}: no {spec.label_of('department')}; using {where} {fallback}", t.start)
+        warn(Code.NO_DEPARTMENT, f"{name}: no {spec.label_of('department')}; using {where} {fallback}", t.start)
         return fallback
     return department
 
@@ -668,11 +674,11 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
     department = _department(t, name, spec, warn)
     unit_name = t.unit_name or clean_cell(" ".join(t.fields.get("unit_name", [])))
     if t.money_unit != "万元" or any(u != "万元" for u in t.money_units.values()):
-        warn("money-unit", f"{name}: amounts in {t.money_unit}, converted to 万元", t.start)
+        warn(Code.MONEY_UNIT, f"{name}: amounts in {t.money_unit}, converted to 万元", t.start)
     amount, retained, to_towns = (_money(t, r, t.file, diags, spec) for r in _MONEY_FIELDS)
     if amount is not None and retained is not None and to_towns is not None and retained + to_towns != amount:
         warn(
-            "budget-split",
+            Code.BUDGET_SPLIT,
             f"{name}: 部门留用 {retained} + 补助街镇 {to_towns} = {retained + to_towns} ≠ 当年预算金额 {amount}",
             t.field_lines.get("amount", t.start),
         )

@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from graph.codes import Code
 from graph.constants import TOC_BEST_MATCH_RATIO, TOC_SAME_POSITION_RATIO
 from graph.models import Diagnostic, Project, Span, TocEntry
 from graph.text import squash, width_key
@@ -111,7 +112,7 @@ def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list
         diags.append(
             Diagnostic(
                 "warning",
-                "toc-name-differs",
+                Code.TOC_NAME_DIFFERS,
                 f"contents entry {entry.number} (line {entry.span.line}) says {entry.name!r}, "
                 f"the table says {p.name!r}",
                 p.span.file,
@@ -122,7 +123,7 @@ def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list
         diags.append(
             Diagnostic(
                 "warning",
-                "toc-missing-table",
+                Code.TOC_MISSING_TABLE,
                 f"contents entry {entry.number} {entry.name!r} has no table",
                 file,
                 entry.span.line,
@@ -132,7 +133,7 @@ def crosscheck_toc(toc: Sequence[TocEntry], projects: Sequence[Project]) -> list
         p = projects[i]
         diags.append(
             Diagnostic(
-                "warning", "toc-missing-entry", f"table {p.name!r} has no contents entry", p.span.file, p.span.line
+                "warning", Code.TOC_MISSING_ENTRY, f"table {p.name!r} has no contents entry", p.span.file, p.span.line
             )
         )
     return [*toc_gaps(toc), *diags]
@@ -156,7 +157,7 @@ def toc_gaps(toc: Sequence[TocEntry]) -> list[Diagnostic]:
             message = (
                 f"contents entries {where}: entry {skipped} and its table are not in the document; is a table missing?"
             )
-            out.append(Diagnostic("warning", "toc-gap", message, entry.span.file, entry.span.line))
+            out.append(Diagnostic("warning", Code.TOC_GAP, message, entry.span.file, entry.span.line))
         previous = entry.number
     return out
 
@@ -166,8 +167,8 @@ SHOWN_MISMATCHES = 5  # entries and tables named in the message when the content
 
 def toc_mismatch(toc: Sequence[TocEntry], projects: Sequence[Project], crosschecked: Sequence[Diagnostic]) -> str:
     """The message refusing a document whose 目录 lists another number of tables than it holds."""
-    lost = [d.message for d in crosschecked if d.code == "toc-missing-table"][:SHOWN_MISMATCHES]
-    extra = [f"{d.message} ({d.file}:{d.line})" for d in crosschecked if d.code == "toc-missing-entry"]
+    lost = [d.message for d in crosschecked if d.code == Code.TOC_MISSING_TABLE][:SHOWN_MISMATCHES]
+    extra = [f"{d.message} ({d.file}:{d.line})" for d in crosschecked if d.code == Code.TOC_MISSING_ENTRY]
     said = "; ".join([*lost, *extra[:SHOWN_MISMATCHES]])
     return (
         f"the contents (目录) list {len(toc)} tables but {len(projects)} were read ({said}): tables were lost or "
