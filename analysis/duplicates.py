@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graph.cells import strings_not_formulas
 from graph.constants import (
     CONTAINED,
     DUP_CLUSTER_THRESHOLD,
@@ -54,9 +53,9 @@ from graph.constants import (
     TEMPLATE_SENTENCES,
 )
 from graph.errors import UsageError
+from graph.export import write_workbook
 from graph.ids import pair_key
 from graph.lookup import check_place, check_scope, in_place
-from graph.manifest import not_over_an_index
 from graph.models import Project
 from graph.text import split_sentences, text_key
 from index.store import SearchIndex, load_search
@@ -466,11 +465,6 @@ _FRAME_COLUMNS = [
 ]  # fmt: skip
 
 
-def write_excel(pairs: Sequence[DuplicatePair], path: str | Path) -> None:
-    """Every pair with every signal as one sheet, ``candidates``."""
-    import pandas as pd
-
-    not_over_an_index(path, "workbook").parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        to_frame(pairs).to_excel(xw, index=False, sheet_name="candidates")
-        strings_not_formulas(xw.sheets["candidates"])  # a name starting with = stays a name
+def write_excel(pairs: Sequence[DuplicatePair], path: str | Path) -> Path:
+    """Every pair with every signal as one formatted sheet, ``candidates`` (:func:`graph.export.write_workbook`)."""
+    return write_workbook({"candidates": to_frame(pairs)}, path)

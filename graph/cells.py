@@ -53,9 +53,11 @@ def _text_columns(df: Any) -> list[Any]:
 
 def csv_safe_frame(df: Any) -> Any:
     """A pandas DataFrame with every text cell :func:`csv_safe` (numbers untouched)."""
+    import pandas as pd
+
     out = df.copy()
-    for col in _text_columns(out):  # object or string dtype
-        out[col] = out[col].map(csv_safe)
+    for col in _text_columns(out):  # object or string dtype, kept (a whole number stays whole)
+        out[col] = pd.Series([csv_safe(v) for v in out[col]], index=out.index, dtype=out[col].dtype)
     return out
 
 

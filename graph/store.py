@@ -27,7 +27,7 @@ import contextlib
 import functools
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -36,9 +36,9 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from graph.cells import csv_safe_frame, csv_unsafe_frame
-from graph.constants import CSV_ENCODING
+from graph.cells import csv_unsafe_frame
 from graph.errors import IndexFormatError
+from graph.export import GEPHI_FILES, write_graph_files, write_index_table, write_jsonl
 from graph.ids import doc_id, indicator_id
 from graph.knowledge import BuiltGraph, issuer_of
 from graph.manifest import GRAPH_FORMAT, read_manifest, sha256_file, write_manifest
@@ -61,8 +61,7 @@ __all__ = [
 TABLES = ("projects", "indicators", "citations", "documents", "issuers", "toc", "diagnostics")
 GRAPH_FILES = (
     "graph.json",
-    "graph.graphml",
-    "graph.gexf",
+    *GEPHI_FILES,
     *(f"{t}.csv" for t in TABLES),
     RECORDS,
     "sources.jsonl",
@@ -244,35 +243,6 @@ def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, p
     return {k: pd.DataFrame(rows[k], columns=list(TABLE_COLUMNS[k])) for k in TABLES}
 
 
-# GEXF reserves `type` on edges (directed/undirected) and `key` on nodes: Gephi would drop them.
-_GEPHI_NAMES = {"type": "relation", "key": "document_key"}
-
-
-def _flat_copy(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML and GEXF take scalars only: None dropped, lists joined with "; ", and the names
-    those formats reserve renamed (``type`` → ``relation`` on edges, ``key`` → ``document_key``)."""
-
-    def fix(d: dict[str, Any], edge: bool) -> dict[str, Any]:
-        out = {}
-        for k, v in d.items():
-            if v is None:
-                continue
-            name = _GEPHI_NAMES.get(k, k) if (edge or k == "key") else k
-            out[name] = "; ".join(map(str, v)) if isinstance(v, list) else v
-        return out
-
-    H = nx.MultiDiGraph()
-    H.add_nodes_from((n, fix(a, edge=False)) for n, a in G.nodes(data=True))
-    H.add_edges_from((u, v, k, fix(a, edge=True)) for u, v, k, a in G.edges(keys=True, data=True))
-    return H
-
-
-def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
 def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Path) -> dict[str, Any]:
     """Write the graph, its tables and the records into ``out`` (an existing, empty directory),
     then the manifest that lists them.  Returns the manifest."""
@@ -280,13 +250,11 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     G = built.graph
     with open(out / "graph.json", "w", encoding="utf-8") as f:
         json.dump(nx.node_link_data(G, edges="edges"), f, ensure_ascii=False)
-    flat = _flat_copy(G)
-    nx.write_graphml(flat, out / "graph.graphml")
-    nx.write_gexf(flat, out / "graph.gexf")
+    write_graph_files(G, out)
     for name, df in tables_for(docs, built).items():
-        csv_safe_frame(df).to_csv(out / f"{name}.csv", index=False, encoding=CSV_ENCODING)  # no formula for Excel
+        write_index_table(df, out / f"{name}.csv")  # no cell starts a formula for Excel
     write_records(out / RECORDS, (p for d in docs for p in d.projects))
-    _write_jsonl(
+    write_jsonl(
         out / "sources.jsonl",
         (
             {

@@ -20,6 +20,7 @@ __all__ = [
     "SENTENCE_ENDS",
     "check_text_arguments",
     "display_name",
+    "display_width",
     "printable",
     "split_sentences",
     "squash",
@@ -68,6 +69,15 @@ def title_key(title: str) -> str:
 
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal or in a spreadsheet: wide (CJK) characters count two.
+
+    >>> display_width("森林防火 fire")
+    13
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def printable(text: object) -> str:

@@ -2,7 +2,8 @@
 
 Stages, lowest first; a module may import from its own stage or a lower one, never a higher:
 
-    foundation  graph.errors, codes, constants, text, ids, models, manifest, lookup, vocabulary, defaults, progress
+    foundation  graph.errors, codes, constants, text, cells, export, ids, models, manifest, lookup,
+                vocabulary, defaults, progress
     read        graph.read.*            bytes → rows of cells → records (+ citations, issuers)
     graph       graph.knowledge, records, store, queries
     search      index.*                 embed, lexical, store, searcher; index.build is the pipeline
@@ -32,6 +33,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "graph.constants",
             "graph.text",
             "graph.cells",
+            "graph.export",
             "graph.ids",
             "graph.models",
             "graph.manifest",
@@ -167,6 +169,26 @@ def test_no_diagnostic_code_is_a_bare_string(module: str) -> None:
     assert not found, f"{module}: write graph.codes.Code/Rule names, not {found}"
 
 
+WRITERS = {"to_csv", "to_excel", "ExcelWriter", "writer", "DictWriter", "write_gexf", "write_graphml"}
+
+
+def format_writers(source: str) -> list[str]:
+    """Calls that write CSV, a workbook, GraphML or GEXF (graph.export owns them all)."""
+    found = []
+    for n in ast.walk(ast.parse(source)):
+        if isinstance(n, ast.Call):
+            name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+            if name in WRITERS:
+                found.append(f"line {n.lineno}: {name}")
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(set(SOURCES) - {"graph.export"}))
+def test_only_the_export_module_writes_files_for_excel_and_gephi(module: str) -> None:
+    found = format_writers(SOURCES[module].read_text(encoding="utf-8"))
+    assert not found, f"{module}: write through graph.export, not {found}"
+
+
 def test_the_checks_can_fail() -> None:
     """The stage rule sees a violation when there is one (a higher-stage import, a cycle)."""
     assert stage_of("graph.read.tables") < stage_of("index.searcher") < stage_of("workbench.corpus")
@@ -175,6 +197,8 @@ def test_the_checks_can_fail() -> None:
         stage_of("elsewhere.module")
     assert bare_codes('warn("weights-sum", "x")') == ["line 1: 'weights-sum'"]
     assert bare_codes("warn(Code.WEIGHTS_SUM, 'weights')") == []
+    assert format_writers("df.to_csv(p)\ncsv.DictWriter(buf, cols)") == ["line 1: to_csv", "line 2: DictWriter"]
+    assert format_writers("write_csv(df, p)") == []
 
 
 def test_the_graph_needs_no_search_extra(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,13 @@ from graph.constants import (
 )
 from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
+from graph.export import GEPHI_FILES, write_csv, write_jsonl, write_workbook
 from graph.ids import pair_key
 from graph.lookup import check_place, in_place
 from graph.manifest import not_over_an_index
 from graph.read.places import places
 from graph.store import Index, load_index, load_records
 from index.searcher import Filters, Scope, Searcher
-from workbench.exports import write_csv, write_workbook
 from workbench.html_view import View, inline, write_html
 from workbench.review import Decision, ReviewLog, reviews_path
 
@@ -359,7 +359,7 @@ class Corpus:
         out = not_over_an_index(out, "export")
         out.mkdir(parents=True, exist_ok=True)
         written = []
-        for name in ("graph.graphml", "graph.gexf"):
+        for name in GEPHI_FILES:  # as the build wrote them (graph.export.write_graph_files)
             shutil.copy2(self.directory / name, out / name)
             written.append(out / name)
         frames = self.tables()
@@ -379,14 +379,16 @@ class Corpus:
     def _write_projects_jsonl(self, path: Path) -> Path:
         cites = self.citations.groupby("project_id")
         inds = self.indicators.groupby("project_id")
-        with open(path, "w", encoding="utf-8") as f:
+
+        def rows() -> Iterator[dict[str, Any]]:
             for p in self.projects.to_dict("records"):
                 pid = p["project_id"]
                 p = {k: (None if isinstance(v, float) and v != v else v) for k, v in p.items()}
                 p["citations"] = _records(cites.get_group(pid)) if pid in cites.groups else []
                 p["indicators"] = _records(inds.get_group(pid)) if pid in inds.groups else []
-                f.write(json.dumps(p, ensure_ascii=False, default=str) + "\n")
-        return path
+                yield p
+
+        return write_jsonl(path, rows())
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

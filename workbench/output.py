@@ -16,21 +16,15 @@ project   amount
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from graph.cells import csv_safe
-from graph.constants import CSV_ENCODING
-from graph.manifest import not_over_an_index
-from graph.text import printable
+from graph.export import csv_text, flat_cell, rows_frame, write_csv
+from graph.text import display_width, printable
 
 __all__ = ["Rows", "emit", "print_rows", "records"]
 
@@ -61,20 +55,12 @@ def records(df: Any) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, float):
         return f"{value:.2f}"
-    if isinstance(value, list | tuple):
-        return "、".join(map(str, value))
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return printable(str(value).replace("\n", " "))  # no control character reaches the terminal
+    return printable(str(flat_cell(value)).replace("\n", " "))  # no control character reaches the terminal
 
 
 def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
@@ -84,13 +70,13 @@ def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = N
         return
     cols = list(columns or rows[0].keys())
     cells = [[_cell(r.get(c)) for c in cols] for r in rows]
-    widths = [max(_width(c), *(_width(row[j]) for row in cells)) for j, c in enumerate(cols)]
+    widths = [max(display_width(c), *(display_width(row[j]) for row in cells)) for j, c in enumerate(cols)]
     numeric = [all(_NUMBER.fullmatch(row[j]) or not row[j] for row in cells) for j in range(len(cols))]
 
     def line(values: Sequence[str]) -> str:
         out = []
         for v, w, num in zip(values, widths, numeric, strict=True):
-            pad = " " * (w - _width(v))
+            pad = " " * (w - display_width(v))
             out.append(pad + v if num else v + pad)
         return "  ".join(out).rstrip()
 
@@ -100,17 +86,10 @@ def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = N
 
 
 def _write_csv(rows: list[dict[str, Any]], target: str, bom: bool = True) -> None:
-    cols = list(dict.fromkeys(k for r in rows for k in r))
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: csv_safe(_cell(v) if isinstance(v, list | tuple | dict) else v) for k, v in r.items()})
     if target == "-":
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(csv_text(rows_frame(rows)))
     else:
-        not_over_an_index(target, "CSV").parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(buf.getvalue(), encoding=CSV_ENCODING if bom else "utf-8")
+        write_csv(rows_frame(rows), target, bom=bom)
         print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 
 
