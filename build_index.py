@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from graph import console
+from graph.constants import RAY_WORKERS
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
-from graph.errors import BudgetGraphError
 from graph.read.identity import Override
 from graph.read.ocr import OCR_MODES
 from graph.text import printable
@@ -61,11 +61,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--engine",
         choices=ENGINES,
-        default="local",
+        default=ENGINES[0],
         help="local: this process (default); ray: read and embed on Ray (the ray extra), same index",
     )
     p.add_argument("--ray-address", metavar="ADDRESS", help="join a running Ray cluster (with --engine ray)")
-    p.add_argument("--workers", type=int, default=2, help="Ray workers started here, one model each (default: 2)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=RAY_WORKERS,
+        help="Ray workers started here, one model each (default: %(default)s)",
+    )
     p.add_argument(
         "--layouts",
         action="append",
@@ -137,49 +142,42 @@ def print_report(report: BuildReport) -> None:
             print(f"  {printable(d)}")
 
 
+def _build(args: argparse.Namespace) -> BuildReport:
+    override = Override(args.region, args.year)
+    paths: list[Path] = args.paths or [DEFAULT_SAMPLE]
+    overrides: Override | dict[Path, Override] = override
+    if args.add or args.remove:  # unchanged texts come from the vector cache: only what is new is embedded
+        paths, overrides = updated_sources(args.out, args.paths if args.add else [], args.remove or [], override)
+    return build(
+        paths,
+        args.out,
+        model=None if args.no_search else args.model,
+        keep_going=args.keep_going,
+        issuers_csv=args.issuers,
+        overrides=overrides,
+        engine=Engine(args.engine, args.ray_address, args.workers),
+        layout_dirs=args.layouts,
+        ocr=args.ocr,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        override = Override(args.region, args.year)
-        paths: list[Path] = args.paths or [DEFAULT_SAMPLE]
-        overrides: Override | dict[Path, Override] = override
-        if args.add or args.remove:  # unchanged texts come from the vector cache: only what is new is embedded
-            paths, overrides = updated_sources(args.out, args.paths if args.add else [], args.remove or [], override)
-        report = build(
-            paths,
-            args.out,
-            model=None if args.no_search else args.model,
-            keep_going=args.keep_going,
-            issuers_csv=args.issuers,
-            overrides=overrides,
-            engine=Engine(args.engine, args.ray_address, args.workers),
-            layout_dirs=args.layouts,
-            ocr=args.ocr,
-        )
-    except BrokenPipeError:
-        raise  # the reader went away (`| head`): run() ends quietly
-    except (BudgetGraphError, OSError) as exc:
-        print(f"error: {printable(exc)}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(summary(report), ensure_ascii=False, indent=2))
-    else:
-        print_report(report)
-    return 0
+
+    def work() -> int:
+        report = _build(args)
+        if args.json:
+            print(json.dumps(summary(report), ensure_ascii=False, indent=2))
+        else:
+            print_report(report)
+        return 0
+
+    return console.guarded(work)
 
 
 def run() -> None:
-    """Entry point: one line and a non-zero exit for Ctrl-C, a closed pipe or an OS error."""
-    for stream in (sys.stdout, sys.stderr):  # a name in any encoding prints, escaped, never a traceback
-        stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted; the previous index (if any) is unchanged", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:  # output piped into `head`: stop quietly
-        sys.stderr.close()
-        sys.exit(0)
+    """Entry point (``budget-build``): see :func:`graph.console.run`."""
+    console.run(main, "interrupted; the previous index (if any) is unchanged")
 
 
 if __name__ == "__main__":

@@ -23,17 +23,28 @@ first with ``python build_index.py``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
-from graph.constants import REGION_SCOPES, SHARED_ACROSS
+from graph import console
+from graph.constants import (
+    DUP_CLUSTER_THRESHOLD,
+    DUP_NEIGHBOURS,
+    MIN_PAIR_SCORE,
+    MIN_SHARED_PROJECTS,
+    REGION_SCOPES,
+    SEARCH_MODES,
+    SHARED_ACROSS,
+    TOP_HITS,
+    TOP_PAIRS,
+    VIEW_DEPTH,
+)
 from graph.defaults import DEFAULT_OUT
-from graph.errors import BudgetGraphError, UsageError
-from graph.text import check_text_arguments, printable
-from graph.vocabulary import SEVERITIES  # light: no pandas for --help
+from graph.errors import UsageError
+from graph.text import check_text_arguments
+from graph.vocabulary import DECISIONS, LEAST_SEVERITY, SEVERITIES  # light: no pandas for --help
 from workbench.output import Rows, emit, records
 
 # --- search ------------------------------------------------------------------------------
@@ -77,6 +88,7 @@ def run_similar(args: argparse.Namespace) -> Rows:
 
 def run_duplicates(args: argparse.Namespace) -> Rows:
     from analysis.duplicates import to_frame, write_excel
+    from graph.read.places import places
     from workbench.corpus import open_corpus
 
     corpus = open_corpus(args.index)
@@ -85,11 +97,9 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
         cross_department=args.cross_department, department=args.department, region=args.region, year=args.year,
         scope=args.scope,
     )  # fmt: skip
-    pairs = corpus.duplicate_pairs(**options)
-    frame = corpus.with_decisions(to_frame(pairs), args.hide_dismissed)
-    keep = set(frame["review_key"])
-    pairs = [p for p in pairs if p.review_key in keep]
-    decided = dict(zip(frame["review_key"], frame["decision"], strict=True))
+    reviewed = corpus.decided(corpus.duplicate_pairs(**options), args.hide_dismissed)
+    pairs = [p for p, _ in reviewed]
+    decided = {p.review_key: d for p, d in reviewed}
     if args.excel:
         write_excel(pairs, args.excel)  # every candidate at or above --min-score, not only the top
         print(f"wrote {len(pairs)} candidate pairs to {args.excel}", file=sys.stderr)
@@ -98,18 +108,10 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
     table = [_pair_row(r, p, decided[p.review_key], show_decisions) for r, p in enumerate(shown, 1)]
     if any(p.region_a != p.region_b for p in shown):  # which district is which, when pairs span two
         for row, p in zip(table, shown, strict=True):
-            row["regions"] = _regions(p.region_a, p.region_b)
+            row["regions"] = places().apart(p.region_a, p.region_b)
     full = [{**p.to_json(), "decision": decided[p.review_key]} for p in shown]
     # JSON: the records as they are; CSV: every candidate with every signal, one row each.
-    return Rows(full, table, csv=records(frame))
-
-
-def _regions(a: str, b: str) -> str:
-    """Two regions without the part they share: ``北碚区/江北区``."""
-    common = len(os.path.commonprefix([a, b])) if a != b else 0  # noqa: RUF071 (characters, not paths)
-    while common and not a[:common].endswith(("省", "市", "区", "州", "盟")):
-        common -= 1  # cut at a whole place name, not inside one
-    return f"{a[common:] or '-'}/{b[common:] or '-'}"
+    return Rows(full, table, csv=records(corpus.with_decisions(to_frame(pairs))))
 
 
 def _pair_row(rank: int, p: Any, decision: str, show_decision: bool) -> dict[str, Any]:
@@ -232,19 +234,17 @@ def run_graph(args: argparse.Namespace) -> Rows:
 
 
 def run_lint(args: argparse.Namespace) -> Rows:
-    from analysis.lint import RULES, fails, summary, to_frame
+    from analysis.lint import RULES, exit_status, summary, to_frame
     from workbench.corpus import open_corpus
 
     if args.rules:
         return Rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()])
     rules = args.rule or ()
     corpus = open_corpus(args.index)
-    findings = corpus.lint_findings(rules, args.severity, args.project, args.region, args.year)
-    frame = corpus.with_decisions(to_frame(findings), args.hide_dismissed)
-    shown = set(frame["review_key"])
-    findings = [f for f in findings if f.review_key in shown]
-    status = 2 if fails(findings, args.fail_on) else 0  # dismissed findings, when hidden, do not fail
-    full = records(frame)
+    found = corpus.lint_findings(rules, args.severity, args.project, args.region, args.year)
+    findings = [f for f, _ in corpus.decided(found, args.hide_dismissed)]
+    status = exit_status(findings, args.fail_on)  # dismissed findings, when hidden, do not fail
+    full = records(corpus.with_decisions(to_frame(findings)))
     if args.summary:
         return Rows(summary(findings, rules, args.severity), csv=full, status=status)
     columns = ["rule", "severity", "project", "message", "where"]
@@ -313,7 +313,7 @@ def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argpar
     rows.add_argument("--csv", metavar="FILE", help="also write the rows to FILE as CSV ('-': CSV to stdout only)")
     rows.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
     filters = argparse.ArgumentParser(add_help=False, parents=[_place()])
-    filters.add_argument("--top", type=_count, default=10, help="how many results (default: 10)")
+    filters.add_argument("--top", type=_count, default=TOP_HITS, help="how many results (default: %(default)s)")
     filters.add_argument("--department", help="only projects whose 业务主管部门 contains this")
     filters.add_argument("--unit", help="only projects whose 编制单位 contains this (or has this code)")
     filters.add_argument("--min-amount", type=_amount, help="only projects with 当年预算金额 ≥ this (万元)")
@@ -327,7 +327,7 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
         "query", parents=[common, rows, filters], help="projects matching a question, in Chinese or English"
     )
     c.add_argument("text")
-    c.add_argument("--mode", choices=("fused", "dense", "lexical"), default="fused", help="ranking (default: fused)")
+    c.add_argument("--mode", choices=SEARCH_MODES, default=SEARCH_MODES[0], help="ranking (default: %(default)s)")
     c.add_argument("--model", help="refuse unless the index was built with this model")
     c.set_defaults(run=run_query)
 
@@ -342,15 +342,21 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
         help="pairs (of one year) that may fund the same activity twice, with evidence",
     )
     _scope(c)
-    c.add_argument("--top", type=_count, default=20, help="how many pairs to show (default: 20)")
-    c.add_argument("--min-score", type=_share, default=0.0, help="only pairs scoring at least this (0..1)")
+    c.add_argument("--top", type=_count, default=TOP_PAIRS, help="how many pairs to show (default: %(default)s)")
+    c.add_argument("--min-score", type=_share, default=MIN_PAIR_SCORE, help="only pairs scoring at least this (0..1)")
     c.add_argument("--cross-department", action="store_true", help="only pairs of projects of different departments")
     c.add_argument("--department", help="only pairs where one project's department contains this")
     c.add_argument(
-        "--threshold", type=_share, default=0.5, help="pairs at or above this form review clusters (default: 0.5)"
+        "--threshold",
+        type=_share,
+        default=DUP_CLUSTER_THRESHOLD,
+        help="pairs at or above this form review clusters (default: %(default)s)",
     )
     c.add_argument(
-        "--neighbours", type=_count, default=10, help="faiss neighbours per project taken as candidates (default: 10)"
+        "--neighbours",
+        type=_count,
+        default=DUP_NEIGHBOURS,
+        help="faiss neighbours per project taken as candidates (default: %(default)s)",
     )
     c.add_argument("--excel", type=Path, metavar="FILE", help="every candidate pair as a workbook (.xlsx)")
     c.add_argument("--hide-dismissed", action="store_true", help="leave out pairs a reviewer dismissed")
@@ -363,7 +369,9 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     )
     c.add_argument("project", nargs="?", help="project id or name (default: the whole citation graph)")
     c.add_argument("--html", type=Path, required=True, metavar="FILE", help="the page to write (opens offline)")
-    c.add_argument("--depth", type=_count, default=2, help="links around the project to show (default: 2)")
+    c.add_argument(
+        "--depth", type=_count, default=VIEW_DEPTH, help="links around the project to show (default: %(default)s)"
+    )
     c.set_defaults(run=run_view)
 
     c = sub.add_parser("export", parents=[common], help="GraphML/GEXF, CSV and Excel tables, JSON Lines of projects")
@@ -390,7 +398,12 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
         c.set_defaults(run=run_graph)
 
     c = sub.add_parser("shared-docs", parents=[common, rows, _place()], help="documents cited by several projects")
-    c.add_argument("--min", type=_count, default=2, help="least number of citing projects (or regions, years)")
+    c.add_argument(
+        "--min",
+        type=_count,
+        default=MIN_SHARED_PROJECTS,
+        help="least number of citing projects (or regions, years; default: %(default)s)",
+    )
     c.add_argument(
         "--across", choices=SHARED_ACROSS, help="count the regions (or years) citing a document, not projects"
     )
@@ -408,7 +421,9 @@ def _lint_command(sub: Any, common: Any, rows: Any) -> None:
     c.add_argument("--summary", action="store_true", help="one row per rule: findings, projects, description")
     c.add_argument("--rules", action="store_true", help="list the rules and exit")
     c.add_argument("--rule", action="append", metavar="RULE", help="only this rule (repeatable; see --rules)")
-    c.add_argument("--severity", choices=SEVERITIES, default="info", help="least severity shown (default: info)")
+    c.add_argument(
+        "--severity", choices=SEVERITIES, default=LEAST_SEVERITY, help="least severity shown (default: %(default)s)"
+    )
     c.add_argument("--project", help="only projects whose name or id contains this")
     c.add_argument("--fail-on", choices=SEVERITIES, help="exit 2 when a finding of this severity or worse is shown")
     c.add_argument("--hide-dismissed", action="store_true", help="leave out findings a reviewer dismissed")
@@ -427,7 +442,7 @@ def _lint_command(sub: Any, common: Any, rows: Any) -> None:
         "review", parents=[common, rows], help="record a decision on a lint finding or a duplicate pair; list them"
     )
     c.add_argument("items", nargs="*", help="a lint review_key, or two projects (a pair); none: list the decisions")
-    c.add_argument("--decision", choices=("confirmed", "dismissed", "explained", "open"), help="what you decided")
+    c.add_argument("--decision", choices=DECISIONS, help="what you decided")
     c.add_argument("--note", help="why, or what explains it")
     c.add_argument("--who", help="who decided (kept with the decision)")
     c.set_defaults(run=run_review)
@@ -450,30 +465,19 @@ def _notice(message: Warning | str, *_: Any, **__: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     warnings.showwarning = _notice  # the library's notices (a query cut to length) as one line each
-    try:
+
+    def work() -> int:
         check_text_arguments(args, paths=("csv",))
         result: Rows = args.run(args)
         emit(result, as_json=args.json, csv=getattr(args, "csv", None), bom=not getattr(args, "no_bom", False))
-    except BrokenPipeError:
-        raise  # the reader went away (`| head`): run() ends quietly
-    except (BudgetGraphError, OSError) as exc:
-        print(f"error: {printable(exc)}", file=sys.stderr)
-        return 1
-    return result.status
+        return result.status
+
+    return console.guarded(work)
 
 
 def run() -> None:
-    """Entry point: one line and a non-zero exit for Ctrl-C; a closed pipe ends quietly."""
-    for stream in (sys.stdout, sys.stderr):  # a name in any encoding prints, escaped, never a traceback
-        stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
-    except BrokenPipeError:  # output piped into `head`: stop quietly
-        sys.stderr.close()
-        sys.exit(0)
+    """Entry point (``budget-search``): see :func:`graph.console.run`."""
+    console.run(main)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from graph.constants import (
     KNN_BATCH,
     LSH_BANDS,
     LSH_MAX_BUCKET,
+    MIN_PAIR_SCORE,
     MIN_SENTENCE_CHARS,
     MINHASH_PERMUTATIONS,
     MINHASH_SLACK,
@@ -379,7 +380,7 @@ def _clustered(pairs: list[DuplicatePair], threshold: float) -> list[DuplicatePa
 def find_duplicates(
     corpus: DupCorpus,
     k: int = DUP_NEIGHBOURS,
-    min_score: float = 0.0,
+    min_score: float = MIN_PAIR_SCORE,
     threshold: float = DUP_CLUSTER_THRESHOLD,
     cross_department: bool = False,
     department: str | None = None,

@@ -20,28 +20,38 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from analysis.lineage import lineage, years_of
 from graph.codes import READER_RULES, Rule
-from graph.constants import COPIED_TEXT_MIN_CHARS
+from graph.constants import COPIED_TEXT_MIN_CHARS, FAIL_STATUS
 from graph.errors import UsageError
 from graph.ids import finding_key
+from graph.lookup import check_place, in_place
 from graph.models import Diagnostic, Indicator, Project
 from graph.read.citations import find_numbers
 from graph.read.clean import indicator_key
 from graph.read.places import places
 from graph.read.spec import builtin_layouts
-from graph.store import load_index, load_records
+from graph.store import Index, load_index, load_records
 from graph.text import squash, text_key
-from graph.vocabulary import SEVERITIES
+from graph.vocabulary import LEAST_SEVERITY, SEVERITIES, Severity
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RULES", "SEVERITIES", "Finding", "fails", "lint", "lint_index", "select", "summary", "to_frame"]
-
-Severity = Literal["error", "warning", "info"]
+__all__ = [
+    "RULES",
+    "SEVERITIES",
+    "Finding",
+    "exit_status",
+    "fails",
+    "lint",
+    "lint_index",
+    "select",
+    "summary",
+    "to_frame",
+]
 
 
 @dataclass(frozen=True)
@@ -472,12 +482,28 @@ def lint(
     return sorted(out, key=lambda f: (f.file, f.line, f.rule, f.project_id))
 
 
-def lint_index(path: str | Path) -> list[Finding]:
-    """Lint the records of a built index directory (see :func:`graph.store.load_records`)."""
-    index = load_index(path)
+def lint_index(
+    index: str | Path | Index,
+    rules: Sequence[str] = (),
+    severity: Severity = LEAST_SEVERITY,
+    project: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+) -> list[Finding]:
+    """Lint the records of a built index (a directory, or one :func:`graph.store.load_index` opened),
+    filtered by :func:`select`; ``region`` and ``year`` keep the findings on those projects (and on their
+    files)."""
+    index = index if isinstance(index, Index) else load_index(index)
     projects, diags = load_records(index)
     toc = index.toc
-    return lint(projects, diags, toc["department_short"].dropna().tolist() if len(toc) else ())
+    short_names = toc["department_short"].dropna().tolist() if len(toc) else []
+    found = select(lint(projects, diags, short_names), rules, severity, project)
+    if region is None and year is None:
+        return found
+    check_place((p.region for p in projects), (p.year for p in projects), region, year)
+    kept = [p for p in projects if in_place(p.region, p.year, region, year)]
+    ids, files = {p.id for p in kept}, {p.span.file for p in kept}
+    return [f for f in found if f.project_id in ids or (not f.project_id and f.file in files)]
 
 
 def _at_least(severity: Severity, least: Severity) -> bool:
@@ -487,7 +513,7 @@ def _at_least(severity: Severity, least: Severity) -> bool:
 def select(
     findings: Iterable[Finding],
     rules: Sequence[str] = (),
-    severity: Severity = "info",
+    severity: Severity = LEAST_SEVERITY,
     project: str | None = None,
 ) -> list[Finding]:
     """The findings of some rules, at ``severity`` or worse, of projects whose name or id holds ``project``.
@@ -511,7 +537,7 @@ def select(
 
 
 def summary(
-    findings: Sequence[Finding], rules: Sequence[str] = (), severity: Severity = "info"
+    findings: Sequence[Finding], rules: Sequence[str] = (), severity: Severity = LEAST_SEVERITY
 ) -> list[dict[str, Any]]:
     """One row per rule (at ``severity`` or worse): its findings and the projects they touch."""
     return [
@@ -528,8 +554,20 @@ def summary(
 
 
 def fails(findings: Iterable[Finding], fail_on: Severity | None) -> bool:
-    """Whether any finding is at ``fail_on`` or worse (a script's exit status)."""
+    """Whether any finding is at ``fail_on`` or worse."""
     return fail_on is not None and any(_at_least(f.severity, fail_on) for f in findings)
+
+
+def exit_status(findings: Iterable[Finding], fail_on: Severity | None) -> int:
+    """A script's exit status (``lint --fail-on``): :data:`~graph.constants.FAIL_STATUS` when a finding
+    is at ``fail_on`` or worse, else 0.
+
+    >>> from graph.read.tables import parse_text
+    >>> doc = parse_text(_EXAMPLE, "x.txt")
+    >>> exit_status(lint(doc.projects, doc.diagnostics), "error"), exit_status([], "error")
+    (2, 0)
+    """
+    return FAIL_STATUS if fails(findings, fail_on) else 0
 
 
 def to_frame(findings: Sequence[Finding]) -> pd.DataFrame:

@@ -6,6 +6,8 @@ moves it here, and the reason changes with it.
 
 from __future__ import annotations
 
+from typing import Literal
+
 # --- files ------------------------------------------------------------------------------------
 CSV_ENCODING = "utf-8-sig"  # UTF-8 with a BOM: Excel on Chinese Windows otherwise reads CSV as GBK (乱码)
 
@@ -38,6 +40,17 @@ MAX_QUERY_CHARS = 1000  # longer questions are cut (with a notice): the model re
 # --- regions ----------------------------------------------------------------------------------
 REGION_SCOPES = ("within", "across")  # similar/duplicates: the same region as the project, or the others
 SHARED_ACROSS = ("regions", "years")  # shared-docs --across: count the regions (or years) citing a document
+
+# --- commands: the defaults of the library's calls, which the command lines import ------------
+TOP_HITS = 10  # query, similar: results shown
+TOP_PAIRS = 20  # duplicates: pairs shown (every candidate goes to --csv and --excel)
+MIN_PAIR_SCORE = 0.0  # duplicates: every candidate kept unless a floor is asked for
+SearchMode = Literal["fused", "dense", "lexical"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("fused", "dense", "lexical")  # query: dense and BM25 fused, or one alone
+VIEW_DEPTH = 2  # graph: links shown around a project
+MIN_SHARED_PROJECTS = 2  # shared-docs: a document is shared when this many projects cite it
+RAY_WORKERS = 2  # build --engine ray: worker processes started on this machine, one model each
+FAIL_STATUS = 2  # lint --fail-on: the exit status when a finding at that severity or worse is shown
 
 # --- duplicates -------------------------------------------------------------------------------
 DUP_NEIGHBOURS = 10  # faiss neighbours per project taken as candidate pairs

@@ -21,7 +21,7 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
-from graph.constants import SHARED_ACROSS
+from graph.constants import MIN_SHARED_PROJECTS, SHARED_ACROSS
 from graph.errors import LookupFailed, UsageError
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
@@ -198,7 +198,7 @@ def funded_by(G: nx.MultiDiGraph, department: str, region: str | None = None, ye
 
 def shared_documents(
     G: nx.MultiDiGraph,
-    min_projects: int = 2,
+    min_projects: int = MIN_SHARED_PROJECTS,
     across: str | None = None,
     region: str | None = None,
     year: int | None = None,

@@ -16,12 +16,12 @@ renames a frame's columns for readers who want 项目名称 rather than ``projec
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "PAIR_SUFFIXES", "SEVERITIES", "chinese", "column_of", "is_known"]
+__all__ = ["COLUMNS", "DECISIONS", "LEAST_SEVERITY", "PAIR_SUFFIXES", "SEVERITIES", "chinese", "column_of", "is_known"]
 
 COLUMNS: dict[str, tuple[str, str]] = {
     # projects
@@ -142,7 +142,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "encoding": ("编码", "text encoding of the source"),
 }
 PAIR_SUFFIXES = ("_a", "_b")
-SEVERITIES = ("error", "warning", "info")  # values of `severity`, worst first
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # values of `severity`, worst first
+LEAST_SEVERITY = SEVERITIES[-1]  # lint shows every finding unless told a floor
+DECISIONS = ("confirmed", "dismissed", "explained", "open")  # what a reviewer may decide on a finding or pair
 _PREFIXES = ("part_", "cos_")  # per-signal columns of duplicates: part_semantic, cos_goals
 
 

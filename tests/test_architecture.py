@@ -189,6 +189,64 @@ def test_only_the_export_module_writes_files_for_excel_and_gephi(module: str) ->
     assert not found, f"{module}: write through graph.export, not {found}"
 
 
+def literal_defaults(source: str) -> list[str]:
+    """``add_argument`` defaults and choices written as literals (a library constant re-typed)."""
+
+    def literal(node: ast.expr) -> bool:
+        if isinstance(node, ast.Constant):
+            return node.value not in (None, True, False)
+        return isinstance(node, ast.Tuple | ast.List | ast.Set) and bool(node.elts)
+
+    return [
+        f"line {n.lineno}: {kw.arg}={ast.unparse(kw.value)}"
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "add_argument"
+        for kw in n.keywords
+        if kw.arg in ("default", "choices") and literal(kw.value)
+    ]
+
+
+@pytest.mark.parametrize("cli", ["build_index", "search"])
+def test_no_default_is_retyped_in_a_cli(cli: str) -> None:
+    found = literal_defaults(SOURCES[cli].read_text(encoding="utf-8"))
+    assert not found, f"{cli}: import the library's constant instead of {found}"
+
+
+def _default(fn: object, name: str) -> object:
+    return inspect.signature(fn).parameters[name].default  # type: ignore[arg-type]
+
+
+def test_cli_defaults_are_the_librarys() -> None:
+    """Each command's defaults equal those of the library call it makes (one owner: the library)."""
+    import dataclasses
+
+    import build_index
+    import search
+    from analysis.duplicates import find_duplicates
+    from analysis.lint import select
+    from graph.queries import shared_documents
+    from index.build import Engine
+    from index.searcher import Searcher
+    from workbench.html_view import write_html
+
+    cli = search.parser()
+    engine = {f.name: f.default for f in dataclasses.fields(Engine)}
+    checks = [
+        (cli.parse_args(["query", "x"]).top, _default(Searcher.query, "k")),
+        (cli.parse_args(["query", "x"]).mode, _default(Searcher.query, "mode")),
+        (cli.parse_args(["similar", "x"]).top, _default(Searcher.similar, "k")),
+        (cli.parse_args(["duplicates"]).neighbours, _default(find_duplicates, "k")),
+        (cli.parse_args(["duplicates"]).threshold, _default(find_duplicates, "threshold")),
+        (cli.parse_args(["duplicates"]).min_score, _default(find_duplicates, "min_score")),
+        (cli.parse_args(["graph", "--html", "x.html"]).depth, _default(write_html, "depth")),
+        (cli.parse_args(["shared-docs"]).min, _default(shared_documents, "min_projects")),
+        (cli.parse_args(["lint"]).severity, _default(select, "severity")),
+        (build_index.parser().parse_args([]).workers, engine["workers"]),
+        (build_index.parser().parse_args([]).engine, engine["name"]),
+    ]
+    assert [a for a, b in checks if a != b] == []
+
+
 def test_the_checks_can_fail() -> None:
     """The stage rule sees a violation when there is one (a higher-stage import, a cycle)."""
     assert stage_of("graph.read.tables") < stage_of("index.searcher") < stage_of("workbench.corpus")
@@ -199,6 +257,11 @@ def test_the_checks_can_fail() -> None:
     assert bare_codes("warn(Code.WEIGHTS_SUM, 'weights')") == []
     assert format_writers("df.to_csv(p)\ncsv.DictWriter(buf, cols)") == ["line 1: to_csv", "line 2: DictWriter"]
     assert format_writers("write_csv(df, p)") == []
+    assert literal_defaults("p.add_argument('--top', default=10, choices=('a', 'b'))") == [
+        "line 1: default=10",
+        "line 1: choices=('a', 'b')",
+    ]
+    assert literal_defaults("p.add_argument('--top', default=TOP_HITS, action='store_true')") == []
 
 
 def test_the_graph_needs_no_search_extra(tmp_path: Path) -> None:

@@ -19,36 +19,34 @@ True
 from __future__ import annotations
 
 import json
-import re
 import shutil
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 import pandas as pd
 
+from analysis import relations
 from analysis.duplicates import DupCorpus, DuplicatePair, find_duplicates, to_frame
 from analysis.lineage import Link, lineage
 from analysis.lineage import to_frame as lineage_frame
-from analysis.lint import Finding, Severity, lint, select
+from analysis.lint import Finding, Severity, lint_index
 from analysis.lint import to_frame as lint_frame
 from graph import queries
 from graph.constants import (
-    COMMUNITY_INDICATOR_FLOOR,
-    COMMUNITY_INDICATOR_SPREAD,
-    COMMUNITY_LABEL_TERMS,
     COMMUNITY_SEED,
+    MIN_SHARED_PROJECTS,
+    TOP_HITS,
+    VIEW_DEPTH,
 )
 from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
 from graph.export import GEPHI_FILES, write_csv, write_jsonl, write_workbook
 from graph.ids import pair_key
-from graph.lookup import check_place, in_place
 from graph.manifest import not_over_an_index
-from graph.read.places import places
 from graph.store import Index, load_index, load_records
+from graph.vocabulary import LEAST_SEVERITY
 from index.searcher import Filters, Scope, Searcher
 from workbench.html_view import View, inline, write_html
 from workbench.review import Decision, ReviewLog, reviews_path
@@ -59,6 +57,8 @@ HIT_COLUMNS = [
 ]  # fmt: skip
 
 __all__ = ["Corpus", "open_corpus"]
+
+Reviewed = TypeVar("Reviewed", Finding, DuplicatePair)  # what carries a review_key
 
 
 def open_corpus(path: str | Path = DEFAULT_OUT) -> Corpus:
@@ -97,12 +97,12 @@ class Corpus:
             self._searcher = Searcher.load(self.directory)
         return self._searcher
 
-    def query(self, text: str, k: int = 10, **filters: Any) -> pd.DataFrame:
+    def query(self, text: str, k: int = TOP_HITS, **filters: Any) -> pd.DataFrame:
         """Projects matching a question (Chinese or English); filters as in :class:`index.searcher.Filters`."""
         hits = self.searcher.query(text, k, Filters(**filters) if filters else None)
         return pd.DataFrame([h.to_json() for h in hits], columns=HIT_COLUMNS)
 
-    def similar(self, project: str, k: int = 10, scope: Scope | None = None, **filters: Any) -> pd.DataFrame:
+    def similar(self, project: str, k: int = TOP_HITS, scope: Scope | None = None, **filters: Any) -> pd.DataFrame:
         """Projects most like one (id or name), from stored vectors; ``scope`` ``within`` or
         ``across`` keeps those of the project's own region or of the others."""
         hits = self.searcher.similar(project, k, Filters(**filters) if filters else None, scope)
@@ -122,126 +122,95 @@ class Corpus:
     # --- the graph ---------------------------------------------------------------------
 
     def cited_by(self, document: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+        """Projects resting on a document: its number in any bracket style, part of its title, or an
+        issuer's prefix (every document of it), grouped by document (:func:`graph.queries.cited_by`).
+
+        >>> c = open_corpus(example_index)
+        >>> df = c.cited_by('渝府办发')
+        >>> df['document'].nunique(), df['project_id'].nunique()   # documents, and the projects citing them
+        (16, 13)
+        """
         return queries.cited_by(self.graph, document, region, year)
 
     def funded_by(self, department: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+        """Projects a department manages, largest budget first; short forms (城管局, 发改委) are understood.
+
+        >>> df = open_corpus(example_index).funded_by('城管局')
+        >>> len(df), round(float(df['amount'].sum()), 2)
+        (10, 5546.02)
+        """
         return queries.funded_by(self.graph, department, region, year)
 
     def documents_of(self, project: str) -> pd.DataFrame:
+        """The documents a project cites, with their issuers and levels.
+
+        >>> df = open_corpus(example_index).documents_of('保交楼经费')
+        >>> {'number', 'issuer', 'issuer_level'} <= set(df.columns)
+        True
+        """
         return queries.documents_of(self.graph, project)
 
     def shared_documents(
-        self, min_projects: int = 2, across: str | None = None, region: str | None = None, year: int | None = None
+        self,
+        min_projects: int = MIN_SHARED_PROJECTS,
+        across: str | None = None,
+        region: str | None = None,
+        year: int | None = None,
     ) -> pd.DataFrame:
+        """Documents cited by at least ``min_projects`` projects (``across``: regions or years), most shared first.
+
+        >>> df = open_corpus(example_index).shared_documents(min_projects=3)
+        >>> bool((df['n_projects'] >= 3).all())
+        True
+        """
         return queries.shared_documents(self.graph, min_projects, across, region, year)
 
     def issuers_of(self, projects: list[str] | None = None) -> pd.DataFrame:
+        """The issuing authorities the projects (all, or those named) rest on, with their levels.
+
+        >>> df = open_corpus(example_index).issuers_of()
+        >>> r = df.iloc[0]; r['issuer'], r['issuer_level'], int(r['n_projects'])
+        ('重庆市人民政府办公厅', '市', 17)
+        """
         return queries.issuers_of(self.graph, projects)
 
     def _node(self, name: str) -> str:
-        if name in self.graph:
-            return name
-        try:
-            return queries.find_project(self.graph, name)
-        except LookupFailed as not_project:
-            try:
-                return queries.find_document(self.graph, name)
-            except LookupFailed:
-                raise LookupFailed(f"{not_project}; nor is it a document number or title") from None
+        return relations.node_named(self.graph, name)
 
     def neighbours(self, project: str, depth: int = 1) -> pd.DataFrame:
-        """Everything within ``depth`` links of a project (either direction), nearest first."""
-        start = self._node(project)
-        dist = nx.single_source_shortest_path_length(self.graph.to_undirected(as_view=True), start, cutoff=depth)
-        rows = [
-            {
-                "node": n,
-                "type": self.graph.nodes[n]["type"],
-                "label": self.graph.nodes[n].get("label", n),
-                "distance": d,
-            }
-            for n, d in dist.items()
-        ]
-        return pd.DataFrame(rows).sort_values(["distance", "type", "node"], kind="stable").reset_index(drop=True)
-
-    def _project_links(self) -> nx.Graph:
-        """Projects, documents and indicators only: the paths that mean a shared basis or measure."""
-        keep = [n for n, t in self.graph.nodes(data="type") if t in ("project", "document", "indicator")]
-        return nx.Graph(self.graph.subgraph(keep))
+        """Everything within ``depth`` links of a project (either direction), nearest first
+        (:func:`analysis.relations.neighbours`)."""
+        return relations.neighbours(self.graph, project, depth)
 
     def path(self, a: str, b: str) -> list[str]:
-        """The shortest chain from one project to another through shared documents or indicators."""
-        src, dst = self._node(a), self._node(b)
-        try:
-            return list(nx.shortest_path(self._project_links(), src, dst))
-        except nx.NetworkXNoPath as exc:
-            raise LookupFailed(f"no chain of shared documents or indicators links {a!r} and {b!r}") from exc
+        """The shortest chain from one project to another through shared documents or indicators
+        (:func:`analysis.relations.path`)."""
+        return relations.path(self.graph, a, b)
 
     def project_graph(self) -> nx.Graph:
-        """Projects linked by what they share: documents (weight 1 each) and indicators (by rarity)."""
-        G = nx.Graph()
-        projects = [n for n, t in self.graph.nodes(data="type") if t == "project"]
-        G.add_nodes_from(projects)
-        n = max(len(projects), 1)
-        for node, t in self.graph.nodes(data="type"):
-            if t not in ("document", "indicator"):
-                continue
-            users = sorted({u for u, _ in self.graph.in_edges(node)})
-            if len(users) < 2:
-                continue
-            w = (
-                1.0
-                if t == "document"
-                else max(COMMUNITY_INDICATOR_FLOOR, 1 - len(users) / n * COMMUNITY_INDICATOR_SPREAD)
-            )
-            for i, u in enumerate(users):
-                for v in users[i + 1 :]:
-                    G.add_edge(u, v, weight=G.get_edge_data(u, v, {"weight": 0})["weight"] + w)
-        return G
+        """Projects linked by what they share (:func:`analysis.relations.project_graph`)."""
+        return relations.project_graph(self.graph)
 
     def communities(self, resolution: float = 1.0, seed: int = COMMUNITY_SEED) -> pd.DataFrame:
-        """Groups of projects that share documents and indicators (Louvain), labelled by common terms."""
-        G = self.project_graph()
-        groups = nx.community.louvain_communities(G, weight="weight", resolution=resolution, seed=seed)
-        rows = []
-        for members in sorted(groups, key=lambda g: (-len(g), sorted(g))):
-            names = [self.graph.nodes[m]["name"] for m in sorted(members)]
-            rows.append(
-                {
-                    "label": _common_terms(names),
-                    "size": len(members),
-                    "departments": len({self.graph.nodes[m]["department"] for m in members}),
-                    "amount": round(sum(self.graph.nodes[m]["amount"] or 0 for m in members), 2),
-                    "projects": "; ".join(names),
-                }
-            )
-        df = pd.DataFrame(rows)
-        df.insert(0, "community", range(1, len(df) + 1))
-        return df
+        """Groups of projects that share documents and indicators (:func:`analysis.relations.communities`)."""
+        return relations.communities(self.graph, resolution, seed)
 
     def lint_findings(
         self,
         rules: Sequence[str] = (),
-        severity: Severity = "info",
+        severity: Severity = LEAST_SEVERITY,
         project: str | None = None,
         region: str | None = None,
         year: int | None = None,
     ) -> list[Finding]:
-        """Lint findings as records, filtered as ``search.py lint`` filters them; ``region`` and
-        ``year`` keep the findings on those projects (and on their files)."""
-        projects, diagnostics = load_records(self.index)
-        found = select(lint(projects, diagnostics, self._short_names()), rules, severity, project)
-        if region is None and year is None:
-            return found
-        check_place((p.region for p in projects), (p.year for p in projects), region, year)
-        kept = [p for p in projects if in_place(p.region, p.year, region, year)]
-        ids, files = {p.id for p in kept}, {p.span.file for p in kept}
-        return [f for f in found if f.project_id in ids or (not f.project_id and f.file in files)]
+        """Lint findings as records, filtered as ``search.py lint`` filters them
+        (:func:`analysis.lint.lint_index`)."""
+        return lint_index(self.index, rules, severity, project, region, year)
 
     def lint(
         self,
         rules: Sequence[str] = (),
-        severity: Severity = "info",
+        severity: Severity = LEAST_SEVERITY,
         project: str | None = None,
         hide_dismissed: bool = False,
         region: str | None = None,
@@ -314,6 +283,13 @@ class Corpus:
         rows = [d.__dict__ for d in self.reviews.current().values()]
         return pd.DataFrame(rows, columns=["item", "decision", "note", "who", "at"])
 
+    def decided(self, items: Sequence[Reviewed], hide_dismissed: bool = False) -> list[tuple[Reviewed, str]]:
+        """Each finding or pair with the current decision on it (``""`` when none), in order;
+        ``hide_dismissed`` leaves out those dismissed (``search.py lint`` and ``duplicates`` show these)."""
+        current = self.reviews.current()
+        pairs = [(x, current[x.review_key].decision if x.review_key in current else "") for x in items]
+        return [(x, d) for x, d in pairs if not (hide_dismissed and d == "dismissed")]
+
     def with_decisions(self, df: pd.DataFrame, hide_dismissed: bool = False) -> pd.DataFrame:
         """A frame of findings or pairs (with ``review_key``) with the decision and note on each."""
         current = self.reviews.current()
@@ -324,16 +300,13 @@ class Corpus:
             df = df[df["decision"] != "dismissed"].reset_index(drop=True)
         return df
 
-    def _short_names(self) -> list[str]:
-        return self.toc["department_short"].dropna().tolist() if len(self.toc) else []
-
     # --- pictures and exports ---------------------------------------------------------
 
-    def html(self, out: str | Path, project: str | None = None, depth: int = 2) -> Path:
+    def html(self, out: str | Path, project: str | None = None, depth: int = VIEW_DEPTH) -> Path:
         """An interactive offline HTML view of a project's neighbourhood, or of the citation graph."""
         return write_html(self.graph, out, None if project is None else self._node(project), depth)
 
-    def show(self, project: str | None = None, depth: int = 2, height: int = 640) -> View:
+    def show(self, project: str | None = None, depth: int = VIEW_DEPTH, height: int = 640) -> View:
         """The interactive view inline in Jupyter (the last expression of a cell)."""
         return inline(self.graph, None if project is None else self._node(project), depth, height)
 
@@ -394,24 +367,3 @@ class Corpus:
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     cols = [c for c in df.columns if c not in ("project_id", "project", "department")]
     return json.loads(df[cols].to_json(orient="records", force_ascii=False))
-
-
-def _generic(word: str) -> bool:
-    """A generic budget word, or a place's name: no subject of a group (graph/read/data)."""
-    return word in places().words["generic"] or places().is_place_word(word)
-
-
-def _common_terms(names: list[str], n: int = COMMUNITY_LABEL_TERMS) -> str:
-    """Words the names of a group share most (jieba), generic budget words left out."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    counts: Counter[str] = Counter()
-    for name in names:
-        words = {w for w in jieba.lcut(re.sub(r"[（(][^）)]*[）)]|\s+", "", name)) if len(w) >= 2 and not _generic(w)}
-        counts.update(words)
-    ranked = sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))  # ties by the word: the same label every run
-    common = [w for w, c in ranked if c >= 2][:n] or [w for w, _ in ranked[:n]]
-    return "、".join(common)

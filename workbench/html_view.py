@@ -28,7 +28,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED
+from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED, VIEW_DEPTH
 from graph.manifest import not_over_an_index
 
 __all__ = ["COLOURS", "View", "inline", "render_html", "script_json", "subgraph_for", "write_html"]
@@ -46,7 +46,7 @@ PROJECT_SIZE = (4.0, 18.0)  # pixel radius of the smallest and the largest budge
 OTHER_SIZE = (3.0, 9.0)  # pixel radius of other nodes, by their number of links
 
 
-def subgraph_for(G: nx.MultiDiGraph, focus: str | None = None, depth: int = 2) -> nx.MultiDiGraph:
+def subgraph_for(G: nx.MultiDiGraph, focus: str | None = None, depth: int = VIEW_DEPTH) -> nx.MultiDiGraph:
     """A project's neighbourhood (``depth`` links, any direction), or the citation graph
     (projects, documents, issuers) when ``focus`` is None."""
     if focus is None:
@@ -134,7 +134,7 @@ def script_json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, default=str).translate(_SCRIPT_UNSAFE)
 
 
-def write_html(G: nx.MultiDiGraph, out: str | Path, focus: str | None = None, depth: int = 2) -> Path:
+def write_html(G: nx.MultiDiGraph, out: str | Path, focus: str | None = None, depth: int = VIEW_DEPTH) -> Path:
     """Write the view of a project's neighbourhood (or of the citation graph) to ``out``."""
     sub = subgraph_for(G, focus, depth)
     name = G.nodes[focus].get("label", focus) if focus else "citation graph"
@@ -158,7 +158,7 @@ class View:
         )
 
 
-def inline(G: nx.MultiDiGraph, focus: str | None = None, depth: int = 2, height: int = 640) -> View:
+def inline(G: nx.MultiDiGraph, focus: str | None = None, depth: int = VIEW_DEPTH, height: int = 640) -> View:
     """The view for a notebook cell: evaluate it last in the cell and Jupyter draws it."""
     name = G.nodes[focus].get("label", focus) if focus else "citation graph"
     return View(render_html(subgraph_for(G, focus, depth), focus, f"budget-graph · {name}"), height)

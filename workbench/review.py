@@ -29,10 +29,10 @@ from pathlib import Path
 
 from graph.errors import StoreError, UsageError, sqlite_trouble
 from graph.ids import finding_key, pair_key
+from graph.vocabulary import DECISIONS
 
 __all__ = ["DECISIONS", "Decision", "ReviewLog", "finding_key", "pair_key", "reviews_path"]
 
-DECISIONS = ("confirmed", "dismissed", "explained", "open")
 _COLUMNS = ("item", "decision", "note", "who", "at")
 REVIEW_TIMEOUT_S = 10  # seconds to wait while another program holds the review file
 _SCHEMA = """

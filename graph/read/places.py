@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import os
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -70,6 +71,17 @@ class Places:
             word in self.provinces or (word in self.by_short and len(word) > 1)
             or any(word in inside for inside in self.inside.values())
         )  # fmt: skip
+
+    def apart(self, a: str, b: str) -> str:
+        """Two regions without the whole place names they share: ``北碚区/江北区``.
+
+        >>> places().apart('重庆市北碚区', '重庆市江北区'), places().apart('重庆市北碚区', '四川省')
+        ('北碚区/江北区', '重庆市北碚区/四川省')
+        """
+        common = len(os.path.commonprefix([a, b])) if a != b else 0  # noqa: RUF071 (characters, not paths)
+        while common and not a[:common].endswith(tuple(self.words["place_ends"])):
+            common -= 1  # cut at a whole place name, not inside one
+        return f"{a[common:] or '-'}/{b[common:] or '-'}"
 
     def county_names(self) -> list[str]:
         """Every county-level name (and functional area), longest first (for patterns)."""
