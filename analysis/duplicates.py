@@ -57,7 +57,7 @@ from graph.errors import UsageError
 from graph.export import write_workbook
 from graph.ids import pair_key
 from graph.lookup import check_place, check_scope, in_place
-from graph.models import Project
+from graph.models import Project, as_float
 from graph.text import split_sentences, text_key
 from index.store import SearchIndex, load_search
 
@@ -324,10 +324,6 @@ def _knn(allv: np.ndarray, queries: np.ndarray, base: np.ndarray, k: int) -> set
     return pairs
 
 
-def _float(x: Any) -> float | None:
-    return float(x) if x is not None else None
-
-
 def _score_pair(corpus: DupCorpus, i: int, j: int, idf: dict[str, float]) -> DuplicatePair:
     """Every signal of one pair, the weighted score, the label and the evidence."""
     pa, pb = corpus.projects[i], corpus.projects[j]
@@ -355,8 +351,8 @@ def _score_pair(corpus: DupCorpus, i: int, j: int, idf: dict[str, float]) -> Dup
         same_unit=pa.unit_code == pb.unit_code and pa.unit_name == pb.unit_name,
         department_a=pa.department,
         department_b=pb.department,
-        amount_a=_float(pa.amount),
-        amount_b=_float(pb.amount),
+        amount_a=as_float(pa.amount),
+        amount_b=as_float(pb.amount),
         shared_sentences=tuple(shared),
         shared_documents=tuple(sorted(docs_a & docs_b)),
         shared_indicators=tuple(sorted(ind_a & ind_b)),

@@ -28,7 +28,7 @@ from graph.constants import COPIED_TEXT_MIN_CHARS, FAIL_STATUS
 from graph.errors import UsageError
 from graph.ids import finding_key
 from graph.lookup import check_place, in_place
-from graph.models import Diagnostic, Indicator, Project
+from graph.models import Diagnostic, Indicator, Project, place_of
 from graph.read.citations import find_numbers
 from graph.read.clean import indicator_key
 from graph.read.places import places
@@ -72,7 +72,7 @@ class Finding:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        return place_of(self.file, self.line)
 
     @property
     def review_key(self) -> str:

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 from graph.text import squash
+
+if TYPE_CHECKING:
+    from graph.models import Project
 
 __all__ = [
     "NODE_TYPES",
     "dept_id",
     "doc_id",
     "finding_key",
+    "identified",
     "indicator_id",
     "issuer_id",
     "node_type",
@@ -45,6 +50,20 @@ def project_id(region: str, year: int | None, unit: str, name: str) -> str:
     the document lacks.  The region is the full name, province first: district names repeat
     across provinces (鼓楼区 is in 南京, 福州, 徐州 and 开封)."""
     return f"project:{region or '-'}:{year if year is not None else '-'}:{unit or '-'}:{squash(name)}"
+
+
+def identified(p: Project) -> Project:
+    """The project with the id its own fields give (region, year, 编制单位 code or name, name): the one
+    place a project's id is made, by the readers and again once the document's region is known.
+
+    >>> from graph.models import Project, Span
+    >>> identified(Project("", "执纪监督", 2024, "105", "", "", None, None, None, None, "", (), "", (), (),
+    ...                    (), "a.txt", Span("a.txt", 1, 9))).id
+    'project:-:2024:105:执纪监督'
+    """
+    from dataclasses import replace
+
+    return replace(p, id=project_id(p.region, p.year, p.unit_code or p.unit_name, p.name))
 
 
 def doc_id(key: str) -> str:

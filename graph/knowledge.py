@@ -27,12 +27,11 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 import networkx as nx
 
 from graph.ids import dept_id, doc_id, indicator_id, issuer_id, unit_id
-from graph.models import Citation, Issuer, ParsedDocument, Project
+from graph.models import Citation, Issuer, ParsedDocument, Project, as_float
 from graph.read.clean import indicator_key
 from graph.read.issuers import IssuerResolver
 from graph.text import title_key
@@ -62,10 +61,6 @@ def _merge_titles(projects: Sequence[Project]) -> dict[str, str]:
             if c.number is not None and c.title:
                 by_title.setdefault(title_key(c.title), c.key)
     return by_title
-
-
-def _float(x: Decimal | None) -> float | None:
-    return float(x) if x is not None else None
 
 
 @contextlib.contextmanager
@@ -120,9 +115,9 @@ def _add_project(G: nx.MultiDiGraph, p: Project) -> None:
         department=p.department,
         unit_name=p.unit_name,
         unit_code=p.unit_code,
-        amount=_float(p.amount),
-        retained=_float(p.retained),
-        to_towns=_float(p.to_towns),
+        amount=as_float(p.amount),
+        retained=as_float(p.retained),
+        to_towns=as_float(p.to_towns),
         file=p.span.file,
         line=p.span.line,
         end_line=p.span.end_line,

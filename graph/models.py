@@ -31,7 +31,38 @@ __all__ = [
     "Region",
     "Span",
     "TocEntry",
+    "as_decimal",
+    "as_float",
+    "place_of",
 ]
+
+
+def place_of(file: str, line: int | None = None) -> str:
+    """Where something is, as every message writes it: ``file:line``, or the file alone.
+
+    >>> place_of("a.txt", 12), place_of("a.xlsx", None)
+    ('a.txt:12', 'a.xlsx')
+    """
+    return f"{file}:{line}" if line is not None else file
+
+
+def as_float(x: Decimal | None) -> float | None:
+    """An amount (万元, kept exact as a Decimal in records) as a float for tables and the graph.
+
+    >>> as_float(Decimal("12.30")), as_float(None)
+    (12.3, None)
+    """
+    return float(x) if x is not None else None
+
+
+def as_decimal(x: str | None) -> Decimal | None:
+    """An amount back from its text in ``records.jsonl`` (exact: no float on the way).
+
+    >>> as_decimal("0.10"), as_decimal(None)
+    (Decimal('0.10'), None)
+    """
+    return Decimal(x) if x is not None else None
+
 
 Level = Literal[
     "国家", "省", "市", "区", "未知"
@@ -51,8 +82,8 @@ class Span:
 
     def __str__(self) -> str:
         if self.end_line != self.line:
-            return f"{self.file}:{self.line}-{self.end_line}"
-        return f"{self.file}:{self.line}"
+            return f"{place_of(self.file, self.line)}-{self.end_line}"
+        return place_of(self.file, self.line)
 
 
 @dataclass(frozen=True)
@@ -73,8 +104,7 @@ class Diagnostic:
         object.__setattr__(self, "code", str(self.code))  # a graph.codes.Code is kept as its text
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.severity} [{self.code}] {self.message}"
+        return f"{place_of(self.file, self.line)}: {self.severity} [{self.code}] {self.message}"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Any, overload
 import numpy as np
 
 from graph.manifest import GRAPH_FORMAT, read_manifest
-from graph.models import Citation, DocumentNumber, Indicator, Project, Span
+from graph.models import Citation, DocumentNumber, Indicator, Project, Span, as_decimal
 
 __all__ = [
     "OFFSETS",
@@ -62,10 +62,6 @@ def _span(d: dict[str, Any]) -> Span:
     return Span(d["file"], d["line"], d["end_line"], d.get("raw", ""))
 
 
-def _dec(x: str | None) -> Decimal | None:
-    return Decimal(x) if x is not None else None
-
-
 def project_from_json(d: dict[str, Any]) -> Project:
     """A :class:`Project` back from its ``records.jsonl`` line."""
     inds = tuple(Indicator(**{**i, "span": _span(i["span"])}) for i in d["indicators"])
@@ -82,9 +78,9 @@ def project_from_json(d: dict[str, Any]) -> Project:
     return Project(
         **{
             **d,
-            "amount": _dec(d["amount"]),
-            "retained": _dec(d["retained"]),
-            "to_towns": _dec(d["to_towns"]),
+            "amount": as_decimal(d["amount"]),
+            "retained": as_decimal(d["retained"]),
+            "to_towns": as_decimal(d["to_towns"]),
             "basis": tuple(d["basis"]),
             "indicators": inds,
             "long_term": tuple(Indicator(**{**i, "span": _span(i["span"])}) for i in d.get("long_term", ())),

@@ -29,7 +29,6 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from graph.export import GEPHI_FILES, write_graph_files, write_index_table, writ
 from graph.ids import doc_id, indicator_id
 from graph.knowledge import BuiltGraph, issuer_of
 from graph.manifest import GRAPH_FORMAT, read_manifest, sha256_file, write_manifest
-from graph.models import Diagnostic, ParsedDocument, Project
+from graph.models import Diagnostic, ParsedDocument, Project, as_float
 from graph.read.clean import indicator_key
 from graph.records import OFFSETS, RECORDS, ProjectRecords, write_records
 
@@ -67,10 +66,6 @@ GRAPH_FILES = (
     "sources.jsonl",
 )
 WRITTEN_FILES = (*GRAPH_FILES, OFFSETS)  # what write_graph writes; an index written before has no OFFSETS
-
-
-def _f(x: Decimal | None) -> float | None:
-    return float(x) if x is not None else None
 
 
 # Column order of each table; every name is in graph.vocabulary.COLUMNS.
@@ -109,9 +104,9 @@ def _project_row(p: Project) -> dict[str, Any]:
         "unit_name": p.unit_name,
         "department": p.department,
         "execution_weight": p.execution_weight,
-        "amount": _f(p.amount),
-        "retained": _f(p.retained),
-        "to_towns": _f(p.to_towns),
+        "amount": as_float(p.amount),
+        "retained": as_float(p.retained),
+        "to_towns": as_float(p.to_towns),
         "n_indicators": len(p.indicators),
         "n_citations": len(p.citations),
         "n_unparsed": len(p.unparsed),

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from graph.codes import Code
+from graph.constants import RAY_WORKERS
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError, IndexBusy, InputError, UsageError, require
 from graph.knowledge import build_graph
@@ -110,14 +111,18 @@ def overrides_for(files: Sequence[Path], overrides: Overrides) -> list[Override]
     return out
 
 
+EngineName = Literal["local", "ray"]
+ENGINES: tuple[EngineName, ...] = ("local", "ray")  # where a build runs; the first is the default
+
+
 @dataclass(frozen=True)
 class Engine:
     """Where a build runs: ``local`` (this process) or ``ray`` (:mod:`index.distributed`: reading
     and embedding on a Ray cluster at ``address``, or on ``workers`` local processes)."""
 
-    name: Literal["local", "ray"] = "local"
+    name: EngineName = ENGINES[0]
     address: str | None = None
-    workers: int = 2
+    workers: int = RAY_WORKERS
 
     def __post_init__(self) -> None:
         if self.name not in ENGINES:
@@ -126,7 +131,6 @@ class Engine:
             raise UsageError(f"workers must be 1 or more, got {self.workers}")
 
 
-ENGINES = ("local", "ray")
 LOCAL = Engine()
 
 

@@ -7,6 +7,14 @@ power: a Chinese keyword query that one project matches in full gets the whole l
 an English or paraphrased question that shares a common word or two with some text keeps the
 dense ranking instead of being reordered by those stray matches.  ``bench/bench_search.py``
 measures it against each signal alone.
+
+>>> s = Searcher.load(full_index())
+>>> [h.project for h in s.similar("照明设施电费", 2)]                     # from stored vectors: no model
+['路灯运行设施维护费', '迎春灯饰（重点）']
+>>> [h.project for h in s.similar("照明设施电费", 2, Filters(min_amount=100))]
+['迎春灯饰（重点）', '市政设施管护']
+>>> [(h.project, h.field) for h in s.query("森林防火", 2, mode="lexical")]   # BM25 alone: no model either
+[('森林防火基础设施建设', '一级项目名称'), ('北碚区森林防火经费（重点）', '一级项目名称')]
 """
 
 from __future__ import annotations
@@ -28,7 +36,10 @@ from graph.constants import (
     LEXICAL_WEIGHT,
     MAX_QUERY_CHARS,
     REGION_SCOPES,
+    SEARCH_MODES,
     SNIPPET_CHARS,
+    TOP_HITS,
+    SearchMode,
 )
 from graph.errors import LookupFailed, UsageError
 from graph.ids import doc_id
@@ -41,7 +52,7 @@ from index.store import FIELDS, FILTER_COLUMNS, SEARCH_DIR, SearchIndex, load_se
 
 __all__ = ["Filters", "Hit", "QueryCut", "Scope", "Searcher"]
 
-Mode = Literal["fused", "dense", "lexical"]
+Mode = SearchMode
 Scope = Literal["within", "across"]  # the same region as the project asked about, or the others (REGION_SCOPES)
 _SUBFIELDS = tuple(f for f in FIELDS if f != "all")
 _FIELD_LABEL = {"name": "一级项目名称", "overview": "项目概述", "goals": "当年绩效目标", "indicators": "绩效指标"}
@@ -267,7 +278,9 @@ class Searcher:
         order = np.argsort(-scores[keep], kind="stable")[:k]
         return [int(i) for i in rows[keep][order]]
 
-    def query(self, text: str, k: int = 10, filters: Filters | None = None, mode: Mode = "fused") -> list[Hit]:
+    def query(
+        self, text: str, k: int = TOP_HITS, filters: Filters | None = None, mode: Mode = SEARCH_MODES[0]
+    ) -> list[Hit]:
         """Projects matching a question in Chinese or English, best first."""
         _check_k(k)
         if not text.strip():
@@ -331,7 +344,7 @@ class Searcher:
         return self._row[find_one(self._names, project, "project")]
 
     def similar(
-        self, project: str, k: int = 10, filters: Filters | None = None, scope: Scope | None = None
+        self, project: str, k: int = TOP_HITS, filters: Filters | None = None, scope: Scope | None = None
     ) -> list[Hit]:
         """Projects most like a given one, from the stored vectors (no model is loaded);
         ``scope`` keeps those of the same region (``within``) or of other regions (``across``)."""

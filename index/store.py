@@ -15,6 +15,12 @@ graph next to it (``../records.jsonl``) and checks that they are the ones the ve
 from.  faiss is exact (``IndexFlatIP``) up to :data:`~graph.constants.FLAT_MAX` projects and
 HNSW above; see ``bench/bench_faiss.py`` for the latencies and recall behind that limit.  The
 vectors and the faiss index are memory-mapped when loaded, read-only.
+
+>>> idx = load_search(f"{full_index()}/search")
+>>> len(idx.ids), idx.vectors["all"].shape[0], sorted(set(idx.columns()["years"]))
+(94, 94, [2024])
+>>> [r["part"] for r in verify_index(full_index())]   # every file hashed against its manifest
+['graph', 'search']
 """
 
 from __future__ import annotations

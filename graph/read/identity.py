@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from graph.codes import Code
-from graph.errors import UsageError
-from graph.ids import project_id
+from graph.errors import IndexFormatError, UsageError
+from graph.ids import identified
 from graph.models import Diagnostic, DocumentIdentity, ParsedDocument, Project, Region
 from graph.read.places import places
 
@@ -58,7 +58,11 @@ class Override:
     def recorded(cls, source: dict[str, object]) -> Override:
         """The override a build recorded for a source in its manifest (``--add`` keeps it)."""
         parts = source.get("overridden") or []
-        assert isinstance(parts, list)
+        if not isinstance(parts, list):
+            raise IndexFormatError(
+                f"the manifest's source {source.get('path') or source.get('file')!r} has 'overridden' "
+                f"{parts!r}, not a list; rebuild the index without --add"
+            )
         region, year = source.get("region"), source.get("year")
         return cls(
             str(region) if "region" in parts and region else None,
@@ -178,5 +182,4 @@ def _warn(doc: ParsedDocument, message: str) -> Diagnostic:
 def _stamp(p: Project, identity: DocumentIdentity, year_given: bool) -> Project:
     year = identity.year if (year_given or p.year is None) else p.year
     region = identity.region.name if identity.region else ""
-    pid = project_id(region, year, p.unit_code or p.unit_name, p.name)
-    return replace(p, id=pid, year=year, region=region, batch=identity.batch)
+    return identified(replace(p, year=year, region=region, batch=identity.batch))

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from graph.codes import Code
 from graph.errors import NoTablesError
-from graph.ids import project_id
+from graph.ids import identified
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span
 from graph.read.citations import extract_citations, known_codes_from, split_basis
 from graph.read.clean import amount_problem, clean_cell, join_wrapped, parse_amount
@@ -143,14 +143,14 @@ def _project(p: _Project, st: _State, path: str, known: frozenset[str]) -> Proje
         if v.get(role):
             citations.extend(extract_citations(v[role], label, p.file, p.lines[role], known))
     unit = v.get("unit_name") or v.get("department", "")
-    return Project(
-        id=project_id("", st.year, unit, v["name"]), name=v["name"], year=st.year, unit_code="", unit_name=unit,
+    return identified(Project(  # the id from its fields (graph.ids)
+        id="", name=v["name"], year=st.year, unit_code="", unit_name=unit,
         department=v.get("department", "") or unit, execution_weight=None,
         amount=amount * MONEY_SCALE[st.money_unit] if amount is not None else None, retained=None, to_towns=None,
         overview=v.get("overview", ""), basis=tuple(split_basis(v.get("basis", ""))), goals=v.get("goals", ""),
         indicators=tuple(p.indicators), citations=tuple(citations), unparsed=(), source=path,
         span=Span(p.file, p.start, p.end, "\n".join(p.raw)), title=st.spec.title or st.title, layout=st.spec.name,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def read_long_table(

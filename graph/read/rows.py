@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from graph.codes import Code
-from graph.models import Diagnostic
+from graph.models import Diagnostic, place_of
 from graph.read.limits import MAX_CELL_CHARS
 
 __all__ = ["Row", "at_the_edge", "rows_from_text"]
@@ -40,7 +40,7 @@ class Row:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        return place_of(self.file, self.line)
 
     @property
     def text(self) -> str:

@@ -1,4 +1,16 @@
-"""Read source files as text: UTF-8 first, GB18030 as a fallback, clear errors otherwise."""
+"""Read source files as text: UTF-8 first, GB18030 as a fallback, clear errors otherwise.
+
+>>> p = tmp_path / "gbk.txt"
+>>> _ = p.write_bytes("森林防火经费".encode("gbk"))
+>>> text, encoding, said = read_text(p)
+>>> text, encoding, [d.code for d in said]
+('森林防火经费', 'gb18030', ['not-utf8'])
+>>> _ = p.write_bytes(b"  \\n")
+>>> read_text(p)
+Traceback (most recent call last):
+...
+graph.errors.EmptyFileError: ...gbk.txt: the file is empty; expected the text of a 预算绩效目标表 document
+"""
 
 from __future__ import annotations
 

@@ -7,6 +7,15 @@ its name label when a heading is missing.  Field rows are label/value cells in a
 follow the indicator header (with the 绩效指标 label before it, or without).  Sections keep long-term
 indicators apart and read a cost table's total.  Lines that fit none of these are kept raw on the
 project (``unparsed``) with a warning, so nothing read is dropped silently.
+
+>>> doc = parse_text(_EXAMPLE, "d.txt")
+>>> (p,) = doc.projects
+>>> p.name, p.department, p.amount, p.id
+('测试项目', '某部门', Decimal('10.00'), 'project:-:2024:105:测试项目')
+>>> [(i.name, i.operator, i.target, i.weight) for i in p.indicators], [c.number.canonical for c in p.citations]
+([('次数', '≥', 8.0, 90.0)], ['渝财〔2020〕1号'])
+>>> [d.code for d in doc.diagnostics]   # no district named anywhere: said, and the id has '-' for it
+['no-region']
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from itertools import zip_longest
 from graph.codes import Code
 from graph.constants import WEIGHT_TOLERANCE
 from graph.errors import InconsistentDocument, NoTablesError
-from graph.ids import project_id
+from graph.ids import identified
 from graph.models import Citation, Diagnostic, Indicator, ParsedDocument, Project, Span, TocEntry
 from graph.read.citations import extract_citations, known_codes_from, split_basis
 from graph.read.clean import amount_problem, clean_cell, join_wrapped, parse_amount, parse_number, weight_problem
@@ -694,11 +703,24 @@ def _finish(t: _Table, path: str, known: frozenset[str], diags: list[Diagnostic]
         for role, v in t.fields.items()
         if role.startswith("attr:")
     )
-    return Project(
-        id=project_id("", t.year, t.unit_code or unit_name, name), name=name, year=t.year, unit_code=t.unit_code,
+    return identified(Project(  # the id from its fields (graph.ids)
+        id="", name=name, year=t.year, unit_code=t.unit_code,
         unit_name=unit_name, department=department, execution_weight=execution_weight, amount=amount,
         retained=retained, to_towns=to_towns, overview=texts["overview"], basis=tuple(split_basis(texts["basis"])),
         goals=texts["goals"], indicators=tuple(t.indicators), citations=tuple(citations), unparsed=tuple(t.unparsed),
         source=path, span=Span(t.file, t.start, t.end, "\n".join(t.raw)), title=spec.title or t.title,
         layout=spec.name, long_term=tuple(t.long_term), attributes=attributes,
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+_EXAMPLE = """2024 年区级重点专项绩效目标表（一级项目）
+编制单位：105-某单位
+一级项目名称\t测试项目\t\t业务主管部门\t某部门
+预算执行率权重\t10\t\t部门留用\t10.00
+当年预算金额\t10.00\t\t补助街镇\t0
+项目概述\t概述。
+立项依据\t《某办法》（渝财〔2020〕1号）
+当年绩效目标\t目标。
+绩效指标\t一级指标\t二级指标\t三级指标\t计量单位\t指标性质\t指标值\t权重（%）\t是否核心指标
+\t产出指标\t数量指标\t次数\t次\t≥\t8\t90\t是
+"""
