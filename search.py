@@ -241,7 +241,9 @@ def run_lint(args: argparse.Namespace) -> Rows:
         return Rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()])
     rules = args.rule or ()
     corpus = open_corpus(args.index)
-    found = corpus.lint_findings(rules, args.severity, args.project, args.region, args.year)
+    found = corpus.lint_findings(
+        rules=rules, severity=args.severity, project=args.project, region=args.region, year=args.year
+    )
     findings = [f for f, _ in corpus.decided(found, args.hide_dismissed)]
     status = exit_status(findings, args.fail_on)  # dismissed findings, when hidden, do not fail
     full = records(corpus.with_decisions(to_frame(findings)))

@@ -59,7 +59,7 @@ from graph.ids import pair_key
 from graph.lookup import check_place, check_scope, in_place
 from graph.models import Project, as_float
 from graph.text import split_sentences, text_key
-from index.store import SearchIndex, load_search
+from index.store import SEARCH_DIR, SearchIndex, load_search
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,7 +181,7 @@ class DupCorpus:
     @classmethod
     def load(cls, path: str | Path) -> DupCorpus:
         """From an index directory (its ``search/`` part)."""
-        return cls.from_search_index(load_search(Path(path) / "search"))
+        return cls.from_search_index(load_search(Path(path) / SEARCH_DIR))
 
     def prepare(self) -> None:
         if self._sent:

@@ -1,11 +1,13 @@
 """Project records in JSON Lines, the one serialised shape of :class:`~graph.models.Project`.
 
 ``records.jsonl`` holds one project per line with the dataclass's own field names (amounts as
-decimal strings, spans with file, line, end_line and raw text); :func:`read_records` reads them
-back, after verifying the index's manifest, without pandas (the search side loads it cold).
+decimal strings, spans with file, line, end_line and raw text).  :class:`ProjectRecords` is the one
+reader and writer: ``ProjectRecords.save(folder, projects)`` writes them (and their offsets),
+``ProjectRecords.load(folder)`` opens them after verifying the index's manifest, without pandas
+(the search side opens it cold) and parsing a record only when it is read.
 
->>> from graph.models import Span
->>> p = read_records(example_index)[0]
+>>> records = ProjectRecords.load(example_index)
+>>> p = records[0]
 >>> project_from_json(project_to_json(p)) == p
 True
 """
@@ -30,8 +32,6 @@ __all__ = [
     "ProjectRecords",
     "project_from_json",
     "project_to_json",
-    "read_records",
-    "write_records",
 ]
 
 RECORDS = "records.jsonl"
@@ -92,25 +92,6 @@ def project_from_json(d: dict[str, Any]) -> Project:
     )
 
 
-def read_records(root: str | Path) -> list[Project]:
-    """The projects of an index directory, in build order, after verifying its manifest."""
-    root = Path(root)
-    read_manifest(root, *GRAPH_FORMAT, required=[RECORDS])
-    return list(ProjectRecords(root))
-
-
-def write_records(path: Path, projects: Iterable[Project]) -> None:
-    """``records.jsonl`` (one project per line) and, beside it, the byte offset of each line, so a
-    reader opens the records in O(1) and parses only the lines it is asked for."""
-    offsets = [0]
-    with open(path, "wb") as f:
-        for p in projects:
-            line = (json.dumps(project_to_json(p), ensure_ascii=False) + "\n").encode("utf-8")
-            f.write(line)
-            offsets.append(offsets[-1] + len(line))
-    np.save(path.with_name(OFFSETS), np.asarray(offsets, dtype=np.int64), allow_pickle=False)
-
-
 class ProjectRecords(Sequence[Project]):
     """The projects of an index directory as a sequence that parses a record when it is first read
     (``records[i]``), not on open; iterating reads them all.  The directory's manifest is verified
@@ -129,6 +110,27 @@ class ProjectRecords(Sequence[Project]):
             data = np.fromfile(self.path, dtype=np.uint8)
             self._offsets = np.concatenate([[0], np.flatnonzero(data == 10) + 1]).astype(np.int64)
         self._parsed: dict[int, Project] = {}
+
+    @classmethod
+    def load(cls, root: str | Path) -> ProjectRecords:
+        """The records of the index directory ``root``, after verifying its manifest (size and mtime,
+        the full hash once per change: :func:`graph.manifest.read_manifest`)."""
+        read_manifest(Path(root), *GRAPH_FORMAT, required=[RECORDS])
+        return cls(root)
+
+    @staticmethod
+    def save(folder: Path, projects: Iterable[Project]) -> Path:
+        """``records.jsonl`` in ``folder`` (one project per line) and, beside it, the byte offset of
+        each line, so a reader opens the records in O(1) and parses only the lines it is asked for."""
+        path = folder / RECORDS
+        offsets = [0]
+        with open(path, "wb") as f:
+            for p in projects:
+                line = (json.dumps(project_to_json(p), ensure_ascii=False) + "\n").encode("utf-8")
+                f.write(line)
+                offsets.append(offsets[-1] + len(line))
+        np.save(folder / OFFSETS, np.asarray(offsets, dtype=np.int64), allow_pickle=False)
+        return path
 
     def __len__(self) -> int:
         return len(self._offsets) - 1

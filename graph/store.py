@@ -43,7 +43,7 @@ from graph.knowledge import BuiltGraph, issuer_of
 from graph.manifest import GRAPH_FORMAT, read_manifest, sha256_file, write_manifest
 from graph.models import Diagnostic, ParsedDocument, Project, as_float
 from graph.read.clean import indicator_key
-from graph.records import OFFSETS, RECORDS, ProjectRecords, write_records
+from graph.records import OFFSETS, RECORDS, ProjectRecords
 
 __all__ = [
     "GRAPH_FILES",
@@ -57,13 +57,15 @@ __all__ = [
     "write_graph",
 ]
 
+GRAPH_JSON = "graph.json"  # the graph as networkx node-link JSON (what load_index reads)
+SOURCES = "sources.jsonl"  # one line per source document: its file, encoding, identity and counts
 TABLES = ("projects", "indicators", "citations", "documents", "issuers", "toc", "diagnostics")
 GRAPH_FILES = (
-    "graph.json",
+    GRAPH_JSON,
     *GEPHI_FILES,
     *(f"{t}.csv" for t in TABLES),
     RECORDS,
-    "sources.jsonl",
+    SOURCES,
 )
 WRITTEN_FILES = (*GRAPH_FILES, OFFSETS)  # what write_graph writes; an index written before has no OFFSETS
 
@@ -243,14 +245,14 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     then the manifest that lists them.  Returns the manifest."""
     out = Path(out)
     G = built.graph
-    with open(out / "graph.json", "w", encoding="utf-8") as f:
+    with open(out / GRAPH_JSON, "w", encoding="utf-8") as f:
         json.dump(nx.node_link_data(G, edges="edges"), f, ensure_ascii=False)
     write_graph_files(G, out)
     for name, df in tables_for(docs, built).items():
         write_index_table(df, out / f"{name}.csv")  # no cell starts a formula for Excel
-    write_records(out / RECORDS, (p for d in docs for p in d.projects))
+    ProjectRecords.save(out, (p for d in docs for p in d.projects))
     write_jsonl(
-        out / "sources.jsonl",
+        out / SOURCES,
         (
             {
                 "file": d.path,
@@ -343,8 +345,8 @@ class Index:
 
     @functools.cached_property
     def graph(self) -> nx.MultiDiGraph:
-        with self._reading("graph.json"):
-            with open(self.path / "graph.json", encoding="utf-8") as f:
+        with self._reading(GRAPH_JSON):
+            with open(self.path / GRAPH_JSON, encoding="utf-8") as f:
                 return nx.node_link_graph(json.load(f), directed=True, multigraph=True, edges="edges")
 
     def _table(self, name: str) -> pd.DataFrame:

@@ -45,7 +45,7 @@ from graph.read.layouts import parse_file
 from graph.read.merge import merge_documents
 from graph.read.source import scan_sources
 from graph.read.spec import load_layouts
-from graph.records import read_records
+from graph.records import ProjectRecords
 from graph.store import write_graph
 from index.cache import VectorCache, default_cache
 from index.encoder import DEFAULT_MODEL, DEFAULT_SPEC, Encoder, LazyEncoder, load_encoder
@@ -302,7 +302,7 @@ def ids_changed(out: Path, projects: Sequence[Project]) -> list[Diagnostic]:
     编制单位 code or unit changed): the id is what review decisions and lineage hold on to, so each
     change is said, naming both ids.  Nothing when ``out`` holds no index yet."""
     try:
-        old = read_records(out)
+        old = list(ProjectRecords.load(out))
     except BudgetGraphError:
         return []
     new_ids, old_ids = {p.id for p in projects}, {p.id for p in old}

