@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.lineage import lineage, years_of
 from graph.codes import READER_RULES, Rule
-from graph.constants import COPIED_TEXT_MIN_CHARS, FAIL_STATUS
+from graph.constants import COPIED_TEXT_MIN_CHARS, FAIL_STATUS, QUALITATIVE_WEIGHT_SHARE
 from graph.errors import UsageError
 from graph.ids import finding_key
 from graph.lookup import check_place, in_place
@@ -261,6 +261,56 @@ def check_structure(p: Project) -> Iterator[Finding]:
             seen[k] = i
 
 
+@functools.cache
+def _words() -> dict[str, Any]:
+    """analysis/data/lint_words.toml: the words some rules read (data, not code)."""
+    import tomllib
+
+    return tomllib.loads((Path(__file__).parent / "data" / "lint_words.toml").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _vague() -> re.Pattern[str]:
+    w = _words()["vague_target"]
+    alone, mods, dirs = ("|".join(map(re.escape, w[k])) for k in ("alone", "modifiers", "directions"))
+    return re.compile(rf"(?:{alone}|(?:{mods})*(?:{dirs}))")
+
+
+def _is_satisfaction(i: Indicator) -> bool:
+    return i.level1.startswith("满意度") or any(w in i.name for w in _words()["satisfaction"]["words"])
+
+
+@_check(Rule.VAGUE_TARGET, Rule.QUALITATIVE_HEAVY, Rule.SATISFACTION_ONLY_EFFECT)
+def check_targets(p: Project) -> Iterator[Finding]:
+    """Targets a reviewer cannot check: vague 定性 values, weight mostly on 定性 indicators, effects
+    measured by satisfaction alone."""
+    for i in p.indicators:
+        if i.operator == "定性" and _vague().fullmatch(squash(i.target_text)):
+            yield _f(
+                Rule.VAGUE_TARGET,
+                p,
+                f"{i.name}: 定性 target {i.target_text!r} states no level to check at year end",
+                i.span.line,
+                indicator=i.name,
+                target=i.target_text,
+            )
+    weighted = [i for i in p.indicators if i.weight is not None]
+    total = sum(i.weight for i in weighted if i.weight is not None)
+    qualitative = sum(i.weight for i in weighted if i.operator == "定性" and i.weight is not None)
+    if total > 0 and qualitative / total > QUALITATIVE_WEIGHT_SHARE:
+        yield _f(
+            Rule.QUALITATIVE_HEAVY,
+            p,
+            f"{qualitative:g} of {total:g} weight points on 定性 indicators ({qualitative / total:.0%})",
+            qualitative=qualitative,
+            total=total,
+        )
+    effects = [i for i in p.indicators if i.level1.startswith("效益")]
+    if effects and all(_is_satisfaction(i) for i in effects):
+        names = "、".join(i.name for i in effects)
+        yield _f(Rule.SATISFACTION_ONLY_EFFECT, p, f"the only 效益 indicators are of satisfaction: {names}")
+
+
 @_check(Rule.GOALS_EQUAL_OVERVIEW)
 def check_goals_vs_overview(p: Project) -> Iterator[Finding]:
     if p.goals and text_key(p.goals) == text_key(p.overview):
@@ -308,6 +358,7 @@ SINGLE_RULES: tuple[ProjectCheck, ...] = (
     check_fields,
     check_indicators,
     check_structure,
+    check_targets,
     check_goals_vs_overview,
     check_citations,
 )

@@ -141,6 +141,9 @@ class Rule(_Described):
         "goals-copied-budget-changed",
         "当年绩效目标 copied word for word from last year's table while the budget changed",
     )
+    VAGUE_TARGET = "vague-target", "a 定性 target that states no level to check (提升, 有所提升, 明显, 较好)"
+    QUALITATIVE_HEAVY = "qualitative-heavy", "most of the indicator weight on 定性 indicators"
+    SATISFACTION_ONLY_EFFECT = "satisfaction-only-effect", "the only 效益 indicators are of satisfaction (满意度)"
     MISSING_UNIT = "missing-unit", "a quantitative indicator with no 计量单位"
     CITATION_FORMAT = (
         "citation-format",
