@@ -32,6 +32,7 @@ from graph import console
 from graph.constants import (
     DUP_CLUSTER_THRESHOLD,
     DUP_NEIGHBOURS,
+    LINEAGE_SORTS,
     MIN_PAIR_SCORE,
     MIN_SHARED_PROJECTS,
     REGION_SCOPES,
@@ -141,16 +142,21 @@ def _pair_row(rank: int, p: Any, decision: str, show_decision: bool) -> dict[str
 
 
 def run_lineage(args: argparse.Namespace) -> Rows:
+    from analysis.lineage import arrange, totals
     from workbench.corpus import open_corpus
 
     links = open_corpus(args.index).lineage_links(getattr(args, "from"), args.to, args.department, args.region)
+    links = arrange(links, args.changed, args.sort)
     table = [
         {
             "status": x.status,
             "from_name": x.from_name or "",
             "to_name": x.to_name or "",
             "department": x.department,
-            "amount_delta": x.amount_delta,
+            "from": x.amount_from,
+            "to": x.amount_to,
+            "change": x.amount_delta,
+            "%": "" if x.amount_pct is None else f"{x.amount_pct:+.1f}",
             "changes": "; ".join(
                 part for part in (
                     f"+{len(x.indicators_added)} indicators" if x.indicators_added else "",
@@ -162,7 +168,7 @@ def run_lineage(args: argparse.Namespace) -> Rows:
         }
         for x in links
     ]  # fmt: skip
-    return Rows([x.to_json() for x in links], table)
+    return Rows([x.to_json() for x in links], table, footer=totals(links))
 
 
 def run_review(args: argparse.Namespace) -> Rows:
@@ -438,6 +444,8 @@ def _lint_command(sub: Any, common: Any, rows: Any) -> None:
     c.add_argument("--to", type=int, metavar="YEAR", help="the later year (default: the last)")
     c.add_argument("--department", help="only projects whose 业务主管部门 contains this")
     c.add_argument("--region", help="only projects whose region contains this (each region is matched on its own)")
+    c.add_argument("--changed", action="store_true", help="only projects where something moved (budget, indicators)")
+    c.add_argument("--sort", choices=LINEAGE_SORTS, default=LINEAGE_SORTS[0], help="order (default: %(default)s)")
     c.set_defaults(run=run_lineage)
 
     c = sub.add_parser(

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graph.constants import LINEAGE_MIN_SIMILARITY
+from graph.constants import LINEAGE_MIN_SIMILARITY, LINEAGE_SORTS
 from graph.errors import UsageError
 from graph.lookup import check_place, in_place
 from graph.models import Project
@@ -35,7 +35,7 @@ from graph.text import text_key
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Link", "lineage", "to_frame", "years_of"]
+__all__ = ["LINEAGE_SORTS", "Link", "arrange", "lineage", "to_frame", "totals", "years_of"]
 
 STATUSES = ("same", "renamed", "dropped", "new")
 
@@ -62,11 +62,61 @@ class Link:
     goals_copied: bool = False  # 当年绩效目标 word for word as last year's
     region: str = ""  # projects are matched within their region only
 
+    @property
+    def amount_pct(self) -> float | None:
+        """The budget's change in per cent of last year's (None where a side is missing or was 0)."""
+        if self.amount_delta is None or not self.amount_from:
+            return None
+        return round(self.amount_delta / self.amount_from * 100, 1)
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything moved: not the same project, or its budget, indicators or targets."""
+        moved = self.indicators_added or self.indicators_dropped or self.targets_changed
+        return self.status != "same" or bool(self.amount_delta) or bool(moved)
+
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         for k in ("indicators_added", "indicators_dropped", "targets_changed"):
             d[k] = list(d[k])
+        d["amount_pct"] = self.amount_pct
         return d
+
+
+def arrange(links: Sequence[Link], changed: bool = False, sort: str = LINEAGE_SORTS[0]) -> list[Link]:
+    """The links to show: only those that changed (``changed``), in the order ``sort`` names.
+
+    >>> from graph.read.tables import parse_text
+    >>> from tests.test_tables import table
+    >>> a = parse_text(table(), 'a.txt').projects
+    >>> b = parse_text(table(amount='12.00', retained='12.00').replace('2024 年', '2025 年'), 'b.txt').projects
+    >>> [(x.amount_from, x.amount_to, x.amount_pct) for x in arrange(lineage([*a, *b]), changed=True, sort="pct")]
+    [(10.0, 12.0, 20.0)]
+    """
+    if sort not in LINEAGE_SORTS:
+        raise UsageError(f"sort lineage by one of {', '.join(LINEAGE_SORTS)}, not {sort!r}")
+    kept = [x for x in links if x.changed] if changed else list(links)
+    if sort == "change":
+        kept.sort(key=lambda x: -abs(x.amount_delta or 0))
+    elif sort == "pct":
+        kept.sort(key=lambda x: -abs(x.amount_pct or 0))
+    elif sort == "amount":
+        kept.sort(key=lambda x: -(x.amount_to if x.amount_to is not None else x.amount_from or 0))
+    return kept
+
+
+def totals(links: Sequence[Link]) -> str:
+    """One line under a listing: links, and the budget of both years with its change.
+
+    >>> totals([])
+    '0 links'
+    """
+    if not links:
+        return "0 links"
+    a = sum(x.amount_from or 0 for x in links)
+    b = sum(x.amount_to or 0 for x in links)
+    pct = f", {(b - a) / a * 100:+.1f}%" if a else ""
+    return f"{len(links)} links; {a:,.2f} → {b:,.2f} 万元 ({b - a:+,.2f}{pct})"
 
 
 def years_of(projects: Sequence[Project]) -> list[int]:
@@ -188,4 +238,6 @@ def to_frame(links: Sequence[Link]) -> pd.DataFrame:
 
     lists = ("indicators_added", "indicators_dropped", "targets_changed")
     rows = [{**x.to_json(), **{k: "、".join(getattr(x, k)) for k in lists}} for x in links]
-    return pd.DataFrame(rows, columns=list(Link.__dataclass_fields__))
+    columns = list(Link.__dataclass_fields__)
+    columns.insert(columns.index("amount_delta") + 1, "amount_pct")
+    return pd.DataFrame(rows, columns=columns)

@@ -50,6 +50,9 @@ SEARCH_MODES: tuple[SearchMode, ...] = ("fused", "dense", "lexical")  # query: d
 VIEW_DEPTH = 2  # graph: links shown around a project
 MIN_SHARED_PROJECTS = 2  # shared-docs: a document is shared when this many projects cite it
 RAY_WORKERS = 2  # build --engine ray: worker processes started on this machine, one model each
+# lineage: by status (same, renamed, dropped, new; the default), by the budget's change in 万元 or in
+# per cent (largest first, either way), or by the later budget
+LINEAGE_SORTS = ("status", "change", "pct", "amount")
 FAIL_STATUS = 2  # lint --fail-on: the exit status when a finding at that severity or worse is shown
 
 # --- duplicates -------------------------------------------------------------------------------

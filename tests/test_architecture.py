@@ -223,6 +223,7 @@ def test_cli_defaults_are_the_librarys() -> None:
     import build_index
     import search
     from analysis.duplicates import find_duplicates
+    from analysis.lineage import arrange
     from analysis.lint import select
     from graph.queries import shared_documents
     from index.build import Engine
@@ -241,6 +242,7 @@ def test_cli_defaults_are_the_librarys() -> None:
         (cli.parse_args(["graph", "--html", "x.html"]).depth, _default(write_html, "depth")),
         (cli.parse_args(["shared-docs"]).min, _default(shared_documents, "min_projects")),
         (cli.parse_args(["lint"]).severity, _default(select, "severity")),
+        (cli.parse_args(["lineage"]).sort, _default(arrange, "sort")),
         (build_index.parser().parse_args([]).workers, engine["workers"]),
         (build_index.parser().parse_args([]).engine, engine["name"]),
     ]

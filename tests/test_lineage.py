@@ -57,6 +57,18 @@ def test_cli_and_corpus(editions, tmp_path: Path, capsys: pytest.CaptureFixture[
 
     df = open_corpus(tmp_path / "idx").lineage()
     assert len(df) == len(changes) and df["amount_delta"].notna().sum() == 85 + 5
+    moved = [c for c in changes if c.status != "same" or c.amount_delta]
+    assert search.main(["lineage", "--changed", "--sort", "pct", "--json", "--index", str(tmp_path / "idx")]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == len(moved) and rows[0]["amount_pct"] == 15.0  # the generator raised 12 budgets by 15%
+    pcts = [abs(r["amount_pct"] or 0) for r in rows]
+    assert pcts == sorted(pcts, reverse=True)
+    assert all(r["amount_pct"] == round(r["amount_delta"] / r["amount_from"] * 100, 1) for r in rows if r["amount_pct"])
+    search.main(["lineage", "--changed", "--index", str(tmp_path / "idx")])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith(f"{len(moved)} links; ") and "万元" in last
+    with pytest.raises(SystemExit):
+        search.main(["lineage", "--sort", "size", "--index", str(tmp_path / "idx")])
 
 
 def test_goals_copied_while_the_budget_changed_is_a_finding(editions) -> None:

@@ -29,13 +29,14 @@ import pandas as pd
 
 from analysis import relations
 from analysis.duplicates import DupCorpus, DuplicatePair, find_duplicates, to_frame
-from analysis.lineage import Link, lineage
+from analysis.lineage import Link, arrange, lineage
 from analysis.lineage import to_frame as lineage_frame
 from analysis.lint import Finding, Severity, lint_index
 from analysis.lint import to_frame as lint_frame
 from graph import queries
 from graph.constants import (
     COMMUNITY_SEED,
+    LINEAGE_SORTS,
     MIN_SHARED_PROJECTS,
     TOP_HITS,
     VIEW_DEPTH,
@@ -221,11 +222,15 @@ class Corpus:
         to_year: int | None = None,
         department: str | None = None,
         region: str | None = None,
+        changed: bool = False,
+        sort: str = LINEAGE_SORTS[0],
     ) -> pd.DataFrame:
         """Each project of one year with its counterpart in the next (same, renamed, dropped, new),
-        the amount change, indicators added, dropped or retargeted, and goals copied verbatim;
-        projects are matched within their region."""
-        return lineage_frame(self.lineage_links(from_year, to_year, department, region))
+        the amounts of both years, the change in 万元 and in %, indicators added, dropped or retargeted,
+        and goals copied verbatim; projects are matched within their region.  ``changed`` keeps those
+        where something moved; ``sort`` orders them (:data:`graph.constants.LINEAGE_SORTS`)."""
+        links = self.lineage_links(from_year, to_year, department, region)
+        return lineage_frame(arrange(links, changed, sort))
 
     def lineage_links(
         self,
