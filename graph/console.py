@@ -32,7 +32,8 @@ def guarded(work: Callable[[], int]) -> int:
     except BrokenPipeError:
         raise
     except (BudgetGraphError, OSError) as exc:
-        print(f"error: {printable(exc)}", file=sys.stderr)
+        said = str(exc).split("\n") if getattr(exc, "lines", False) else [printable(exc)]
+        print("error: " + "\n".join(said), file=sys.stderr)  # lines made printable by the error itself
         return ERROR_STATUS
 
 

@@ -5,6 +5,7 @@
 
     BudgetGraphError
     ├── InputError             a source document (or a user-supplied table) cannot be read
+    │   ├── UnreadableFiles    several of the files given cannot be read (each named)
     │   ├── EmptyFileError
     │   ├── EncodingError
     │   ├── NoTablesError
@@ -29,6 +30,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from graph.models import Diagnostic
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "ModelError",
     "NoTablesError",
     "StoreError",
+    "UnreadableFiles",
     "UsageError",
     "require",
     "sqlite_trouble",
@@ -70,6 +74,35 @@ class InputError(BudgetGraphError):
         from graph.models import Diagnostic
 
         return Diagnostic("error", type(self).__name__, self.reason, self.path, self.line)
+
+
+class UnreadableFiles(InputError):
+    """Several of the files given cannot be read: one error naming each, with why, and what to do.
+
+    >>> from graph.models import Diagnostic
+    >>> print(UnreadableFiles([Diagnostic("error", "EmptyFileError", "the file is empty", "a.txt")], 3))
+    1 of 3 files cannot be read:
+      a.txt: the file is empty
+    fix or remove it, or build from the others with --keep-going
+    """
+
+    lines = True  # the message is several lines, each made printable here
+
+    def __init__(self, errors: Sequence[Diagnostic], total: int) -> None:
+        from graph.models import place_of
+        from graph.text import printable
+
+        self.errors = tuple(errors)
+        self.path, self.line = errors[0].file, None
+        listed = [f"  {printable(place_of(d.file, d.line))}: {printable(d.message)}" for d in errors]
+        them = "it" if len(errors) == 1 else "them"
+        self.reason = f"{len(errors)} of {total} files cannot be read"
+        BudgetGraphError.__init__(
+            self,
+            "\n".join(
+                [f"{self.reason}:", *listed, f"fix or remove {them}, or build from the others with --keep-going"]
+            ),
+        )
 
 
 class EmptyFileError(InputError):

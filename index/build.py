@@ -35,7 +35,7 @@ from typing import Any, Literal
 from graph.codes import Code
 from graph.constants import RAY_WORKERS
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
-from graph.errors import BudgetGraphError, IndexBusy, InputError, UsageError, require
+from graph.errors import BudgetGraphError, IndexBusy, InputError, UnreadableFiles, UsageError, require
 from graph.knowledge import build_graph
 from graph.manifest import GRAPH_FORMAT, MANIFEST, SEARCH_FORMAT, read_manifest
 from graph.models import Diagnostic, ParsedDocument, Project
@@ -156,9 +156,9 @@ def _parse_all(
         try:
             out.append(parse_file(f, resolver.known_codes, override, layouts, ocr))
         except InputError as exc:
-            if not keep_going:
+            if not keep_going and len(files) == 1:
                 raise
-            out.append(exc.diagnostic())
+            out.append(exc.diagnostic())  # several files: every one that fails is named at the end
     return out
 
 
@@ -174,20 +174,23 @@ def read_documents(
     """Parse every document under ``paths``, each project once (see :func:`merge_documents`);
     returns the documents, the files skipped and how many files were read.
 
-    An unreadable file raises :class:`~graph.errors.InputError` naming it; with ``keep_going`` it
-    is skipped and reported instead.  ``layout_dirs`` hold layout descriptions of the user's own
-    (:func:`~graph.read.spec.load_layouts`); ``ocr`` says which PDF pages are read from their image
-    (:data:`~graph.read.ocr.OCR_MODES`)."""
+    An unreadable file raises :class:`~graph.errors.InputError` naming it; of several files, every
+    one that cannot be read is named in one :class:`~graph.errors.UnreadableFiles`, after all were
+    tried; with ``keep_going`` they are skipped and reported instead.  ``layout_dirs`` hold layout
+    descriptions of the user's own (:func:`~graph.read.spec.load_layouts`); ``ocr`` says which PDF
+    pages are read from their image (:data:`~graph.read.ocr.OCR_MODES`)."""
     docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
     sources, unread = scan_sources(list(paths))
     for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine, keep_going, layout_dirs, ocr):
         if isinstance(got, ParsedDocument):
             docs.append(got)
-        elif not keep_going:  # from Ray, which carries the error as its report
+        elif not keep_going and len(sources) == 1:  # from Ray, which carries the error as its report
             raise InputError(got.file, got.message, got.line)
         else:
             errors.append(got)
+    if errors and not keep_going:
+        raise UnreadableFiles(errors, len(sources))
     if not docs:
         raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
     files_read = len(docs)

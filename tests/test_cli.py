@@ -66,6 +66,25 @@ def test_keep_going_skips_and_reports(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "EmptyFileError" in diags
 
 
+def test_every_unreadable_file_of_a_folder_is_named_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not the first bad file alone: all of them, each with why, and the --keep-going hint."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a_empty.txt").write_bytes(b"")
+    (docs / "b_good.txt").write_text((ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8"))
+    (docs / "c_notes.txt").write_text("会议纪要：无表格。", encoding="utf-8")
+    (docs / "d_binary.txt").write_bytes(b"\x00\x01\x02 not text")
+    assert build_index.main([str(docs), "--out", str(tmp_path / "idx"), "--no-search"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "error: 3 of 4 files cannot be read:"
+    assert [line.split(":")[0].strip().rsplit("/", 1)[-1] for line in err[1:4]] == [
+        "a_empty.txt", "c_notes.txt", "d_binary.txt"
+    ]  # fmt: skip
+    assert "the file is empty" in err[1] and "no 绩效目标表 table found" in err[2]
+    assert err[-1] == "fix or remove them, or build from the others with --keep-going"
+    assert not (tmp_path / "idx").exists()  # nothing built: the user decides
+
+
 def test_a_folder_reads_every_case_and_says_what_it_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fx = (ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8")
     (tmp_path / "docs").mkdir()
