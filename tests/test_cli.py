@@ -89,10 +89,10 @@ def test_a_folder_reads_every_case_and_says_what_it_skips(tmp_path: Path, capsys
     fx = (ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "B.TXT").write_text(fx, encoding="utf-8")
-    (tmp_path / "docs" / "notes.odt").write_bytes(b"PK")
+    (tmp_path / "docs" / "notes.rtf").write_bytes(b"{\\rtf1 notes}")
     assert build_index.main([str(tmp_path / "docs"), "--out", str(tmp_path / "idx"), "--no-search"]) == 0
     out = capsys.readouterr().out
-    assert "read 1 file(s): 2 projects" in out and "notes.odt: warning [not-read]" in out
+    assert "read 1 file(s): 2 projects" in out and "notes.rtf: warning [not-read]" in out
 
 
 def test_the_same_tables_twice_are_counted_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -225,11 +225,59 @@ def test_one_project_in_two_layouts_is_said(documents: Path, tmp_path: Path, sam
     assert len(alike) == 2 and "人大监督专项经费（重点）" in alike[0].message
 
 
-def test_an_opendocument_file_is_refused_with_what_to_do(tmp_path: Path) -> None:
+def test_an_opendocument_file_is_told_by_its_mimetype(tmp_path: Path) -> None:
     import zipfile
 
-    with zipfile.ZipFile(tmp_path / "x.odt", "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        z.writestr("content.xml", "<office:document-content/>")
-    with pytest.raises(InputError, match=r"an OpenDocument file \(\.odt/\.ods\); open it and save it as \.docx"):
-        detect(tmp_path / "x.odt")
+    for name, mime, kind in (("x.odt", "text", "odt"), ("y.ods", "spreadsheet", "ods")):
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            z.writestr("mimetype", f"application/vnd.oasis.opendocument.{mime}")
+            z.writestr("content.xml", "<office:document-content/>")
+        assert detect(tmp_path / name) == kind
+
+
+# --- .csv, and the formats LibreOffice converts (.xls, .doc, .ods, .odt) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def converted(documents: Path) -> Path:
+    """The sample's workbook as .xls and .ods, its Word file as .doc and .odt, made by LibreOffice."""
+    out = documents / "converted"
+    for source, to in (("sample.xlsx", "xls"), ("sample.xlsx", "ods"), ("sample.docx", "doc"), ("sample.docx", "odt")):
+        subprocess.run(
+            [_soffice(), "--headless", "--convert-to", to, "--outdir", str(out), str(documents / source)],
+            capture_output=True, timeout=300, check=True, env={**os.environ, "HOME": str(documents)},
+        )  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize(("name", "kind"), [("sample.xls", "xls"), ("sample.ods", "ods"), ("sample.doc", "doc"),
+                                            ("sample.odt", "odt")])  # fmt: skip
+def test_old_and_open_office_files_read_back_exactly(
+    converted: Path, sample: ParsedDocument, name: str, kind: str
+) -> None:
+    assert detect(converted / name) == kind
+    doc = parse_file(converted / name)
+    _same_as_sample(doc, sample)
+    assert {p.span.file.split("#")[0] for p in doc.projects} == {str(converted / name)}  # the file the user gave
+
+
+def test_a_csv_export_reads_back_exactly_with_its_lines(tmp_path: Path, sample: ParsedDocument) -> None:
+    import csv
+
+    path = tmp_path / "sample.csv"
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:  # as Excel saves "CSV UTF-8"
+        csv.writer(f).writerows(line.split("\t") for line in TEXT.split("\n"))
+    assert detect(path) == "csv"
+    doc = parse_file(path)
+    _same_as_sample(doc, sample)
+    assert [p.span.line for p in doc.projects] == [p.span.line for p in sample.projects]
+
+
+def test_without_libreoffice_an_xls_is_refused_with_what_to_do(
+    converted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # this machine as one without LibreOffice
+    with pytest.raises(
+        InputError, match=r"sample\.xls: an old binary Excel file \(\.xls\): to read it, install LibreOffice"
+    ):
+        parse_file(converted / "sample.xls")

@@ -2,10 +2,11 @@
 
 The kind of a file is told by its first bytes, not its name: ``%PDF`` is a PDF, a ZIP holding
 ``word/document.xml`` a Word file, one holding ``xl/workbook.xml`` an Excel workbook; the old
-binary Office formats are named and refused (save them as .docx/.xlsx); anything else is read
-as text.  Each reader keeps where a row came from: a Word file's paragraphs and table rows are
-numbered in document order (``x.docx:113``), a workbook's rows by sheet and Excel's row number
-(``x.xlsx#项目1:12``), a PDF's by page and row on the page (``x.pdf#p4:7``).
+binary Office formats (.xls, .doc) and OpenDocument (.ods, .odt) are converted by LibreOffice
+(:mod:`graph.read.office`) and read as those; a text file named ``.csv`` is read as comma-separated
+cells; anything else is read as text.  Each reader keeps where a row came from: a Word file's
+paragraphs and table rows are numbered in document order (``x.docx:113``), a workbook's rows by
+sheet and Excel's row number (``x.xlsx#项目1:12``), a PDF's by page and row on the page (``x.pdf#p4:7``).
 
 >>> detect('data/beibei_2024_key_projects.txt')
 'text'
@@ -26,9 +27,16 @@ from graph.read.limits import MAX_BLANK_RUN, check_file_size, check_rows, check_
 from graph.read.rows import Row, rows_from_text
 from graph.read.source import read_text
 
-__all__ = ["KINDS", "detect", "read_source"]
+__all__ = ["KINDS", "csv_rows", "detect", "read_source"]
 
-KINDS = ("text", "pdf", "docx", "xlsx")
+KINDS = ("text", "csv", "pdf", "docx", "xlsx", "xls", "doc", "ods", "odt")
+_CONVERTED = {  # kind: what LibreOffice turns it into, and how a message names it
+    "xls": ("xlsx", "an old binary Excel file (.xls)"),
+    "doc": ("docx", "an old binary Word file (.doc)"),
+    "ods": ("xlsx", "an OpenDocument spreadsheet (.ods)"),
+    "odt": ("docx", "an OpenDocument text (.odt)"),
+}
+_OLE_SNIFF_BYTES = 1 << 16  # of an OLE file's directory: the first streams' names (128 bytes each)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .doc/.xls container
 
 
@@ -43,7 +51,7 @@ def detect(path: str | Path) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(_OLE):
-        raise InputError(str(p), "an old binary Office file (.doc/.xls); open it and save it as .docx or .xlsx")
+        return _ole_kind(p)
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(p) as archive:
@@ -56,9 +64,27 @@ def detect(path: str | Path) -> str:
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "content.xml" in names:  # OpenDocument (.odt, .ods): LibreOffice's own formats
-            raise InputError(str(p), "an OpenDocument file (.odt/.ods); open it and save it as .docx or .xlsx")
+            with zipfile.ZipFile(p) as archive:
+                mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+            if mimetype.endswith((".spreadsheet", ".text")):
+                return "ods" if mimetype.endswith(".spreadsheet") else "odt"
         raise InputError(str(p), "a ZIP file that is neither a Word (.docx) nor an Excel (.xlsx) document")
-    return "text"
+    return "csv" if p.suffix.lower() == ".csv" else "text"
+
+
+def _ole_kind(p: Path) -> str:
+    """``xls`` or ``doc``: an OLE file's directory names its streams (``Workbook``/``Book``,
+    ``WordDocument``); the directory's place is in the header."""
+    with open(p, "rb") as f:
+        header = f.read(512)
+        sector = 1 << int.from_bytes(header[0x1E:0x20], "little")
+        f.seek((int.from_bytes(header[0x30:0x34], "little") + 1) * sector)
+        directory = f.read(_OLE_SNIFF_BYTES)
+    if "WordDocument".encode("utf-16-le") in directory:
+        return "doc"
+    if "Workbook".encode("utf-16-le") in directory or "Book".encode("utf-16-le") in directory:
+        return "xls"
+    raise InputError(str(p), "an old binary Office file of an unknown kind; open it and save it as .docx or .xlsx")
 
 
 def read_source(path: str | Path, ocr: str = "auto") -> tuple[list[Row], str, list[Diagnostic]]:
@@ -72,6 +98,11 @@ def read_source(path: str | Path, ocr: str = "auto") -> tuple[list[Row], str, li
 
 
 def _read_kind(path: str | Path, kind: str, ocr: str) -> tuple[list[Row], str, list[Diagnostic]]:
+    if kind in _CONVERTED:
+        return _read_converted(Path(path), kind, ocr)
+    if kind == "csv":
+        text, encoding, diags = read_text(path)
+        return csv_rows(text, str(path)), encoding, diags
     if kind == "docx":
         return docx_rows(path), "docx", []
     if kind == "xlsx":
@@ -86,6 +117,46 @@ def _read_kind(path: str | Path, kind: str, ocr: str) -> tuple[list[Row], str, l
         rows, doubts = layout_rows(text, str(path))
         return rows, encoding, [*diags, *doubts]
     return rows_from_text(text, str(path)), encoding, diags
+
+
+def _read_converted(path: Path, kind: str, ocr: str) -> tuple[list[Row], str, list[Diagnostic]]:
+    """A file LibreOffice converts first; its rows and warnings name the original file."""
+    from dataclasses import replace
+
+    from graph.read.office import converted
+
+    to, what = _CONVERTED[kind]
+    with converted(path, to, what) as made:
+        rows, _, diags = _read_kind(made, to, ocr)
+    named = str(made)
+
+    def back(where: str) -> str:
+        return str(path) + where[len(named) :] if where.startswith(named) else where
+
+    return (
+        [replace(r, file=back(r.file)) for r in rows],
+        kind,
+        [replace(d, file=back(d.file)) for d in diags],
+    )
+
+
+def csv_rows(text: str, path: str) -> list[Row]:
+    """Comma-separated cells (a table exported as CSV), one row per record with the line it starts on;
+    a quoted cell may hold commas and line breaks.
+
+    >>> [(r.cells, r.line) for r in csv_rows('项目名称,"森林防火,一期"\\n预算,"1,200"', 'a.csv')]
+    [(('项目名称', '森林防火,一期'), 1), (('预算', '1,200'), 2)]
+    """
+    import csv
+
+    lines = text.split("\n")
+    reader = csv.reader(lines)
+    rows: list[Row] = []
+    start = 1
+    for cells in reader:  # a row's raw text is its cells as a text row has them (a blank row reads blank)
+        rows.append(Row(tuple(cells), path, start, "\t".join(cells)))
+        start = reader.line_num + 1
+    return rows
 
 
 def _cell_text(text: str) -> str:

@@ -71,7 +71,17 @@ def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), encoding, diags
 
 
-SOURCE_SUFFIXES = (".txt", ".pdf", ".docx", ".xlsx")  # what a folder is searched for (any case: B.TXT too)
+SOURCE_SUFFIXES = (
+    ".txt",
+    ".csv",
+    ".pdf",
+    ".docx",
+    ".xlsx",
+    ".xls",
+    ".doc",
+    ".ods",
+    ".odt",
+)  # a folder's files read (any case)
 
 
 def _in_folder(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
