@@ -35,6 +35,12 @@ EVIDENCE_POWER = 3.0  # partial lexical matches count less than in proportion: w
 FIELD_WEIGHT = 0.5  # dense score = (1-w)·sim(all fields) + w·max sim(one field)
 CANDIDATES = 2000  # rows taken from faiss (and from BM25) for re-ranking with the per-field vectors
 SNIPPET_CHARS = 90  # a hit's snippet is cut to this many characters, with an ellipsis
+# A question with no good match (bench/bench_search.py --floor): its best project's dense score stands
+# less than this above the corpus's median for it.  On the 54 labelled questions the least margin of
+# a right answer was 0.032; off-topic ones (senlin fanghuo unread, 足球世界杯门票, asdf qwer) 0.019–0.026.
+RELEVANCE_MARGIN = 0.028
+RELEVANCE_SAMPLE = 1024  # rows, evenly spread, whose median stands for the corpus's
+LEXICAL_GOOD = 0.5  # ...unless the best lexical match holds this share of the query's terms (idf-weighted)
 MAX_QUERY_CHARS = 1000  # longer questions are cut (with a notice): the model reads 512 tokens at most
 
 # --- regions ----------------------------------------------------------------------------------

@@ -181,8 +181,8 @@ class BM25Index:
 
     def scores(self, query: list[str]) -> np.ndarray:
         scores = np.zeros(self.num_docs, dtype=np.float32)
-        ids = [self.vocab[t] for t in query if t in self.vocab]
-        if not ids:
+        ids = [i for i in (self.vocab.get(t) for t in query) if i is not None and i + 1 < len(self._indptr)]
+        if not ids:  # bm25s's empty token '' has an id and no postings
             return scores
         spans = [(int(self._indptr[i]), int(self._indptr[i + 1])) for i in ids]
         np.add.at(
@@ -195,7 +195,7 @@ class BM25Index:
     def idf(self, term: str) -> float | None:
         """BM25 idf of a term in this corpus, None when the corpus never has it."""
         tid = self.vocab.get(term)
-        if tid is None:
+        if tid is None or tid + 1 >= len(self._indptr):  # unknown, or bm25s's empty token (no postings)
             return None
         df = int(self._indptr[tid + 1] - self._indptr[tid])
         n = self.num_docs

@@ -33,9 +33,12 @@ from graph.constants import (
     CANDIDATES,
     EVIDENCE_POWER,
     FIELD_WEIGHT,
+    LEXICAL_GOOD,
     LEXICAL_WEIGHT,
     MAX_QUERY_CHARS,
     REGION_SCOPES,
+    RELEVANCE_MARGIN,
+    RELEVANCE_SAMPLE,
     SEARCH_MODES,
     SNIPPET_CHARS,
     TOP_HITS,
@@ -43,14 +46,15 @@ from graph.constants import (
 )
 from graph.errors import LookupFailed, UsageError
 from graph.ids import doc_id
-from graph.lookup import check_place, check_scope, find_one, in_place
+from graph.lookup import check_place, check_scope, find_one, in_place, nearest
 from graph.models import Project
 from graph.text import split_sentences
 from index.encoder import Encoder, load_encoder
 from index.lexical import BM25Index, Tokens
+from index.pinyin import PinyinReader, looks_like_pinyin
 from index.store import FIELDS, FILTER_COLUMNS, SEARCH_DIR, SearchIndex, load_search, project_fields
 
-__all__ = ["Filters", "Hit", "QueryCut", "Scope", "Searcher"]
+__all__ = ["Filters", "Hit", "NoGoodMatch", "QueryCut", "QueryRead", "Scope", "Searcher"]
 
 Mode = SearchMode
 Scope = Literal["within", "across"]  # the same region as the project asked about, or the others (REGION_SCOPES)
@@ -292,8 +296,38 @@ class Searcher:
                 stacklevel=2,
             )
             text = text[:MAX_QUERY_CHARS]
+        reading = self.pinyin.read(text) if looks_like_pinyin(text) else None
+        if reading:
+            warnings.warn(f"read {text!r} as pinyin: {reading}", QueryRead, stacklevel=2)
+            text = reading
         with _one_thread():
-            return self._query(text, k, filters, mode)
+            hits = self._query(text, k, filters, mode)
+        if hits and mode != "lexical" and self._weak(text, hits):
+            near = "、".join(nearest(self._names.values(), text)) or "none alike"
+            said = (
+                f"no good match for {text!r}: the best ({hits[0].project}) is no closer than most projects; "
+                f"names like it: {near}"
+            )
+            warnings.warn(said, NoGoodMatch, stacklevel=2)
+            return []
+        return hits
+
+    @functools.cached_property
+    def pinyin(self) -> PinyinReader:
+        """Reads pinyin questions as the corpus's words (:mod:`index.pinyin`), built on first use."""
+        return PinyinReader({t: self.bm25.idf(t) or 0.0 for t in self.bm25.vocab})
+
+    def _weak(self, text: str, hits: Sequence[Hit]) -> bool:
+        """Whether the best hit stands no higher above the corpus than an off-topic question's would
+        (:data:`~graph.constants.RELEVANCE_MARGIN`), with no lexical match to speak for it."""
+        q_tokens = self.tokens.cut(text)
+        if self.lexical_evidence(q_tokens, self.bm25.scores(q_tokens)) >= LEXICAL_GOOD:
+            return False
+        n = len(self.projects)
+        sample = np.unique(np.linspace(0, n - 1, min(n, RELEVANCE_SAMPLE)).astype(np.int64))
+        qv = self.encoder.queries([text])[0]
+        typical, _ = self._dense(dict.fromkeys(FIELDS, qv), sample)
+        return bool(hits[0].dense - float(np.median(typical)) < RELEVANCE_MARGIN)
 
     def _query(self, text: str, k: int, filters: Filters | None, mode: Mode) -> list[Hit]:
         allowed = self._allowed(filters)
@@ -431,6 +465,14 @@ def _one_thread() -> Iterator[None]:
             yield
     finally:
         faiss.omp_set_num_threads(threads)
+
+
+class NoGoodMatch(UserWarning):
+    """No project answers the question better than most do: no list is given, the nearest names are."""
+
+
+class QueryRead(UserWarning):
+    """The question was read otherwise than typed (pinyin as Chinese words)."""
 
 
 class QueryCut(UserWarning):

@@ -258,3 +258,30 @@ def test_an_edited_graph_is_refused_by_every_question(index_dir: str, tmp_path: 
     for argv in (["query", "土地", "--cites", "渝规资[2020]678 号"], ["similar", "照明设施电费"], ["cited-by", "678"]):
         code, out, err = run(capsys, *argv, "--index", str(copy))
         assert code == 1 and out == "" and "graph.json: checksum differs" in err, argv
+
+
+def test_pinyin_is_read_as_the_corpus_words(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "query", "senlin fanghuo", "--top", "2", "--index", index_dir)
+    assert code == 0 and "notice: read 'senlin fanghuo' as pinyin: 森林防火" in err
+    assert out.splitlines()[1].split()[1] in ("森林防火基础设施建设", "北碚区森林防火经费（重点）")
+
+
+@pytest.mark.parametrize("question", ["asdf qwer", "足球世界杯门票", "hello world"])
+def test_a_question_nothing_answers_gets_no_list(index_dir: str, capsys, question: str) -> None:
+    """Never an unrelated list at score 1.000: no rows, and a notice saying so."""
+    code, out, err = run(capsys, "query", question, "--index", index_dir)
+    assert code == 0 and out.strip() == "(no rows)"
+    assert f"notice: no good match for {question!r}" in err
+
+
+def test_english_and_paraphrased_questions_stay_answered(searcher) -> None:
+    """The floor keeps every labelled question of bench/queries.jsonl (their least margin is 0.032)."""
+    import warnings
+
+    from index.evaluate import load_queries
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        labelled = load_queries(Path(__file__).resolve().parent.parent / "bench" / "queries.jsonl")
+        empty = [q.query for q in labelled if not searcher.query(q.query, 5)]
+    assert empty == []
