@@ -301,8 +301,8 @@ class Searcher:
             warnings.warn(f"read {text!r} as pinyin: {reading}", QueryRead, stacklevel=2)
             text = reading
         with _one_thread():
-            hits = self._query(text, k, filters, mode)
-        if hits and mode != "lexical" and self._weak(text, hits):
+            hits, weak = self._query(text, k, filters, mode)
+        if hits and weak:
             near = "、".join(nearest(self._names.values(), text)) or "none alike"
             said = (
                 f"no good match for {text!r}: the best ({hits[0].project}) is no closer than most projects; "
@@ -317,25 +317,26 @@ class Searcher:
         """Reads pinyin questions as the corpus's words (:mod:`index.pinyin`), built on first use."""
         return PinyinReader({t: self.bm25.idf(t) or 0.0 for t in self.bm25.vocab})
 
-    def _weak(self, text: str, hits: Sequence[Hit]) -> bool:
-        """Whether the best hit stands no higher above the corpus than an off-topic question's would
-        (:data:`~graph.constants.RELEVANCE_MARGIN`), with no lexical match to speak for it."""
-        q_tokens = self.tokens.cut(text)
-        if self.lexical_evidence(q_tokens, self.bm25.scores(q_tokens)) >= LEXICAL_GOOD:
+    def _weak(self, qv: np.ndarray, best: float, evidence: float) -> bool:
+        """Whether the best hit (dense score ``best``) stands no higher above the corpus than an
+        off-topic question's would (:data:`~graph.constants.RELEVANCE_MARGIN`), with no keyword match
+        (``evidence``, :meth:`lexical_evidence`) to speak for it."""
+        if evidence >= LEXICAL_GOOD:
             return False
         n = len(self.projects)
         sample = np.unique(np.linspace(0, n - 1, min(n, RELEVANCE_SAMPLE)).astype(np.int64))
-        qv = self.encoder.queries([text])[0]
         typical, _ = self._dense(dict.fromkeys(FIELDS, qv), sample)
-        return bool(hits[0].dense - float(np.median(typical)) < RELEVANCE_MARGIN)
+        return bool(best - float(np.median(typical)) < RELEVANCE_MARGIN)
 
-    def _query(self, text: str, k: int, filters: Filters | None, mode: Mode) -> list[Hit]:
+    def _query(self, text: str, k: int, filters: Filters | None, mode: Mode) -> tuple[list[Hit], bool]:
+        """The hits, and whether they are weak (no good match; never said of a lexical-only search)."""
         allowed = self._allowed(filters)
         q_tokens = self.tokens.cut(text)
         lex = self.bm25.scores(q_tokens)
         n = len(self.projects)
         dense = np.zeros(n, np.float32)
         best = np.zeros(n, dtype=np.int64)
+        weak = False
         if mode == "lexical":
             rows = np.flatnonzero(allowed & (lex > 0))
             score = lex
@@ -346,14 +347,16 @@ class Searcher:
             rows = self._candidates(qv, allowed, top_lex)
             dense[rows], best[rows] = self._dense(dict.fromkeys(FIELDS, qv), rows)
             score = np.full(n, -np.inf, np.float32)
+            evidence = self.lexical_evidence(q_tokens, lex)
             if mode == "dense":
                 score[rows] = dense[rows]
             elif len(rows):
-                w = LEXICAL_WEIGHT * self.lexical_evidence(q_tokens, lex) ** EVIDENCE_POWER
+                w = LEXICAL_WEIGHT * evidence**EVIDENCE_POWER
                 lex_part = w * lex[rows] / lex.max() if lex.max() > 0 else 0.0
                 score[rows] = (1 - w) * _minmax(dense[rows]) + lex_part
+            weak = bool(len(rows)) and self._weak(qv, float(dense[rows].max()), evidence)
         ranked = self._rank(rows, score[rows], k)
-        return [self._hit(r, i, score, dense, lex, best, set(q_tokens)) for r, i in enumerate(ranked, 1)]
+        return [self._hit(r, i, score, dense, lex, best, set(q_tokens)) for r, i in enumerate(ranked, 1)], weak
 
     def lexical_evidence(self, q_tokens: Sequence[str], lex: np.ndarray) -> float:
         """How much of the query (idf-weighted) the best lexical match contains, 0..1.
