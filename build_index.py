@@ -23,10 +23,11 @@ from pathlib import Path
 from graph import console
 from graph.constants import RAY_WORKERS
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
+from graph.progress import set_quiet
 from graph.read.identity import Override
 from graph.read.ocr import OCR_MODES
 from graph.text import printable
-from index.build import DEFAULT_MODEL, ENGINES, BuildReport, Engine, build, updated_sources
+from index.build import DEFAULT_MODEL, ENGINES, BuildReport, Engine, build, updated_sources, warning_lines
 from index.encoder import MAX_PIECES
 
 
@@ -44,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
         "--issuers", type=Path, help="a curated issuer table (CSV: code,name,level) to use instead of the bundled one"
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON (warnings included)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or lines on a terminal (stdout is the same)")
     p.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -138,8 +140,8 @@ def print_report(report: BuildReport) -> None:
         )
     if report.diagnostics:
         print(f"{len(report.diagnostics)} warning(s):")
-        for d in report.diagnostics:
-            print(f"  {printable(d)}")
+        for line in warning_lines(report.diagnostics, report.out):
+            print(f"  {line}")
 
 
 def _build(args: argparse.Namespace) -> BuildReport:
@@ -163,6 +165,7 @@ def _build(args: argparse.Namespace) -> BuildReport:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    set_quiet(args.quiet)
 
     def work() -> int:
         report = _build(args)

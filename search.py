@@ -44,6 +44,7 @@ from graph.constants import (
 )
 from graph.defaults import DEFAULT_OUT
 from graph.errors import UsageError
+from graph.progress import set_quiet
 from graph.text import check_text_arguments
 from graph.vocabulary import DECISIONS, LEAST_SEVERITY, SEVERITIES  # light: no pandas for --help
 from workbench.output import Rows, emit, records
@@ -317,6 +318,7 @@ def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argpar
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, default=DEFAULT_OUT, help=f"index directory (default: {DEFAULT_OUT})")
     common.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    common.add_argument("--quiet", action="store_true", help="no progress lines on a terminal (stdout is the same)")
     rows = argparse.ArgumentParser(add_help=False)
     rows.add_argument("--csv", metavar="FILE", help="also write the rows to FILE as CSV ('-': CSV to stdout only)")
     rows.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
@@ -475,6 +477,7 @@ def _notice(message: Warning | str, *_: Any, **__: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     warnings.showwarning = _notice  # the library's notices (a query cut to length) as one line each
+    set_quiet(args.quiet)
 
     def work() -> int:
         check_text_arguments(args, paths=("csv",))

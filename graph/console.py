@@ -32,8 +32,8 @@ def guarded(work: Callable[[], int]) -> int:
     except BrokenPipeError:
         raise
     except (BudgetGraphError, OSError) as exc:
-        said = str(exc).split("\n") if getattr(exc, "lines", False) else [printable(exc)]
-        print("error: " + "\n".join(said), file=sys.stderr)  # lines made printable by the error itself
+        said = str(exc).split("\n") if getattr(exc, "lines", False) else [str(exc)]
+        print("error: " + "\n".join(printable(line) for line in said), file=sys.stderr)
         return ERROR_STATUS
 
 

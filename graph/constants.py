@@ -59,6 +59,7 @@ RAY_WORKERS = 2  # build --engine ray: worker processes started on this machine,
 # lineage: by status (same, renamed, dropped, new; the default), by the budget's change in 万元 or in
 # per cent (largest first, either way), or by the later budget
 LINEAGE_SORTS = ("status", "change", "pct", "amount")
+WARNINGS_SHOWN = 5  # build: warnings printed per code; the rest counted (all in diagnostics.csv)
 FAIL_STATUS = 2  # lint --fail-on: the exit status when a finding at that severity or worse is shown
 
 # --- duplicates -------------------------------------------------------------------------------

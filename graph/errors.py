@@ -86,15 +86,17 @@ class UnreadableFiles(InputError):
     fix or remove it, or build from the others with --keep-going
     """
 
-    lines = True  # the message is several lines, each made printable here
+    lines = True  # the message is several lines; no line break inside a name or a message
 
     def __init__(self, errors: Sequence[Diagnostic], total: int) -> None:
         from graph.models import place_of
-        from graph.text import printable
+
+        def one_line(text: str) -> str:  # a line break in a name cannot start a line of its own
+            return text.replace("\r", "\\r").replace("\n", "\\n")
 
         self.errors = tuple(errors)
         self.path, self.line = errors[0].file, None
-        listed = [f"  {printable(place_of(d.file, d.line))}: {printable(d.message)}" for d in errors]
+        listed = [f"  {one_line(place_of(d.file, d.line))}: {one_line(d.message)}" for d in errors]
         them = "it" if len(errors) == 1 else "them"
         self.reason = f"{len(errors)} of {total} files cannot be read"
         BudgetGraphError.__init__(

@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
@@ -33,12 +34,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from graph.codes import Code
-from graph.constants import RAY_WORKERS
+from graph.constants import RAY_WORKERS, WARNINGS_SHOWN
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError, IndexBusy, InputError, UnreadableFiles, UsageError, require
 from graph.knowledge import build_graph
 from graph.manifest import GRAPH_FORMAT, MANIFEST, SEARCH_FORMAT, read_manifest
 from graph.models import Diagnostic, ParsedDocument, Project
+from graph.progress import note, progress
 from graph.read.identity import NO_OVERRIDE, Override
 from graph.read.issuers import IssuerResolver
 from graph.read.layouts import parse_file
@@ -47,6 +49,7 @@ from graph.read.source import scan_sources
 from graph.read.spec import load_layouts
 from graph.records import ProjectRecords
 from graph.store import write_graph
+from graph.text import printable
 from index.cache import VectorCache, default_cache
 from index.encoder import DEFAULT_MODEL, DEFAULT_SPEC, Encoder, LazyEncoder, load_encoder
 from index.store import SEARCH_DIR, embed, load_search, write_search
@@ -152,14 +155,24 @@ def _parse_all(
         return parse_files(given, resolver.known_codes, engine.address, engine.workers, layout_dirs, ocr)
     layouts = load_layouts(layout_dirs)
     out: list[ParsedDocument | Diagnostic] = []
-    for f, override in zip(files, overrides_for(files, overrides), strict=True):
+    pairs = zip(files, overrides_for(files, overrides), strict=True)
+    for n, (f, override) in enumerate(progress(pairs, "reading", total=len(files)), start=1):
         try:
             out.append(parse_file(f, resolver.known_codes, override, layouts, ocr))
         except InputError as exc:
             if not keep_going and len(files) == 1:
                 raise
             out.append(exc.diagnostic())  # several files: every one that fails is named at the end
+        note(_file_line(n, len(files), out[-1]))
     return out
+
+
+def _file_line(n: int, total: int, got: ParsedDocument | Diagnostic) -> str:
+    """The progress line of one file as it is read."""
+    if isinstance(got, Diagnostic):
+        return f"[{n}/{total}] {printable(got.file)}: cannot be read ({printable(got.message)[:80]})"
+    said = f", {len(got.diagnostics)} warnings" if got.diagnostics else ""
+    return f"[{n}/{total}] {printable(got.path)}: {len(got.projects)} projects{said}"
 
 
 def read_documents(
@@ -226,13 +239,17 @@ def build(
     dirs = [Path(d) for d in layout_dirs]
     docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine, dirs, ocr)
     encoder = _encoder(model, engine)  # a missing model fails here, before anything is written
+    note(f"graph: {sum(len(d.projects) for d in docs)} projects of {files_read} files")
     built = build_graph(docs, resolver)
     projects = [p for d in docs for p in d.projects]
     cache = _cache(encoder) if vector_cache and encoder is not None else None
+    if encoder is not None:
+        note(f"search: embedding {len(projects)} projects (texts embedded before come from the cache)")
     embedded = None if encoder is None else embed(projects, encoder, cache)
     notes = [Diagnostic("warning", Code.VECTOR_CACHE, t, str(cache.path), None) for t in cache.trouble] if cache else []
     notes += ids_changed(out, projects)
     with _lock(out), _staging(out, notes) as tmp:
+        note(f"writing the index beside {printable(out)}")
         manifest = write_graph(docs, built, tmp)
         search = None
         if embedded is not None:
@@ -241,6 +258,24 @@ def build(
         read_manifest(tmp, *GRAPH_FORMAT)
         _swap_into_place(tmp, out)
     return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read, tuple(notes))
+
+
+def warning_lines(diagnostics: Sequence[Diagnostic], out: Path) -> list[str]:
+    """Warnings as a build prints them: in order, at most :data:`~graph.constants.WARNINGS_SHOWN` of
+    each code, then how many more of each (all are in ``diagnostics.csv``).
+
+    >>> ds = [Diagnostic("warning", "shifted-cells", f"row {i}", "a.txt", i) for i in range(7)]
+    >>> warning_lines(ds, Path("idx"))[-2:]
+    ['a.txt:4: warning [shifted-cells] row 4', '… and 2 more [shifted-cells] (every warning is in idx/diagnostics.csv)']
+    """
+    seen: Counter[str] = Counter()
+    lines = []
+    for d in diagnostics:
+        seen[d.code] += 1
+        if seen[d.code] <= WARNINGS_SHOWN:
+            lines.append(printable(d))
+    more = [f"… and {n - WARNINGS_SHOWN} more [{code}]" for code, n in seen.items() if n > WARNINGS_SHOWN]
+    return [*lines, *(f"{m} (every warning is in {printable(out / 'diagnostics.csv')})" for m in more)]
 
 
 def _encoder(model: str | Encoder | None, engine: Engine = LOCAL) -> Encoder | None:

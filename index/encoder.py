@@ -10,7 +10,6 @@ more than any field of a real table); the rest of a longer text is not, and the 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from graph.errors import ModelError, require
+from graph.progress import watched
 from graph.text import split_sentences
 from index.e5_convert import MODEL_NAME, default_model_dir
 
@@ -146,7 +146,7 @@ class SentenceTransformerEncoder(Encoder):
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
         from sentence_transformers import SentenceTransformer
 
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = watched() if progress is None else progress
         if not self.progress:
             from transformers.utils import logging as transformers_logging
 

@@ -148,3 +148,42 @@ def test_unknown_model_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     err = capsys.readouterr().err
     assert code == 1 and "cannot load sentence-transformers model '/no/such/model' offline" in err
+
+
+def _on_a_terminal(argv: list[str]) -> tuple[str, str]:
+    """Run build_index.py with its stderr on a real pseudo-terminal: (stdout, what the terminal shows)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build_index.py"), *argv], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=slave, text=True)  # fmt: skip
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out = proc.communicate()[0]
+    os.close(master)
+    return out, shown.decode("utf-8", "replace").replace("\r", "\n")
+
+
+def test_a_build_at_a_terminal_shows_each_file_as_it_is_read(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    fx = (ROOT / "tests/fixtures/two_tables.txt").read_text(encoding="utf-8")
+    (docs / "a.txt").write_text(fx, encoding="utf-8")
+    (docs / "b.txt").write_text(fx.replace("2024", "2025"), encoding="utf-8")
+    out, shown = _on_a_terminal([str(docs), "--no-search", "--out", str(tmp_path / "idx")])
+    assert f"[1/2] {docs / 'a.txt'}: 2 projects" in shown and f"[2/2] {docs / 'b.txt'}: 2 projects" in shown
+    assert "writing the index beside" in shown
+    quiet_out, quiet_shown = _on_a_terminal([str(docs), "--no-search", "--out", str(tmp_path / "idx2"), "--quiet"])
+    assert "[1/2]" not in quiet_shown and "writing the index" not in quiet_shown
+    assert out.replace("idx/", "idx2/") == quiet_out  # stdout is the same either way

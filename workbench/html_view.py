@@ -30,6 +30,7 @@ import networkx as nx
 
 from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED, VIEW_DEPTH
 from graph.manifest import not_over_an_index
+from graph.progress import note
 
 __all__ = ["COLOURS", "View", "inline", "render_html", "script_json", "subgraph_for", "write_html"]
 
@@ -136,9 +137,11 @@ def script_json(data: object) -> str:
 
 def write_html(G: nx.MultiDiGraph, out: str | Path, focus: str | None = None, depth: int = VIEW_DEPTH) -> Path:
     """Write the view of a project's neighbourhood (or of the citation graph) to ``out``."""
+    out = not_over_an_index(out, "page")
+    note(f"drawing the {'neighbourhood' if focus else 'citation graph'} ({G.number_of_nodes()} nodes in the index)")
     sub = subgraph_for(G, focus, depth)
     name = G.nodes[focus].get("label", focus) if focus else "citation graph"
-    out = not_over_an_index(out, "page")
+    note(f"writing {sub.number_of_nodes()} nodes and {sub.number_of_edges()} links to {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(sub, focus, f"budget-graph · {name}"), encoding="utf-8")
     return out
