@@ -44,6 +44,7 @@ from graph.constants import (
 )
 from graph.defaults import DEFAULT_OUT
 from graph.errors import UsageError
+from graph.ids import short_key
 from graph.progress import set_quiet
 from graph.text import check_text_arguments
 from graph.vocabulary import DECISIONS, LEAST_SEVERITY, SEVERITIES  # light: no pandas for --help
@@ -111,7 +112,7 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
     if any(p.region_a != p.region_b for p in shown):  # which district is which, when pairs span two
         for row, p in zip(table, shown, strict=True):
             row["regions"] = places().apart(p.region_a, p.region_b)
-    full = [{**p.to_json(), "decision": decided[p.review_key]} for p in shown]
+    full = [{**p.to_json(), "decision": decided[p.review_key], "key": short_key(p.review_key)} for p in shown]
     # JSON: the records as they are; CSV: every candidate with every signal, one row each.
     return Rows(full, table, csv=records(corpus.with_decisions(to_frame(pairs))))
 
@@ -125,6 +126,7 @@ def _pair_row(rank: int, p: Any, decision: str, show_decision: bool) -> dict[str
         evidence = "、".join(p.shared_indicators[:3])
     row = {
         "#": rank,
+        "key": short_key(p.review_key),
         "cluster": "" if p.cluster is None else str(p.cluster),
         "score": f"{p.score:.3f}",
         "label": p.label,
@@ -176,10 +178,14 @@ def run_review(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
 
     corpus = open_corpus(args.index)
+    if args.import_:
+        report = corpus.import_decisions(args.import_, args.who or "")
+        rows = [{"item": r.key, "decision": r.decision, "note": r.note, "where": r.where} for r in report.changed]
+        return Rows(rows, message=report.summary(), status=1 if report.refused else 0)
     if not args.items:
         return Rows(records(corpus.decisions()), columns=["item", "decision", "note", "who", "at"])
     if len(args.items) > 2:
-        raise UsageError("review one lint key (from `lint --json`) or two projects (a pair)")
+        raise UsageError("review one key (L-… or P-…, from `lint` or `duplicates`) or two projects (a pair)")
     if args.decision is None:
         raise UsageError("say the decision: --decision confirmed, dismissed, explained or open")
     other = args.items[1] if len(args.items) == 2 else None
@@ -256,11 +262,12 @@ def run_lint(args: argparse.Namespace) -> Rows:
     full = records(corpus.with_decisions(to_frame(findings)))
     if args.summary:
         return Rows(summary(findings, rules, args.severity), csv=full, status=status)
-    columns = ["rule", "severity", "project", "message", "where"]
+    columns = ["key", "rule", "severity", "project", "message", "where"]
     decided = any(r["decision"] for r in full)
     table = [
-        {"rule": r["rule"], "severity": r["severity"], "project": r["project"], "message": r["message"],
-         "where": f"{r['file']}:{r['line']}", **({"decision": r["decision"]} if decided else {})}
+        {"key": r["key"], "rule": r["rule"], "severity": r["severity"], "project": r["project"],
+         "message": r["message"], "where": f"{r['file']}:{r['line']}",
+         **({"decision": r["decision"]} if decided else {})}
         for r in full
     ]  # fmt: skip
     return Rows(full, table, columns=[*columns, "decision"] if decided else columns, status=status)
@@ -453,7 +460,16 @@ def _lint_command(sub: Any, common: Any, rows: Any) -> None:
     c = sub.add_parser(
         "review", parents=[common, rows], help="record a decision on a lint finding or a duplicate pair; list them"
     )
-    c.add_argument("items", nargs="*", help="a lint review_key, or two projects (a pair); none: list the decisions")
+    c.add_argument(
+        "items",
+        nargs="*",
+        help="a key (L-… or P-…, as listings show it), a review_key, or two projects (a pair); "
+        "none: list the decisions",
+    )
+    c.add_argument(
+        "--import", dest="import_", type=Path, metavar="XLSX",
+        help="record the decisions written in the review workbook (export's tables.xlsx), and report them",
+    )  # fmt: skip
     c.add_argument("--decision", choices=DECISIONS, help="what you decided")
     c.add_argument("--note", help="why, or what explains it")
     c.add_argument("--who", help="who decided (kept with the decision)")

@@ -32,6 +32,7 @@ __all__ = [
     "node_type",
     "pair_key",
     "project_id",
+    "short_key",
     "unit_id",
 ]
 
@@ -105,6 +106,19 @@ def pair_key(a: str, b: str) -> str:
     """
     x, y = sorted((a, b))
     return f"pair:{x}|{y}"
+
+
+SHORT_KEY_DIGITS = 8  # hex digits of a short review key: no two alike among 10^5 items (p ≈ 10^-3)
+
+
+def short_key(key: str) -> str:
+    """The short form of a review key, to type at the desk: ``L-…`` for a lint finding, ``P-…`` a pair.
+
+    >>> short_key('pair:project:-:2024:402:乙|project:-:2024:402:甲')
+    'P-cf6a4575'
+    """
+    kind = "P" if key.startswith("pair:") else "L"
+    return f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:SHORT_KEY_DIGITS]}"
 
 
 def finding_key(rule: str, project_id: str, values: object) -> str:

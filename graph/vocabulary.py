@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "DECISIONS", "LEAST_SEVERITY", "PAIR_SUFFIXES", "SEVERITIES", "chinese", "column_of", "is_known"]
+__all__ = [
+    "COLUMNS",
+    "DECISIONS",
+    "DECISION_WORDS",
+    "LEAST_SEVERITY",
+    "PAIR_SUFFIXES",
+    "SEVERITIES",
+    "chinese",
+    "column_of",
+    "is_known",
+]
 
 COLUMNS: dict[str, tuple[str, str]] = {
     # projects
@@ -123,6 +133,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "goals_copied": ("目标照抄上年", "当年绩效目标 word for word as last year's"),
     # review decisions
     "review_key": ("复核编号", "stable key of a finding or pair, for review decisions"),
+    "key": ("简号", "the short review key (L-… a finding, P-… a pair) to type: search.py review L-…"),
     "decision": ("复核结论", "confirmed / dismissed / explained / open"),
     "note": ("复核说明", "the reviewer's note"),
     "who": ("复核人", "who decided"),
@@ -146,6 +157,9 @@ Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")  # values of `severity`, worst first
 LEAST_SEVERITY = SEVERITIES[-1]  # lint shows every finding unless told a floor
 DECISIONS = ("confirmed", "dismissed", "explained", "open")  # what a reviewer may decide on a finding or pair
+# The same decisions as a reviewer may type them in a workbook (search.py review --import)
+DECISION_WORDS = {"确认": "confirmed", "属实": "confirmed", "排除": "dismissed", "不属实": "dismissed",
+                  "已说明": "explained", "说明": "explained", "待定": "open", "待复核": "open"}  # fmt: skip
 _PREFIXES = ("part_", "cos_")  # per-signal columns of duplicates: part_semantic, cos_goals
 
 

@@ -69,7 +69,7 @@ def test_a_later_decision_supersedes_and_history_is_kept(tmp_path: Path) -> None
     ("argv", "message"),
     [
         (["review", "抚恤补助", "退役安置补助"], "say the decision"),
-        (["review", "a", "b", "c", "--decision", "open"], "one lint key"),
+        (["review", "a", "b", "c", "--decision", "open"], "review one key (L-… or P-…"),
         (["review", "not-a-key", "--decision", "open"], "is not a review key"),
         (["review", "抚恤补助", "没有这个项目", "--decision", "open"], "no project matches"),
     ],
@@ -82,3 +82,61 @@ def test_bad_reviews_are_one_line(index_dir: Path, capsys, argv: list[str], mess
 def test_unknown_decision_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="decision must be one of"):
         ReviewLog(tmp_path / "r.sqlite").record("pair:a|b", "maybe")
+
+
+# --- at the desk: short keys, and decisions written in the workbook ---------------------------------
+
+
+def test_a_short_key_from_a_listing_records_a_decision(index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "lint", "--rule", "cost-lower-bound", "--index", str(index_dir))
+    lines = out.splitlines()
+    assert lines[0].split()[0] == "key" and lines[1].split()[0].startswith("L-")
+    short = lines[1].split()[0]
+    code, out, _ = run(capsys, "review", short, "--decision", "dismissed", "--index", str(index_dir))
+    assert code == 0 and out.startswith("dismissed: lint:cost-lower-bound:")
+    _, out, _ = run(capsys, "duplicates", "--top", "1", "--index", str(index_dir))
+    pair = out.splitlines()[1].split()[1]
+    assert (
+        pair.startswith("P-")
+        and run(capsys, "review", pair, "--decision", "confirmed", "--index", str(index_dir))[0] == 0
+    )
+    code, _, err = run(capsys, "review", "L-00000000", "--decision", "open", "--index", str(index_dir))
+    assert code == 1 and "L-00000000 is no finding or pair of this index" in err
+
+
+def test_decisions_written_in_the_workbook_come_back(
+    index_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+
+    c = open_corpus(index_dir)
+    first = c.lint(rules=["cost-lower-bound"]).iloc[0]["review_key"]
+    c.review(first, "explained", note="单价", who="王")
+    book = c.export(tmp_path / "x", chinese=True)[-2]  # tables.xlsx, Chinese headers as analysts get it
+    wb = load_workbook(book)
+    ws = wb["lint"]
+    head = [cell.value for cell in ws[1]]
+    col = head.index("复核结论") + 1
+    second, third = [r for r in range(2, ws.max_row + 1) if ws.cell(r, head.index("复核编号") + 1).value != first][:2]
+    ws.cell(second, col, "排除")
+    ws.cell(second, head.index("复核说明") + 1, "已核实：不是重复")
+    ws.cell(third, col, "同意")  # no decision of ours
+    wb.save(book)
+    code, out, _ = run(capsys, "review", "--import", str(book), "--who", "李", "--index", str(index_dir))
+    assert code == 1  # something was refused
+    assert out.splitlines()[0] == "1 decisions recorded, 1 already so, 1 refused"
+    assert f"refused: tables.xlsx!lint!{ws.cell(third, col).column_letter}{third}: decision '同意' is none of" in out
+    now = open_corpus(index_dir).reviews.current()
+    decided = now[ws.cell(second, head.index("复核编号") + 1).value]
+    assert (decided.decision, decided.note, decided.who) == ("dismissed", "已核实：不是重复", "李")
+    assert now[first].decision == "explained"  # untouched: the workbook said the same
+    _, out, _ = run(capsys, "review", "--import", str(book), "--index", str(index_dir))
+    assert out.splitlines()[0] == "0 decisions recorded, 2 already so, 1 refused"  # a second import changes nothing
+
+
+def test_a_workbook_without_decisions_is_refused(index_dir: Path, tmp_path: Path, capsys) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"x": [1]}).to_excel(tmp_path / "other.xlsx", sheet_name="lint", index=False)
+    code, _, err = run(capsys, "review", "--import", str(tmp_path / "other.xlsx"), "--index", str(index_dir))
+    assert code == 1 and "no review_key (复核编号) or decision (复核结论) column" in err

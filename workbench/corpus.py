@@ -44,12 +44,13 @@ from graph.constants import (
 from graph.defaults import DEFAULT_OUT
 from graph.errors import LookupFailed
 from graph.export import GEPHI_FILES, write_csv, write_jsonl, write_workbook
-from graph.ids import pair_key
+from graph.ids import pair_key, short_key
 from graph.manifest import not_over_an_index
 from graph.store import Index, load_index, load_records
 from graph.vocabulary import LEAST_SEVERITY
 from index.searcher import Filters, Scope, Searcher
 from index.store import has_search
+from workbench.desk import SHORT, ImportReport, import_rows, read_decisions, resolve_short
 from workbench.html_view import View, inline, write_html
 from workbench.review import Decision, ReviewLog, reviews_path
 
@@ -259,8 +260,37 @@ class Corpus:
         if other is not None:
             a, b = (queries.find_project(self.graph, x) for x in (item, other))
             item = pair_key(a, b)
+        elif SHORT.fullmatch(item):  # L-… or P-…, as listings show it
+            item = resolve_short(item, self._short_keyed(item))
         self._check_review_key(item)
         return self.reviews.record(item, decision, note, who)
+
+    def _short_keyed(self, short: str) -> list[str]:
+        """The review keys a short key may stand for: the findings (L-…), or the pairs decided on and
+        the duplicate candidates (P-…)."""
+        if short.startswith("L-"):
+            return list(self.lint()["review_key"])
+        pairs = [k for k in self.reviews.current() if k.startswith("pair:")]
+        return pairs + ([p.review_key for p in self.duplicate_pairs()] if has_search(self.directory) else [])
+
+    def import_decisions(self, path: str | Path, who: str = "") -> ImportReport:
+        """The decisions written in a review workbook (``export``'s ``tables.xlsx``, its lint and
+        duplicates sheets) recorded, each one that differs from the current decision; rows with an
+        unknown decision or key refused by sheet and cell (:mod:`workbench.desk`)."""
+        rows = list(read_decisions(path))
+        known = set(self.lint()["review_key"])
+        for r in rows:
+            if r.key.startswith("pair:") and self._is_pair(r.key):
+                known.add(r.key)
+        current = {k: (d.decision, d.note) for k, d in self.reviews.current().items()}
+        report = import_rows(rows, known, current)
+        for r in report.changed:
+            self.reviews.record(r.key, r.decision, r.note, who or f"imported from {Path(path).name}")
+        return report
+
+    def _is_pair(self, item: str) -> bool:
+        ids = item.removeprefix("pair:").split("|")
+        return len(ids) == 2 and all(self.graph.nodes.get(i, {}).get("type") == "project" for i in ids)
 
     def _check_review_key(self, item: str) -> None:
         """A decision is kept only on what this index holds: a lint finding it reports, or a pair of
@@ -271,11 +301,10 @@ class Corpus:
                     f"{item!r} is not a finding of {self.directory}; `search.py lint --json` lists each "
                     "finding's review_key"
                 )
-        elif item.startswith("pair:"):
+        elif item.startswith("pair:") and not self._is_pair(item):
             ids = item.removeprefix("pair:").split("|")
             unknown = [i for i in ids if self.graph.nodes.get(i, {}).get("type") != "project"]
-            if len(ids) != 2 or unknown:
-                raise LookupFailed(f"{item!r}: {', '.join(unknown) or 'not two ids'} not a project of {self.directory}")
+            raise LookupFailed(f"{item!r}: {', '.join(unknown) or 'not two ids'} not a project of {self.directory}")
 
     def decisions(self) -> pd.DataFrame:
         """The current decision on every item reviewed."""
@@ -295,6 +324,7 @@ class Corpus:
         df = df.copy()
         df["decision"] = [current[k].decision if k in current else "" for k in df["review_key"]]
         df["note"] = [current[k].note if k in current else "" for k in df["review_key"]]
+        df["key"] = [short_key(k) for k in df["review_key"]]  # to type: search.py review L-…
         if hide_dismissed:
             df = df[df["decision"] != "dismissed"].reset_index(drop=True)
         return df
