@@ -212,9 +212,12 @@ def run_export(args: argparse.Namespace) -> Rows:
 
 def run_database(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
+    from workbench.database import metadata_path
 
     out = open_corpus(args.index).database(args.out)
-    return Rows([{"file": str(out)}], message=f"wrote {out}; browse it with: datasette {out}")
+    meta = metadata_path(out)
+    said = f"wrote {out} and {meta.name}; browse it with: datasette {out} --metadata {meta}"
+    return Rows([{"file": str(out), "metadata": str(meta)}], message=said)
 
 
 def run_verify(args: argparse.Namespace) -> Rows:

@@ -15,6 +15,7 @@ import pytest
 import search
 from tests.test_html_view import browser  # noqa: F401  (the fixture)
 from workbench.corpus import open_corpus
+from workbench.database import metadata_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +56,8 @@ def test_datasette_serves_it_to_a_browser(database: Path, browser: list[str]) ->
     assert datasette, "datasette is not installed: pip install -e '.[browse]'"
     port = _free_port()
     server = subprocess.Popen(
-        [datasette, str(database), "--port", str(port), "--host", "127.0.0.1"],
+        [datasette, str(database), "--metadata", str(metadata_path(database)), "--port", str(port), "--host",
+         "127.0.0.1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -70,8 +72,38 @@ def test_datasette_serves_it_to_a_browser(database: Path, browser: list[str]) ->
         dom = subprocess.run(
             [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
         ).stdout
+        canned = f"{base}/corpus/projects_of_a_department?department=%E5%9F%8E%E5%B8%82%E7%AE%A1%E7%90%86"  # 城市管理
+        page = subprocess.run(
+            [*browser, "--dump-dom", canned], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
     finally:
         server.terminate()
         server.wait(timeout=10)
     assert "2 rows where search matches" in dom
     assert "森林防火基础设施建设" in dom and "北碚区森林防火经费（重点）" in dom
+    assert "项目 · projects" in dom  # the table's Chinese title from the metadata
+    assert "某部门的项目及立项依据" in page and "环境卫生管理" in page  # a canned query, run from its form
+
+
+def test_the_metadata_describes_every_column_and_its_queries_run(database: Path) -> None:
+    import json
+    import sqlite3
+
+    meta = json.loads(metadata_path(database).read_text(encoding="utf-8"))["databases"]["corpus"]
+    db = sqlite3.connect(database)
+    for table, info in meta["tables"].items():
+        columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        assert set(info["columns"]) <= set(columns) and info["title"]
+    assert meta["tables"]["projects"]["columns"]["amount"].startswith("当年预算金额")
+    given = {"department": "城市管理", "document": "渝府办发", "min_score": "0.5"}
+    got = {
+        name: db.execute(q["sql"], {k: v for k, v in given.items() if f":{k}" in q["sql"]}).fetchall()
+        for name, q in meta["queries"].items()
+    }
+    assert len(got["projects_of_a_department"]) == 10  # 区城市管理局's projects (5,546.02 万元)
+    assert round(sum(r[2] for r in got["projects_of_a_department"]), 2) == 5546.02
+    assert {r[0] for r in got["projects_of_a_document"]} and all(
+        "渝府办发" in r[0] for r in got["projects_of_a_document"]
+    )
+    assert got["open_findings"] and all(r[0].startswith("L-") for r in got["open_findings"])
+    assert all(r[1] >= 0.5 for r in got["duplicate_candidates"])

@@ -161,7 +161,7 @@ def test_duplicates_cli(index_dir: str, capsys: pytest.CaptureFixture[str], tmp_
     header = out.splitlines()[0].split()
     assert (
         code == 0
-        and header[:6] == ["#", "cluster", "score", "label", "project_a", "project_b"]
+        and header[:7] == ["#", "key", "cluster", "score", "label", "project_a", "project_b"]
         and len(out.splitlines()) == 6
     )
     code, out, _ = run(capsys, "duplicates", "--top", "3", "--json", "--index", index_dir)

@@ -9,6 +9,7 @@ projects' texts and the documents' titles (Chinese split into words by jieba, so
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Mapping
@@ -21,7 +22,54 @@ from graph.errors import require, sqlite_trouble
 from graph.manifest import not_over_an_index
 from workbench.output import records
 
-__all__ = ["VIEWS", "write_database"]
+__all__ = ["QUERIES", "TABLE_TITLES", "VIEWS", "metadata", "metadata_path", "write_database"]
+
+TABLE_TITLES = {  # what Datasette shows above each table, Chinese first
+    "projects": ("项目", "one row per project table: its unit, department, budget (万元), texts"),
+    "indicators": ("绩效指标", "one row per indicator of a project: level, name, operator, target, weight"),
+    "citations": ("立项依据引用", "which project cites which document, in which field"),
+    "documents": ("依据文件", "every document cited: number, title, issuer and its level"),
+    "issuers": ("发文机关", "the authorities that issued the documents, with their level"),
+    "lint": ("质量问题", "lint findings: rule, severity, project, message, file:line, and the decision on it"),
+    "duplicates": ("疑似重复", "candidate pairs of projects that may fund the same activity, with every signal"),
+    "diagnostics": ("读取提示", "what the reader repaired or could not read, by file and line"),
+    "decisions": ("复核记录", "review decisions as they stood when the database was written"),
+}
+# Canned queries (Datasette: the database's page lists them; a :name is a form field).
+QUERIES = {
+    "projects_of_a_department": (
+        "某部门的项目及立项依据",
+        "a department's projects (any part of its name: 城市管理) with the documents each rests on",
+        """SELECT p.project, p.department, p.amount, group_concat(d.number, '；') AS documents
+        FROM projects p LEFT JOIN citations c ON c.project_id = p.project_id
+        LEFT JOIN documents d ON d.document_id = c.document_id
+        WHERE p.department LIKE '%' || :department || '%'
+        GROUP BY p.project_id ORDER BY p.amount DESC""",
+    ),
+    "projects_of_a_document": (
+        "引用某文件的项目",
+        "the projects citing a document (any part of its number or title: 渝府办发, 乡村振兴)",
+        """SELECT d.number, d.document_title, p.project, p.department, p.amount
+        FROM citations c JOIN documents d ON d.document_id = c.document_id
+        JOIN projects p ON p.project_id = c.project_id
+        WHERE d.number LIKE '%' || :document || '%' OR d.document_title LIKE '%' || :document || '%'
+        ORDER BY d.number, p.amount DESC""",
+    ),
+    "open_findings": (
+        "未复核的质量问题",
+        "lint findings nobody dismissed or explained, worst first",
+        """SELECT l.key, l.rule, l.severity, l.project, l.message, l.file, l.line FROM lint l
+        LEFT JOIN decisions r ON r.item = l.review_key
+        WHERE r.decision IS NULL OR r.decision NOT IN ('dismissed', 'explained')
+        ORDER BY CASE l.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, l.file, l.line""",
+    ),
+    "duplicate_candidates": (
+        "疑似重复资金",
+        "candidate pairs at or above a score (0..1, e.g. 0.5), best first",
+        """SELECT key, score, label, project_a, project_b, department_a, department_b, amount_a, amount_b, decision
+        FROM duplicates WHERE score >= CAST(:min_score AS REAL) ORDER BY score DESC""",
+    ),
+}
 
 VIEWS = {
     "budget_by_department": """
@@ -59,6 +107,44 @@ _KEYS: dict[str, dict[str, Any]] = {
 }
 
 
+def metadata_path(database: str | Path) -> Path:
+    """Where the Datasette metadata of a database is written: ``corpus.db`` → ``corpus.metadata.json``."""
+    return Path(database).with_suffix(".metadata.json")
+
+
+def metadata(tables: Mapping[str, pd.DataFrame], name: str) -> dict[str, Any]:
+    """Datasette's metadata for the database ``name``: Chinese titles, a description of every column
+    (from :data:`graph.vocabulary.COLUMNS`), the canned queries of :data:`QUERIES`."""
+    from graph.vocabulary import COLUMNS, column_of
+
+    def described(col: str) -> str:
+        zh, en = COLUMNS.get(column_of(col), ("", ""))
+        return f"{zh}：{en}" if zh else en
+
+    return {
+        "title": "预算绩效目标知识库 · budget performance targets",
+        "description": "项目、绩效指标、立项依据与发文机关；质量问题与疑似重复资金。Projects, indicators, "
+        "legal bases and issuers; lint findings and duplicate candidates.",
+        "databases": {
+            name: {
+                "tables": {
+                    t: {
+                        "title": f"{TABLE_TITLES[t][0]} · {t}",
+                        "description": TABLE_TITLES[t][1],
+                        "columns": {c: described(str(c)) for c in df.columns if described(str(c))},
+                    }
+                    for t, df in tables.items()
+                    if t in TABLE_TITLES
+                },
+                "queries": {
+                    q: {"title": t, "description": d, "sql": " ".join(sql.split())}
+                    for q, (t, d, sql) in QUERIES.items()
+                },
+            }
+        },
+    }
+
+
 def _words(texts: list[str]) -> list[str]:
     from index.lexical import Tokens
 
@@ -82,6 +168,8 @@ def write_database(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path
         tmp.unlink(missing_ok=True)
         raise sqlite_trouble(path, exc, "the database") from exc
     os.replace(tmp, path)
+    meta = metadata(tables, path.stem)
+    metadata_path(path).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
 
 
