@@ -270,9 +270,7 @@ def test_binary_file(write) -> None:
 def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file or folder"):
         find_sources([tmp_path / "nope.txt"])
-    with pytest.raises(
-        InputError, match=r"folder has no \.txt/\.csv/\.pdf/\.docx/\.xlsx/\.xls/\.doc/\.ods/\.odt files"
-    ):
+    with pytest.raises(InputError, match=r"folder has no \.txt/\.csv/\.pdf/\.docx/\.xlsx/\.xls/\.doc/\.ods/\.odt"):
         find_sources([tmp_path])
 
 
