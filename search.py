@@ -44,6 +44,7 @@ from graph.constants import (
 )
 from graph.defaults import DEFAULT_OUT
 from graph.errors import UsageError
+from graph.i18n import LANGS, language, text
 from graph.ids import short_key
 from graph.progress import set_quiet
 from graph.text import check_text_arguments
@@ -253,8 +254,9 @@ def run_lint(args: argparse.Namespace) -> Rows:
     from analysis.lint import RULES, exit_status, summary, to_frame
     from workbench.corpus import open_corpus
 
+    lang = language(args.lang)
     if args.rules:
-        return Rows([{"rule": r, "severity": s, "description": d} for r, (s, d) in RULES.items()])
+        return Rows([{"rule": r, "severity": s, "description": text(f"rule.{r}", lang)} for r, (s, _) in RULES.items()])
     rules = args.rule or ()
     corpus = open_corpus(args.index)
     found = corpus.lint_findings(
@@ -264,7 +266,8 @@ def run_lint(args: argparse.Namespace) -> Rows:
     status = exit_status(findings, args.fail_on)  # dismissed findings, when hidden, do not fail
     full = records(corpus.with_decisions(to_frame(findings)))
     if args.summary:
-        return Rows(summary(findings, rules, args.severity), csv=full, status=status)
+        rows = [{**r, "description": text(f"rule.{r['rule']}", lang)} for r in summary(findings, rules, args.severity)]
+        return Rows(rows, csv=full, status=status)
     columns = ["key", "rule", "severity", "project", "message", "where"]
     decided = any(r["decision"] for r in full)
     table = [
@@ -329,6 +332,9 @@ def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argpar
     common.add_argument("--index", type=Path, default=DEFAULT_OUT, help=f"index directory (default: {DEFAULT_OUT})")
     common.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     common.add_argument("--quiet", action="store_true", help="no progress lines on a terminal (stdout is the same)")
+    common.add_argument(
+        "--lang", choices=LANGS, help="headers and words of tables in Chinese or English (default: from LANG, else en)"
+    )
     rows = argparse.ArgumentParser(add_help=False)
     rows.add_argument("--csv", metavar="FILE", help="also write the rows to FILE as CSV ('-': CSV to stdout only)")
     rows.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
@@ -501,7 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     def work() -> int:
         check_text_arguments(args, paths=("csv",))
         result: Rows = args.run(args)
-        emit(result, as_json=args.json, csv=getattr(args, "csv", None), bom=not getattr(args, "no_bom", False))
+        lang = language(args.lang)
+        emit(result, args.json, getattr(args, "csv", None), not getattr(args, "no_bom", False), lang)
         return result.status
 
     return console.guarded(work)

@@ -43,6 +43,7 @@ __all__ = [
     "GEPHI_FILES",
     "NUMBER_FORMATS",
     "SHEETS",
+    "SHEET_TITLES",
     "csv_text",
     "flat_cell",
     "rows_frame",
@@ -63,6 +64,11 @@ SHEETS = (
     "duplicates",
     "diagnostics",
 )  # fmt: skip  the review workbook's sheets, in this order
+SHEET_TITLES = {  # a table's Chinese name: a sheet's name in a Chinese workbook, a title in Datasette
+    "projects": "项目", "indicators": "绩效指标", "citations": "立项依据引用", "documents": "依据文件",
+    "issuers": "发文机关", "lint": "质量问题", "duplicates": "疑似重复", "diagnostics": "读取提示",
+    "candidates": "疑似重复", "decisions": "复核记录",
+}  # fmt: skip
 NUMBER_FORMATS = {
     "amount": "#,##0.00",
     "retained": "#,##0.00",
@@ -143,7 +149,8 @@ def _format_sheet(ws: Any, df: pd.DataFrame) -> None:  # ws: an openpyxl Workshe
 
 
 def write_workbook(frames: Mapping[str, pd.DataFrame], path: str | Path, chinese: bool = False) -> Path:
-    """A workbook of formatted sheets, one per table (those of :data:`SHEETS` first, in its order)."""
+    """A workbook of formatted sheets, one per table (those of :data:`SHEETS` first, in its order);
+    ``chinese`` gives Chinese headers and sheet names (:data:`SHEET_TITLES`)."""
     import pandas as pd
 
     path = not_over_an_index(path, "workbook")
@@ -152,9 +159,10 @@ def write_workbook(frames: Mapping[str, pd.DataFrame], path: str | Path, chinese
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name in names:
             df = frames[name]
-            (chinese_headers(df) if chinese else df).to_excel(xw, sheet_name=name, index=False)
-            strings_not_formulas(xw.sheets[name])  # a name starting with = stays a name
-            _format_sheet(xw.sheets[name], df)
+            sheet = SHEET_TITLES.get(name, name) if chinese else name
+            (chinese_headers(df) if chinese else df).to_excel(xw, sheet_name=sheet, index=False)
+            strings_not_formulas(xw.sheets[sheet])  # a name starting with = stays a name
+            _format_sheet(xw.sheets[sheet], df)
     return path
 
 

@@ -2,7 +2,7 @@
 
 Stages, lowest first; a module may import from its own stage or a lower one, never a higher:
 
-    foundation  graph.errors, codes, constants, text, cells, export, ids, models, manifest, lookup,
+    foundation  graph.errors, codes, i18n, constants, text, cells, export, ids, models, manifest, lookup,
                 vocabulary, defaults, progress
     read        graph.read.*            bytes → rows of cells → records (+ citations, issuers)
     graph       graph.knowledge, records, store, queries
@@ -34,6 +34,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "graph.text",
             "graph.cells",
             "graph.export",
+            "graph.i18n",
             "graph.ids",
             "graph.models",
             "graph.manifest",

@@ -101,12 +101,13 @@ def test_chinese_headers_and_review_workbook(corpus: Corpus, tmp_path: Path) -> 
     wb = openpyxl.load_workbook(tmp_path / "zh" / "tables.xlsx")
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title
-    ws = wb["projects"]
+    assert wb.sheetnames[:2] == ["项目", "绩效指标"]  # Chinese sheet names too
+    ws = wb["项目"]
     names = [c.value for c in ws[1]]
     amount = ws.cell(row=2, column=names.index("当年预算金额（万元）") + 1)
     assert amount.number_format == "#,##0.00" and amount.value == 208
     assert ws.column_dimensions["B"].width > 10  # fitted, not the default 8.43
-    assert wb["lint"].max_row > 50 and wb["duplicates"].max_row > 10
+    assert wb["质量问题"].max_row > 50 and wb["疑似重复"].max_row > 10
 
 
 def test_gephi_reads_every_relation_back(corpus: Corpus, tmp_path: Path) -> None:

@@ -58,3 +58,42 @@ def test_an_issuer_prefix_selects_all_its_documents(sample_index: Index) -> None
     df = queries.cited_by(sample_index.graph, "渝府办发")
     assert df["document"].nunique() == 16 and df["document"].str.startswith("渝府办发〔").all()
     assert queries.projects_total(df) == "13 projects, 8,305.30 万元"
+
+
+# --- Chinese or English: the message catalogue and --lang --------------------------------------------
+
+
+def test_every_message_id_has_both_languages() -> None:
+    """Every diagnostic code, every lint rule, every label and header: Chinese and English, none stale."""
+    from graph.codes import Code, Rule
+    from graph.i18n import catalogue
+
+    cat = catalogue()
+    assert {f"code.{c}" for c in Code} | {f"rule.{r}" for r in Rule} <= set(cat)
+    assert {k for k in cat if k.startswith(("code.", "rule."))} == {f"code.{c}" for c in Code} | {
+        f"rule.{r}" for r in Rule
+    }  # no entry for a code that is gone
+    missing = [k for k, v in cat.items() if not (v.get("zh") and v.get("en"))]
+    assert missing == []
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in v["zh"]) for v in cat.values())
+
+
+def test_lang_or_the_locale_chooses_the_language(sample_index: Index, capsys, monkeypatch) -> None:
+    index_dir = str(sample_index.path)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert search.main(["lint", "--rule", "cost-lower-bound", "--index", index_dir]) == 0
+    zh = capsys.readouterr().out.splitlines()
+    assert zh[0].split()[:4] == ["简号", "规则", "级别", "项目名称"] and " 警告 " in zh[1]
+    assert search.main(["lint", "--rule", "cost-lower-bound", "--lang", "en", "--index", index_dir]) == 0
+    en = capsys.readouterr().out.splitlines()
+    assert en[0].split()[:4] == ["key", "rule", "severity", "project"] and " warning " in en[1]
+    assert search.main(["lint", "--rules", "--json", "--index", index_dir]) == 0
+    import json
+
+    rules = json.loads(capsys.readouterr().out)  # JSON keys stay English; the descriptions follow LANG
+    assert rules[0]["rule"] == "weights-sum" and rules[0]["description"] == "指标权重加预算执行率权重不等于 100"
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert search.main(["lint", "--summary", "--index", index_dir]) == 0
+    assert capsys.readouterr().out.startswith("rule ")

@@ -114,7 +114,7 @@ def test_decisions_written_in_the_workbook_come_back(
     c.review(first, "explained", note="单价", who="王")
     book = c.export(tmp_path / "x", chinese=True)[-2]  # tables.xlsx, Chinese headers as analysts get it
     wb = load_workbook(book)
-    ws = wb["lint"]
+    ws = wb["质量问题"]  # the lint sheet, by its Chinese name
     head = [cell.value for cell in ws[1]]
     col = head.index("复核结论") + 1
     second, third = [r for r in range(2, ws.max_row + 1) if ws.cell(r, head.index("复核编号") + 1).value != first][:2]
@@ -125,7 +125,9 @@ def test_decisions_written_in_the_workbook_come_back(
     code, out, _ = run(capsys, "review", "--import", str(book), "--who", "李", "--index", str(index_dir))
     assert code == 1  # something was refused
     assert out.splitlines()[0] == "1 decisions recorded, 1 already so, 1 refused"
-    assert f"refused: tables.xlsx!lint!{ws.cell(third, col).column_letter}{third}: decision '同意' is none of" in out
+    assert (
+        f"refused: tables.xlsx!质量问题!{ws.cell(third, col).column_letter}{third}: decision '同意' is none of" in out
+    )
     now = open_corpus(index_dir).reviews.current()
     decided = now[ws.cell(second, head.index("复核编号") + 1).value]
     assert (decided.decision, decided.note, decided.who) == ("dismissed", "已核实：不是重复", "李")

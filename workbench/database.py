@@ -19,21 +19,22 @@ from typing import Any
 import pandas as pd
 
 from graph.errors import require, sqlite_trouble
+from graph.export import SHEET_TITLES
 from graph.manifest import not_over_an_index
 from workbench.output import records
 
 __all__ = ["QUERIES", "TABLE_TITLES", "VIEWS", "metadata", "metadata_path", "write_database"]
 
-TABLE_TITLES = {  # what Datasette shows above each table, Chinese first
-    "projects": ("项目", "one row per project table: its unit, department, budget (万元), texts"),
-    "indicators": ("绩效指标", "one row per indicator of a project: level, name, operator, target, weight"),
-    "citations": ("立项依据引用", "which project cites which document, in which field"),
-    "documents": ("依据文件", "every document cited: number, title, issuer and its level"),
-    "issuers": ("发文机关", "the authorities that issued the documents, with their level"),
-    "lint": ("质量问题", "lint findings: rule, severity, project, message, file:line, and the decision on it"),
-    "duplicates": ("疑似重复", "candidate pairs of projects that may fund the same activity, with every signal"),
-    "diagnostics": ("读取提示", "what the reader repaired or could not read, by file and line"),
-    "decisions": ("复核记录", "review decisions as they stood when the database was written"),
+TABLE_TITLES = {  # what Datasette shows under each table's Chinese name (graph.export.SHEET_TITLES)
+    "projects": "one row per project table: its unit, department, budget (万元), texts",
+    "indicators": "one row per indicator of a project: level, name, operator, target, weight",
+    "citations": "which project cites which document, in which field",
+    "documents": "every document cited: number, title, issuer and its level",
+    "issuers": "the authorities that issued the documents, with their level",
+    "lint": "lint findings: rule, severity, project, message, file:line, and the decision on it",
+    "duplicates": "candidate pairs of projects that may fund the same activity, with every signal",
+    "diagnostics": "what the reader repaired or could not read, by file and line",
+    "decisions": "review decisions as they stood when the database was written",
 }
 # Canned queries (Datasette: the database's page lists them; a :name is a form field).
 QUERIES = {
@@ -129,8 +130,8 @@ def metadata(tables: Mapping[str, pd.DataFrame], name: str) -> dict[str, Any]:
             name: {
                 "tables": {
                     t: {
-                        "title": f"{TABLE_TITLES[t][0]} · {t}",
-                        "description": TABLE_TITLES[t][1],
+                        "title": f"{SHEET_TITLES[t]} · {t}",
+                        "description": TABLE_TITLES[t],
                         "columns": {c: described(str(c)) for c in df.columns if described(str(c))},
                     }
                     for t, df in tables.items()

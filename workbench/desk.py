@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.errors import InputError, LookupFailed
+from graph.export import SHEET_TITLES
 from graph.ids import short_key
 from graph.vocabulary import COLUMNS, DECISION_WORDS, DECISIONS, column_of
 
 __all__ = ["IMPORTED_SHEETS", "ImportReport", "Row", "import_rows", "read_decisions", "resolve_short"]
 
-IMPORTED_SHEETS = ("lint", "duplicates")  # the sheets of the workbook that hold decisions
+IMPORTED_SHEETS = ("lint", "duplicates")  # the sheets of the workbook that hold decisions (or their Chinese names)
 SHORT = re.compile(r"[LP]-[0-9a-f]{8}")
 _WANTED = ("review_key", "decision", "note")
 
@@ -91,7 +92,8 @@ def read_decisions(path: str | Path) -> Iterator[Row]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook
         raise InputError(str(path), f"cannot open the review workbook ({type(exc).__name__}: {exc})") from exc
-    sheets = [s for s in wb.sheetnames if s in IMPORTED_SHEETS]
+    names = {*IMPORTED_SHEETS, *(SHEET_TITLES[s] for s in IMPORTED_SHEETS)}
+    sheets = [s for s in wb.sheetnames if s in names]
     if not sheets:
         raise InputError(str(path), f"no {' or '.join(IMPORTED_SHEETS)} sheet; give the workbook `export` wrote")
     for name in sheets:

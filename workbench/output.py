@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.export import csv_text, flat_cell, rows_frame, write_csv
+from graph.i18n import header, label
 from graph.text import display_width, printable
 
 __all__ = ["Rows", "emit", "print_rows", "records"]
@@ -63,14 +64,16 @@ def _cell(value: Any) -> str:
     return printable(str(flat_cell(value)).replace("\n", " "))  # no control character reaches the terminal
 
 
-def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
-    """An aligned table (CJK characters count two columns; numbers right-aligned)."""
+def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, lang: str = "en") -> None:
+    """An aligned table (CJK characters count two columns; numbers right-aligned), its headers and
+    words (警告, 确认 …) in ``lang`` (:mod:`graph.i18n`)."""
     if not rows:
-        print("(no rows)")
+        print("（无结果）" if lang == "zh" else "(no rows)")
         return
     cols = list(columns or rows[0].keys())
-    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
-    widths = [max(display_width(c), *(display_width(row[j]) for row in cells)) for j, c in enumerate(cols)]
+    cells = [[_cell(label(r.get(c), lang)) for c in cols] for r in rows]
+    names = [header(c, lang) for c in cols]
+    widths = [max(display_width(c), *(display_width(row[j]) for row in cells)) for j, c in enumerate(names)]
     numeric = [all(_NUMBER.fullmatch(row[j]) or not row[j] for row in cells) for j in range(len(cols))]
 
     def line(values: Sequence[str]) -> str:
@@ -80,24 +83,25 @@ def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = N
             out.append(pad + v if num else v + pad)
         return "  ".join(out).rstrip()
 
-    print(line(cols))
+    print(line(names))
     for row in cells:
         print(line(row))
 
 
-def _write_csv(rows: list[dict[str, Any]], target: str, bom: bool = True) -> None:
+def _write_csv(rows: list[dict[str, Any]], target: str, bom: bool = True, chinese: bool = False) -> None:
     if target == "-":
-        sys.stdout.write(csv_text(rows_frame(rows)))
+        sys.stdout.write(csv_text(rows_frame(rows), chinese=chinese))
     else:
-        write_csv(rows_frame(rows), target, bom=bom)
+        write_csv(rows_frame(rows), target, bom=bom, chinese=chinese)
         print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 
 
-def emit(rows: Rows, as_json: bool, csv: str | None = None, bom: bool = True) -> None:
+def emit(rows: Rows, as_json: bool, csv: str | None = None, bom: bool = True, lang: str = "en") -> None:
     """Print ``rows`` as JSON or a table, and write them as CSV when asked (``-``: CSV only; a
-    file gets a UTF-8 BOM for Excel unless ``bom=False``)."""
+    file gets a UTF-8 BOM for Excel unless ``bom=False``).  ``lang`` ``zh`` gives the table and the
+    CSV Chinese headers; JSON keys never change."""
     if csv:
-        _write_csv(rows.csv if rows.csv is not None else rows.full, csv, bom)
+        _write_csv(rows.csv if rows.csv is not None else rows.full, csv, bom, chinese=lang == "zh")
         if csv == "-":
             return
     if as_json:
@@ -105,6 +109,8 @@ def emit(rows: Rows, as_json: bool, csv: str | None = None, bom: bool = True) ->
     elif rows.message is not None:
         print("\n".join(printable(line) for line in rows.message.split("\n")))
     else:
-        print_rows(rows.table if rows.table is not None else rows.full, rows.columns if rows.table is None else None)
+        print_rows(
+            rows.table if rows.table is not None else rows.full, rows.columns if rows.table is None else None, lang
+        )
         if rows.footer:
             print(printable(rows.footer))

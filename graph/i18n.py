@@ -1,0 +1,84 @@
+"""The language of what a person reads: Chinese or English, from ``--lang zh|en`` or the locale
+(``LANG=zh_CN.UTF-8`` → Chinese), English where nothing says.  Texts come from one catalogue,
+``graph/data/messages.toml`` (one table of message ids, each with both languages): the meaning of
+every diagnostic code and lint rule, the words a table cell shows (警告, 确认, 改名 …) and the
+headers of the command line's own columns; the other headers are the vocabulary's
+(:mod:`graph.vocabulary`).  Machine formats do not change with the language: JSON keys, codes, rule
+ids and values stay as they are.
+
+>>> text("rule.vague-target", "zh")
+'定性指标值只说方向、不说程度（提升、有所提升、明显、较好）'
+>>> header("amount", "zh"), header("where", "zh"), header("amount", "en"), label("warning", "zh")
+('当年预算金额（万元）', '位置', 'amount', '警告')
+>>> language("en"), language(None, {"LANG": "zh_CN.UTF-8"}), language(None, {"LANG": "C.UTF-8"})
+('en', 'zh', 'en')
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+from graph.codes import Code, Rule
+from graph.errors import UsageError
+from graph.vocabulary import COLUMNS, column_of
+
+__all__ = ["LANGS", "catalogue", "header", "label", "language", "text"]
+
+LANGS = ("zh", "en")
+_LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")  # in the order POSIX reads them
+
+
+def language(asked: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """``asked`` (``--lang``), else Chinese when the locale is (``zh…``), else English."""
+    if asked is not None:
+        if asked not in LANGS:
+            raise UsageError(f"--lang {asked!r}: one of {', '.join(LANGS)}")
+        return asked
+    env = os.environ if environ is None else environ
+    locale = next((env[v] for v in _LOCALE_VARS if env.get(v)), "")
+    return "zh" if locale.lower().startswith("zh") else "en"
+
+
+@functools.cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every message id (``code.…``, ``rule.…``, ``label.…``, ``header.…``) with its ``zh`` and ``en``."""
+    data = tomllib.loads((Path(__file__).parent / "data" / "messages.toml").read_text(encoding="utf-8"))
+    out: dict[str, dict[str, str]] = {}
+    meanings = {"code": {str(c): c.describe() for c in Code}, "rule": {str(r): r.describe() for r in Rule}}
+    for section in ("code", "rule"):
+        for key, zh in data[section].items():
+            out[f"{section}.{key}"] = {"zh": zh, "en": meanings[section].get(key, "")}
+    for section in ("label", "header"):
+        for key, (zh, en) in data[section].items():
+            out[f"{section}.{key}"] = {"zh": zh, "en": en}
+    return out
+
+
+def text(message_id: str, lang: str) -> str:
+    """The text of a message id in a language (English where the catalogue has no Chinese)."""
+    entry = catalogue().get(message_id, {})
+    return entry.get(lang) or entry.get("en") or message_id
+
+
+def header(column: str, lang: str) -> str:
+    """A column's header: its vocabulary name in Chinese (项目名称) or as it is in English."""
+    if lang != "zh":
+        return column
+    if f"header.{column}" in catalogue():
+        return text(f"header.{column}", lang)
+    base = column_of(column)
+    if base in COLUMNS:
+        suffix = "（甲）" if column.endswith("_a") else "（乙）" if column.endswith("_b") else ""
+        return COLUMNS[base][0] + suffix
+    return column
+
+
+def label(value: object, lang: str) -> object:
+    """A cell's word in the language (``warning`` → 警告); any other value as it is."""
+    if lang != "zh" or not isinstance(value, str):
+        return value
+    return catalogue().get(f"label.{value}", {}).get("zh", value)
