@@ -247,7 +247,10 @@ def run_graph(args: argparse.Namespace) -> Rows:
         df = queries.shared_documents(G, args.min, args.across, args.region, args.year)
     else:
         df = queries.issuers_of(G, args.project)
-    return Rows(records(df), columns=list(df.columns), footer=queries.projects_total(df))
+    full = records(df)
+    ids = [c for c in df.columns if c.endswith("_id") and c.removesuffix("_id") in df.columns]  # names show them
+    table = [{k: v for k, v in r.items() if k not in ids} for r in full]
+    return Rows(full, table, columns=list(df.columns), footer=queries.projects_total(df))
 
 
 def run_lint(args: argparse.Namespace) -> Rows:
@@ -338,6 +341,7 @@ def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argpar
     rows = argparse.ArgumentParser(add_help=False)
     rows.add_argument("--csv", metavar="FILE", help="also write the rows to FILE as CSV ('-': CSV to stdout only)")
     rows.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
+    rows.add_argument("--columns", metavar="A,B", help="only these columns of the table (names as its header shows)")
     filters = argparse.ArgumentParser(add_help=False, parents=[_place()])
     filters.add_argument("--top", type=_count, default=TOP_HITS, help="how many results (default: %(default)s)")
     filters.add_argument("--department", help="only projects whose 业务主管部门 contains this")
@@ -508,7 +512,8 @@ def main(argv: list[str] | None = None) -> int:
         check_text_arguments(args, paths=("csv",))
         result: Rows = args.run(args)
         lang = language(args.lang)
-        emit(result, args.json, getattr(args, "csv", None), not getattr(args, "no_bom", False), lang)
+        columns = [c.strip() for c in (getattr(args, "columns", None) or "").split(",") if c.strip()]
+        emit(result, args.json, getattr(args, "csv", None), not getattr(args, "no_bom", False), lang, columns)
         return result.status
 
     return console.guarded(work)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from graph.codes import Code, Rule
 from graph.errors import UsageError
-from graph.vocabulary import COLUMNS, column_of
+from graph.vocabulary import chinese_header
 
 __all__ = ["LANGS", "catalogue", "header", "label", "language", "text"]
 
@@ -70,11 +70,7 @@ def header(column: str, lang: str) -> str:
         return column
     if f"header.{column}" in catalogue():
         return text(f"header.{column}", lang)
-    base = column_of(column)
-    if base in COLUMNS:
-        suffix = "（甲）" if column.endswith("_a") else "（乙）" if column.endswith("_b") else ""
-        return COLUMNS[base][0] + suffix
-    return column
+    return chinese_header(column)
 
 
 def label(value: object, lang: str) -> object:

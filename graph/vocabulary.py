@@ -29,6 +29,7 @@ __all__ = [
     "PAIR_SUFFIXES",
     "SEVERITIES",
     "chinese",
+    "chinese_header",
     "column_of",
     "is_known",
 ]
@@ -176,13 +177,31 @@ def is_known(name: str) -> bool:
     return column_of(name) in COLUMNS or name.startswith(_PREFIXES)
 
 
+# The duplicates table's signal columns: part_<signal> (its share of the score), cos_<field> (a cosine)
+SIGNALS = {"semantic": "语义", "sentences": "句子", "documents": "依据文件", "indicators": "指标",
+           "all": "全文", "overview": "项目概述", "goals": "绩效目标"}  # fmt: skip
+SIGNAL_PREFIXES = {"part_": "分项得分·", "cos_": "余弦相似度·"}
+
+
+def chinese_header(name: str) -> str:
+    """A column's Chinese header: 项目名称, 项目名称（甲）, 分项得分·语义 …; an unknown name as it is.
+
+    >>> chinese_header("department_a"), chinese_header("part_semantic"), chinese_header("cos_goals")
+    ('业务主管部门（甲）', '分项得分·语义', '余弦相似度·绩效目标')
+    """
+    for prefix, zh in SIGNAL_PREFIXES.items():
+        if name.startswith(prefix) and name.removeprefix(prefix) in SIGNALS:
+            return zh + SIGNALS[name.removeprefix(prefix)]
+    base = column_of(name)
+    if base in COLUMNS:
+        return COLUMNS[base][0] + ("（甲）" if name.endswith("_a") else "（乙）" if name.endswith("_b") else "")
+    return name
+
+
 def chinese(df: pd.DataFrame) -> pd.DataFrame:
     """The same frame with Chinese headers (项目名称, 业务主管部门 …) from :data:`COLUMNS`."""
 
     def header(name: str) -> str:
-        base = column_of(name)
-        if base in COLUMNS:
-            return COLUMNS[base][0] + ("（甲）" if name.endswith("_a") else "（乙）" if name.endswith("_b") else "")
-        return name
+        return chinese_header(name)
 
     return df.rename(columns=header)

@@ -108,6 +108,12 @@ def test_chinese_headers_and_review_workbook(corpus: Corpus, tmp_path: Path) -> 
     assert amount.number_format == "#,##0.00" and amount.value == 208
     assert ws.column_dimensions["B"].width > 10  # fitted, not the default 8.43
     assert wb["质量问题"].max_row > 50 and wb["疑似重复"].max_row > 10
+    signals = [c.value for c in wb["疑似重复"][1]]
+    assert (
+        "分项得分·语义" in signals
+        and "余弦相似度·绩效目标" in signals
+        and not any(str(v).startswith(("part_", "cos_")) for v in signals)
+    )
 
 
 def test_gephi_reads_every_relation_back(corpus: Corpus, tmp_path: Path) -> None:

@@ -95,6 +95,8 @@ def test_the_metadata_describes_every_column_and_its_queries_run(database: Path)
         columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
         assert set(info["columns"]) <= set(columns) and info["title"]
     assert meta["tables"]["projects"]["columns"]["amount"].startswith("当年预算金额")
+    first, *_, last = [r[1] for r in db.execute("PRAGMA table_info(projects)")]
+    assert (first, last) == ("project", "project_id")  # the name first, the long id last
     given = {"department": "城市管理", "document": "渝府办发", "min_score": "0.5"}
     got = {
         name: db.execute(q["sql"], {k: v for k, v in given.items() if f":{k}" in q["sql"]}).fetchall()

@@ -285,3 +285,53 @@ def test_english_and_paraphrased_questions_stay_answered(searcher) -> None:
         labelled = load_queries(Path(__file__).resolve().parent.parent / "bench" / "queries.jsonl")
         empty = [q.query for q in labelled if not searcher.query(q.query, 5)]
     assert empty == []
+
+
+def _search_on_a_terminal(argv: list[str], columns: int) -> str:
+    """search.py with its stdout on a real pseudo-terminal ``columns`` wide: what the terminal shows."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns)}
+    proc = subprocess.Popen([sys.executable, str(root / "search.py"), *argv], cwd=root, stdout=slave,
+                            stderr=subprocess.DEVNULL, env=env)  # fmt: skip
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    proc.wait()
+    os.close(master)
+    return shown.decode("utf-8").replace("\r\n", "\n")
+
+
+def test_tables_fit_the_terminal_and_pipes_get_whole_lines(index_dir: str, capsys) -> None:
+    from graph.text import display_width
+
+    argv = ["lint", "--rule", "cost-lower-bound", "--rule", "foreign-body-goals", "--index", index_dir]
+    shown = _search_on_a_terminal(argv, 100).splitlines()
+    assert len(shown) == 5 and max(display_width(line) for line in shown) <= 100
+    assert "data/beibei_2024_key_projects.txt:560" in shown[1] and "…" in shown[1]  # the message cut, not the place
+    code, out, _ = run(capsys, *argv)  # not a terminal: whole lines
+    assert code == 0 and "which the name and overview never mention" in out
+
+
+def test_columns_and_listings_without_long_ids(index_dir: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "funded-by", "城管局", "--columns", "project,amount", "--index", index_dir)
+    assert code == 0 and out.splitlines()[0].split() == ["project", "amount"]
+    assert out.splitlines()[-1] == "10 projects, 5,546.02 万元"
+    code, out, _ = run(capsys, "funded-by", "城管局", "--index", index_dir)
+    assert "project:重庆市北碚区" not in out and out.splitlines()[0].split()[0] == "project"
+    code, out, _ = run(capsys, "funded-by", "城管局", "--json", "--index", index_dir)
+    assert json.loads(out)[0]["project_id"].startswith("project:")  # the full id stays in JSON
+    code, _, err = run(capsys, "funded-by", "城管局", "--columns", "projekt", "--index", index_dir)
+    assert code == 1 and "--columns: no column projekt; this table has project," in err

@@ -186,7 +186,9 @@ def _write_tables(db: Any, tables: Mapping[str, pd.DataFrame]) -> None:
     for name, keys in _KEYS.items():
         if name not in frames:
             continue
-        rows = records(frames[name])
+        frame = frames[name]
+        ids = [c for c in frame.columns if c.endswith("_id")]  # names first, as a reader reads; ids last
+        rows = records(frame[[c for c in frame.columns if c not in ids] + ids])
         for fk in keys.get("foreign_keys", []):  # an empty reference is no reference
             for r in rows:
                 r[fk[0]] = r.get(fk[0]) or None

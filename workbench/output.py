@@ -23,12 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from graph.errors import UsageError
 from graph.export import csv_text, flat_cell, rows_frame, write_csv
 from graph.i18n import header, label
 from graph.text import display_width, printable
 
 __all__ = ["Rows", "emit", "print_rows", "records"]
 
+MIN_COLUMN = 8  # a text column fitted to the terminal keeps at least this many characters
+WHOLE = frozenset({"#", "key", "rule", "severity", "where", "file", "line", "status", "decision"})  # never cut
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -64,9 +67,50 @@ def _cell(value: Any) -> str:
     return printable(str(flat_cell(value)).replace("\n", " "))  # no control character reaches the terminal
 
 
-def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, lang: str = "en") -> None:
+def _fit(widths: list[int], fixed: list[bool], room: int | None) -> list[int]:
+    """Column widths within ``room`` characters: the widest free-text column gives way first, to no
+    less than :data:`MIN_COLUMN`; ``fixed`` ones (numbers, keys, places) keep their width.
+
+    >>> _fit([10, 40, 6], [False, False, True], 40)
+    [10, 20, 6]
+    """
+    out = list(widths)
+    if room is None:
+        return out
+    while sum(out) + 2 * (len(out) - 1) > room:
+        texts = [j for j, w in enumerate(out) if not fixed[j] and w > MIN_COLUMN]
+        if not texts:
+            break
+        widest = max(texts, key=lambda j: out[j])
+        out[widest] -= 1
+    return out
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` display columns, with … where it was cut."""
+    if display_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def terminal_width() -> int | None:
+    """The terminal's width when standard output is one; None for a pipe or a file (lines kept whole)."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def print_rows(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, lang: str = "en", width: int | None = None
+) -> None:
     """An aligned table (CJK characters count two columns; numbers right-aligned), its headers and
-    words (警告, 确认 …) in ``lang`` (:mod:`graph.i18n`)."""
+    words (警告, 确认 …) in ``lang`` (:mod:`graph.i18n`), fitted to ``width`` characters when given
+    (the widest text columns cut with …)."""
     if not rows:
         print("（无结果）" if lang == "zh" else "(no rows)")
         return
@@ -75,6 +119,9 @@ def print_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = N
     names = [header(c, lang) for c in cols]
     widths = [max(display_width(c), *(display_width(row[j]) for row in cells)) for j, c in enumerate(names)]
     numeric = [all(_NUMBER.fullmatch(row[j]) or not row[j] for row in cells) for j in range(len(cols))]
+    widths = _fit(widths, [num or c in WHOLE for num, c in zip(numeric, cols, strict=True)], width)
+    names = [_cut(n, w) for n, w in zip(names, widths, strict=True)]
+    cells = [[_cut(v, w) for v, w in zip(row, widths, strict=True)] for row in cells]
 
     def line(values: Sequence[str]) -> str:
         out = []
@@ -96,10 +143,27 @@ def _write_csv(rows: list[dict[str, Any]], target: str, bom: bool = True, chines
         print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 
 
-def emit(rows: Rows, as_json: bool, csv: str | None = None, bom: bool = True, lang: str = "en") -> None:
+def _only(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows with only ``columns`` (``--columns``); a column the table lacks is a UsageError."""
+    have = list(dict.fromkeys(k for r in rows for k in r))
+    unknown = [c for c in columns if c not in have]
+    if rows and unknown:
+        raise UsageError(f"--columns: no column {', '.join(unknown)}; this table has {', '.join(have)}")
+    return [{c: r.get(c) for c in columns} for r in rows]
+
+
+def emit(
+    rows: Rows,
+    as_json: bool,
+    csv: str | None = None,
+    bom: bool = True,
+    lang: str = "en",
+    columns: Sequence[str] = (),
+) -> None:
     """Print ``rows`` as JSON or a table, and write them as CSV when asked (``-``: CSV only; a
     file gets a UTF-8 BOM for Excel unless ``bom=False``).  ``lang`` ``zh`` gives the table and the
-    CSV Chinese headers; JSON keys never change."""
+    CSV Chinese headers; JSON keys never change.  ``columns`` (``--columns``) chooses the table's
+    columns; at a terminal the table is fitted to its width (pipes and files get whole lines)."""
     if csv:
         _write_csv(rows.csv if rows.csv is not None else rows.full, csv, bom, chinese=lang == "zh")
         if csv == "-":
@@ -109,8 +173,10 @@ def emit(rows: Rows, as_json: bool, csv: str | None = None, bom: bool = True, la
     elif rows.message is not None:
         print("\n".join(printable(line) for line in rows.message.split("\n")))
     else:
-        print_rows(
-            rows.table if rows.table is not None else rows.full, rows.columns if rows.table is None else None, lang
-        )
+        table = rows.table if rows.table is not None else rows.full
+        shown = rows.columns if rows.table is None else None
+        if columns:
+            table, shown = _only(table, columns), list(columns)
+        print_rows(table, shown, lang, terminal_width())
         if rows.footer:
             print(printable(rows.footer))
