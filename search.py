@@ -197,7 +197,9 @@ def run_review(args: argparse.Namespace) -> Rows:
 def run_view(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
 
-    out = open_corpus(args.index).html(args.html, args.project, args.depth)
+    if args.project is not None and (args.region is not None or args.year is not None):
+        raise UsageError("--region and --year narrow the whole citation graph; a project's neighbourhood is its own")
+    out = open_corpus(args.index).html(args.html, args.project, args.depth, args.region, args.year)
     kib = out.stat().st_size // 1024
     return Rows([{"file": str(out), "kib": kib}], message=f"wrote {out} ({kib} KiB); open it in a browser, offline")
 
@@ -395,7 +397,9 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
 
 def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     c = sub.add_parser(
-        "graph", parents=[common], help="an interactive HTML view of a project's neighbourhood or the citation graph"
+        "graph",
+        parents=[common, _place()],
+        help="an interactive HTML view of a project's neighbourhood or the citation graph (of a region, a year)",
     )
     c.add_argument("project", nargs="?", help="project id or name (default: the whole citation graph)")
     c.add_argument("--html", type=Path, required=True, metavar="FILE", help="the page to write (opens offline)")

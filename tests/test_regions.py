@@ -228,3 +228,30 @@ def test_a_place_the_index_does_not_hold_is_said(
     assert "no project of 2023; the index holds 2024, 2025" in capsys.readouterr().err
     assert search.main(["similar", "照明设施电费", "--scope", "across", "--index", str(search_dir.parent)]) == 1
     assert "--scope across needs projects of two regions; the index holds only 重庆市北碚区" in capsys.readouterr().err
+
+
+def test_the_graph_view_of_one_district(corpus_dir, tmp_path: Path, capsys) -> None:
+    """A province-sized index drawn for one district: its projects, what they cite and who issued it."""
+    from graph.store import load_index
+    from workbench.html_view import subgraph_for
+
+    idx, _, _ = corpus_dir
+    G = load_index(idx).graph
+    sub = subgraph_for(G, region="江北")
+    kinds = {t for _, t in sub.nodes(data="type")}
+    projects = [a for _, a in sub.nodes(data=True) if a["type"] == "project"]
+    assert kinds == {"project", "document", "issuer"} and len(projects) == 94
+    assert {a["region"] for a in projects} == {"重庆市江北区"}
+    assert all(
+        any(G.nodes[p]["type"] == "project" for p in G.predecessors(d))
+        for d, t in sub.nodes(data="type")
+        if t == "document"
+    )
+    assert len(subgraph_for(G, year=2025).nodes) < len(subgraph_for(G).nodes)
+    assert search.main(["graph", "--html", str(tmp_path / "jb.html"), "--region", "江北", "--index", str(idx)]) == 0
+    assert "citation graph 江北" in (tmp_path / "jb.html").read_text(encoding="utf-8")
+    assert (
+        search.main(["graph", "保交楼经费", "--html", str(tmp_path / "x.html"), "--year", "2024", "--index", str(idx)])
+        == 1
+    )
+    assert "narrow the whole citation graph" in capsys.readouterr().err

@@ -331,9 +331,17 @@ class Corpus:
 
     # --- pictures and exports ---------------------------------------------------------
 
-    def html(self, out: str | Path, project: str | None = None, depth: int = VIEW_DEPTH) -> Path:
-        """An interactive offline HTML view of a project's neighbourhood, or of the citation graph."""
-        return write_html(self.graph, out, None if project is None else self._node(project), depth)
+    def html(
+        self,
+        out: str | Path,
+        project: str | None = None,
+        depth: int = VIEW_DEPTH,
+        region: str | None = None,
+        year: int | None = None,
+    ) -> Path:
+        """An interactive offline HTML view of a project's neighbourhood, or of the citation graph
+        (of one region's or year's projects, with what they cite, when asked)."""
+        return write_html(self.graph, out, None if project is None else self._node(project), depth, region, year)
 
     def show(self, project: str | None = None, depth: int = VIEW_DEPTH, height: int = 640) -> View:
         """The interactive view inline in Jupyter (the last expression of a cell)."""

@@ -29,6 +29,7 @@ from typing import Any
 import networkx as nx
 
 from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED, VIEW_DEPTH
+from graph.lookup import check_place, in_place
 from graph.manifest import not_over_an_index
 from graph.progress import note
 
@@ -47,11 +48,25 @@ PROJECT_SIZE = (4.0, 18.0)  # pixel radius of the smallest and the largest budge
 OTHER_SIZE = (3.0, 9.0)  # pixel radius of other nodes, by their number of links
 
 
-def subgraph_for(G: nx.MultiDiGraph, focus: str | None = None, depth: int = VIEW_DEPTH) -> nx.MultiDiGraph:
-    """A project's neighbourhood (``depth`` links, any direction), or the citation graph
-    (projects, documents, issuers) when ``focus`` is None."""
+def subgraph_for(
+    G: nx.MultiDiGraph,
+    focus: str | None = None,
+    depth: int = VIEW_DEPTH,
+    region: str | None = None,
+    year: int | None = None,
+) -> nx.MultiDiGraph:
+    """A project's neighbourhood (``depth`` links, any direction), or the citation graph (projects,
+    documents, issuers) when ``focus`` is None: of one region or year's projects when asked (a
+    district's view of a province's index), with the documents they cite and who issued those."""
     if focus is None:
-        return G.subgraph(n for n, t in G.nodes(data="type") if t in _CITATION_TYPES).copy()
+        projects = [(n, a) for n, a in G.nodes(data=True) if a.get("type") == "project"]
+        check_place((a.get("region", "") for _, a in projects), (a.get("year") for _, a in projects), region, year)
+        kept = {n for n, a in projects if in_place(a.get("region", ""), a.get("year"), region, year)}
+        cited = {d for p in kept for d in G.successors(p) if G.nodes[d].get("type") == "document"}
+        issuers = {i for d in cited for i in G.successors(d) if G.nodes[i].get("type") == "issuer"}
+        if region is None and year is None:
+            return G.subgraph(n for n, t in G.nodes(data="type") if t in _CITATION_TYPES).copy()
+        return G.subgraph(kept | cited | issuers).copy()
     near = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), focus, cutoff=depth)
     return G.subgraph(near).copy()
 
@@ -135,12 +150,21 @@ def script_json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, default=str).translate(_SCRIPT_UNSAFE)
 
 
-def write_html(G: nx.MultiDiGraph, out: str | Path, focus: str | None = None, depth: int = VIEW_DEPTH) -> Path:
-    """Write the view of a project's neighbourhood (or of the citation graph) to ``out``."""
+def write_html(
+    G: nx.MultiDiGraph,
+    out: str | Path,
+    focus: str | None = None,
+    depth: int = VIEW_DEPTH,
+    region: str | None = None,
+    year: int | None = None,
+) -> Path:
+    """Write the view of a project's neighbourhood (or of the citation graph, of one region or year
+    when asked) to ``out``."""
     out = not_over_an_index(out, "page")
     note(f"drawing the {'neighbourhood' if focus else 'citation graph'} ({G.number_of_nodes()} nodes in the index)")
-    sub = subgraph_for(G, focus, depth)
-    name = G.nodes[focus].get("label", focus) if focus else "citation graph"
+    sub = subgraph_for(G, focus, depth, region, year)
+    place = " ".join(str(x) for x in (region, year) if x is not None)
+    name = G.nodes[focus].get("label", focus) if focus else " ".join(filter(None, ["citation graph", place]))
     note(f"writing {sub.number_of_nodes()} nodes and {sub.number_of_edges()} links to {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(sub, focus, f"budget-graph · {name}"), encoding="utf-8")
