@@ -44,7 +44,7 @@ from graph.constants import (
 )
 from graph.defaults import DEFAULT_OUT
 from graph.errors import UsageError
-from graph.i18n import LANGS, language, text
+from graph.i18n import LANGS, finding_text, language, text
 from graph.ids import short_key
 from graph.progress import set_quiet
 from graph.text import check_text_arguments
@@ -277,7 +277,7 @@ def run_lint(args: argparse.Namespace) -> Rows:
     decided = any(r["decision"] for r in full)
     table = [
         {"key": r["key"], "rule": r["rule"], "severity": r["severity"], "project": r["project"],
-         "message": r["message"], "where": f"{r['file']}:{r['line']}",
+         "message": finding_text(r["rule"], r["values"], r["message"], lang), "where": f"{r['file']}:{r['line']}",
          **({"decision": r["decision"]} if decided else {})}
         for r in full
     ]  # fmt: skip

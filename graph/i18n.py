@@ -26,7 +26,7 @@ from graph.codes import Code, Rule
 from graph.errors import UsageError
 from graph.vocabulary import chinese_header
 
-__all__ = ["LANGS", "catalogue", "header", "label", "language", "text"]
+__all__ = ["LANGS", "catalogue", "finding_text", "header", "label", "language", "text"]
 
 LANGS = ("zh", "en")
 _LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")  # in the order POSIX reads them
@@ -55,7 +55,31 @@ def catalogue() -> dict[str, dict[str, str]]:
     for section in ("label", "header"):
         for key, (zh, en) in data[section].items():
             out[f"{section}.{key}"] = {"zh": zh, "en": en}
+    for key, zh in data["finding"].items():
+        out[f"finding.{key}"] = {"zh": zh, "en": "{message}"}  # a finding's English is its own message
     return out
+
+
+def finding_text(rule: str, values: Mapping[str, object], message: str, lang: str) -> str:
+    """A lint finding's message in ``lang``: its own (English) ``message``, or the Chinese template of
+    its rule filled from its ``values`` (lists joined with 、); the rule's meaning where a value is missing.
+
+    >>> finding_text("cost-lower-bound", {"indicator": "活动开展成本", "operator": "≥", "target": "500",
+    ...              "measure_unit": "万元"}, "…", "zh")
+    '活动开展成本 ≥ 500 万元：成本指标设了下限，应为上限（≤）'
+    >>> finding_text("source-defect", {"code": "shifted-cells"}, "…", "zh")
+    '[shifted-cells] 指标行单元格错位：已按内容恢复'
+    """
+    if lang != "zh":
+        return message
+    filled = {k: "、".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in values.items()}
+    if "code" in filled:
+        filled["code_meaning"] = text(f"code.{filled['code']}", "zh")
+    template = catalogue().get(f"finding.{rule}", {}).get("zh")
+    try:
+        return template.format(**filled) if template else text(f"rule.{rule}", "zh")
+    except (KeyError, IndexError, ValueError):
+        return text(f"rule.{rule}", "zh")
 
 
 def text(message_id: str, lang: str) -> str:

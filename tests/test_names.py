@@ -75,7 +75,21 @@ def test_every_message_id_has_both_languages() -> None:
     }  # no entry for a code that is gone
     missing = [k for k, v in cat.items() if not (v.get("zh") and v.get("en"))]
     assert missing == []
-    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in v["zh"]) for v in cat.values())
+    placeholders_only = {k for k, v in cat.items() if k.startswith("finding.") and v["zh"].startswith("[{code}]")}
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in v["zh"]) for k, v in cat.items() if k not in placeholders_only)
+    assert {k.removeprefix("finding.") for k in cat if k.startswith("finding.")} <= {str(r) for r in Rule}
+
+
+def test_every_finding_of_the_sample_reads_in_chinese(sample_index: Index) -> None:
+    """No lint message on the sample falls back to English or to a missing value in Chinese."""
+    from analysis.lint import lint_index
+    from graph.i18n import finding_text, text
+
+    for f in lint_index(sample_index.path):
+        zh = finding_text(f.rule, dict(f.values), f.message, "zh")
+        assert zh != f.message and "{" not in zh, (f.rule, zh)
+        templated = f.rule not in ("no-satisfaction-indicator", "goals-equal-overview", "no-core-indicator")
+        assert not templated or zh != text(f"rule.{f.rule}", "zh") or not f.values, (f.rule, zh)
 
 
 def test_lang_or_the_locale_chooses_the_language(sample_index: Index, capsys, monkeypatch) -> None:
