@@ -32,9 +32,11 @@ from graph import console
 from graph.constants import (
     DUP_CLUSTER_THRESHOLD,
     DUP_NEIGHBOURS,
+    ENGINE_NAMES,
     LINEAGE_SORTS,
     MIN_PAIR_SCORE,
     MIN_SHARED_PROJECTS,
+    RAY_WORKERS,
     REGION_SCOPES,
     SEARCH_MODES,
     SHARED_ACROSS,
@@ -96,10 +98,12 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
 
     corpus = open_corpus(args.index)
+    from index.build import Engine
+
     options = dict(
         k=args.neighbours, min_score=args.min_score, threshold=args.threshold,
         cross_department=args.cross_department, department=args.department, region=args.region, year=args.year,
-        scope=args.scope,
+        scope=args.scope, engine=Engine(args.engine, args.ray_address, args.workers),
     )  # fmt: skip
     reviewed = corpus.decided(corpus.duplicate_pairs(**options), args.hide_dismissed)
     pairs = [p for p, _ in reviewed]
@@ -391,6 +395,16 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
         help="faiss neighbours per project taken as candidates (default: %(default)s)",
     )
     c.add_argument("--excel", type=Path, metavar="FILE", help="every candidate pair as a workbook (.xlsx)")
+    c.add_argument(
+        "--engine",
+        choices=ENGINE_NAMES,
+        default=ENGINE_NAMES[0],
+        help="score the candidates here or on Ray (ray extra)",
+    )
+    c.add_argument("--ray-address", metavar="ADDRESS", help="join a running Ray cluster (with --engine ray)")
+    c.add_argument(
+        "--workers", type=_count, default=RAY_WORKERS, help="Ray workers started here (default: %(default)s)"
+    )
     c.add_argument("--hide-dismissed", action="store_true", help="leave out pairs a reviewer dismissed")
     c.set_defaults(run=run_duplicates)
 

@@ -64,6 +64,8 @@ from index.store import SEARCH_DIR, SearchIndex, load_search
 if TYPE_CHECKING:
     import pandas as pd
 
+    from index.build import Engine
+
 __all__ = [
     "DupCorpus",
     "DuplicatePair",
@@ -170,13 +172,14 @@ class DupCorpus:
     projects: Sequence[Project]
     vectors: dict[str, np.ndarray]
     faiss: Any
+    path: Path | None = None  # the index directory it was loaded from (Ray workers load it again)
     _sent: list[list[str]] = field(default_factory=list)
     _sig: list[np.ndarray] = field(default_factory=list)
     _shing: list[list[set[str]]] = field(default_factory=list)
 
     @classmethod
     def from_search_index(cls, index: SearchIndex) -> DupCorpus:
-        return cls(index.projects, index.vectors, index.faiss)
+        return cls(index.projects, index.vectors, index.faiss, index.path.parent)
 
     @classmethod
     def load(cls, path: str | Path) -> DupCorpus:
@@ -383,11 +386,13 @@ def find_duplicates(
     region: str | None = None,
     year: int | None = None,
     scope: str | None = None,
+    engine: Engine | None = None,
 ) -> list[DuplicatePair]:
     """Scored candidate pairs of projects of the same year, best first; pairs with score ≥
     ``threshold`` get a cluster number.  ``department`` and ``region`` keep pairs where one
     project's name contains it; ``year`` keeps one year; ``scope`` pairs projects of the same
-    region (``within``) or of two regions (``across``)."""
+    region (``within``) or of two regions (``across``).  ``engine`` ``ray`` scores the candidates
+    on Ray (:mod:`analysis.distributed`): the same pairs."""
     if not isinstance(k, int) or k < 1:
         raise UsageError(f"neighbours must be a whole number ≥ 1, got {k!r}")
     if scope is not None and scope not in REGION_SCOPES:
@@ -399,23 +404,41 @@ def find_duplicates(
     n = len(projects)
     if n < 2:
         return []
-    ind_df = Counter(x for p in projects for x in {i.name for i in p.indicators})
-    idf = {x: math.log(n / df) + INDICATOR_IDF_FLOOR for x, df in ind_df.items()}
-    out: list[DuplicatePair] = []
+    idf = indicator_idf(projects)
+    wanted = []
     for i, j in _candidate_pairs(corpus, k, scope):
-        da, db = projects[i].department, projects[j].department
-        if cross_department and da == db:
-            continue
-        if department and department not in da and department not in db:
-            continue
         a, b = projects[i], projects[j]  # a pair is of one year
+        if cross_department and a.department == b.department:
+            continue
+        if department and department not in a.department and department not in b.department:
+            continue
         if not (in_place(a.region, a.year, region, year) or in_place(b.region, b.year, region, year)):
             continue
-        pair = _score_pair(corpus, i, j, idf)
-        if pair.score >= min_score:
-            out.append(pair)
+        wanted.append((i, j))
+    if engine is not None and engine.name == "ray":
+        from analysis.distributed import score_on_ray
+
+        out = score_on_ray(corpus, wanted, idf, min_score, engine.address, engine.workers)
+    else:
+        out = score_pairs(corpus, wanted, idf, min_score)
     out.sort(key=lambda p: (-p.score, p.project_id_a, p.project_id_b))
     return _clustered(out, threshold)
+
+
+def indicator_idf(projects: Sequence[Project]) -> dict[str, float]:
+    """How rare each indicator name is among the projects (an indicator every project has still counts a little)."""
+    n = len(projects)
+    df = Counter(x for p in projects for x in {i.name for i in p.indicators})
+    return {x: math.log(n / c) + INDICATOR_IDF_FLOOR for x, c in df.items()}
+
+
+def score_pairs(
+    corpus: DupCorpus, pairs: Sequence[tuple[int, int]], idf: dict[str, float], min_score: float
+) -> list[DuplicatePair]:
+    """The pairs scored (:func:`_score_pair`), those at ``min_score`` or above, in the order given."""
+    corpus.prepare()
+    scored = (_score_pair(corpus, i, j, idf) for i, j in pairs)
+    return [p for p in scored if p.score >= min_score]
 
 
 def to_frame(pairs: Sequence[DuplicatePair]) -> pd.DataFrame:

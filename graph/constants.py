@@ -55,6 +55,11 @@ SearchMode = Literal["fused", "dense", "lexical"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("fused", "dense", "lexical")  # query: dense and BM25 fused, or one alone
 VIEW_DEPTH = 2  # graph: links shown around a project
 MIN_SHARED_PROJECTS = 2  # shared-docs: a document is shared when this many projects cite it
+EngineName = Literal["local", "ray"]
+ENGINE_NAMES: tuple[EngineName, ...] = (
+    "local",
+    "ray",
+)  # where a build or the duplicates pass runs; the first is the default
 RAY_WORKERS = 2  # build --engine ray: worker processes started on this machine, one model each
 # lineage: by status (same, renamed, dropped, new; the default), by the budget's change in 万元 or in
 # per cent (largest first, either way), or by the later budget
@@ -74,6 +79,7 @@ LSH_BANDS = 16  # MinHash LSH: 16 bands of 4 rows; two sentences of Jaccard s me
 #                 (s=0.5: 0.65, s=0.7: 0.98, s=0.9: 1.0); bench/bench_duplicates.py measures it
 LSH_MAX_BUCKET = 8  # a sentence band shared by more projects is a template (群众满意度…), not a copy;
 #                     with 50, the synthetic 1,000 of bench_duplicates gave 24 LSH pairs per project
+RAY_PAIR_BLOCK = 2000  # candidate pairs scored per Ray task of the duplicates pass (a few seconds' work)
 RAY_BATCH_TEXTS = 64  # texts per Ray Data batch sent to an embedding actor (the model batches 32 at a time)
 KNN_BATCH = 4096  # faiss kNN queries per batch: memory stays flat as the corpus grows
 MIN_SENTENCE_CHARS = 8  # shorter sentences (headings, 1. 2.) are not compared

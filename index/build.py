@@ -31,10 +31,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from graph.codes import Code
-from graph.constants import RAY_WORKERS, WARNINGS_SHOWN
+from graph.constants import ENGINE_NAMES, RAY_WORKERS, WARNINGS_SHOWN, EngineName
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError, IndexBusy, InputError, UnreadableFiles, UsageError, require
 from graph.knowledge import build_graph
@@ -114,8 +114,7 @@ def overrides_for(files: Sequence[Path], overrides: Overrides) -> list[Override]
     return out
 
 
-EngineName = Literal["local", "ray"]
-ENGINES: tuple[EngineName, ...] = ("local", "ray")  # where a build runs; the first is the default
+ENGINES = ENGINE_NAMES  # where a build runs (graph.constants); the first is the default
 
 
 @dataclass(frozen=True)

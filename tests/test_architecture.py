@@ -244,6 +244,8 @@ def test_cli_defaults_are_the_librarys() -> None:
         (cli.parse_args(["shared-docs"]).min, _default(shared_documents, "min_projects")),
         (cli.parse_args(["lint"]).severity, _default(select, "severity")),
         (cli.parse_args(["lineage"]).sort, _default(arrange, "sort")),
+        (cli.parse_args(["duplicates"]).engine, engine["name"]),
+        (cli.parse_args(["duplicates"]).workers, engine["workers"]),
         (build_index.parser().parse_args([]).workers, engine["workers"]),
         (build_index.parser().parse_args([]).engine, engine["name"]),
     ]
