@@ -47,6 +47,8 @@ from graph.constants import (
     MIN_SENTENCE_CHARS,
     MINHASH_PERMUTATIONS,
     MINHASH_SLACK,
+    RAY_PAIR_BLOCK,
+    RAY_WORKERS,
     REGION_SCOPES,
     SEM_CEIL,
     SEM_FLOOR,
@@ -392,7 +394,7 @@ def find_duplicates(
     ``threshold`` get a cluster number.  ``department`` and ``region`` keep pairs where one
     project's name contains it; ``year`` keeps one year; ``scope`` pairs projects of the same
     region (``within``) or of two regions (``across``).  ``engine`` ``ray`` scores the candidates
-    on Ray (:mod:`analysis.distributed`): the same pairs."""
+    on Ray (:func:`score_on_ray`): the same pairs."""
     if not isinstance(k, int) or k < 1:
         raise UsageError(f"neighbours must be a whole number ≥ 1, got {k!r}")
     if scope is not None and scope not in REGION_SCOPES:
@@ -416,8 +418,6 @@ def find_duplicates(
             continue
         wanted.append((i, j))
     if engine is not None and engine.name == "ray":
-        from analysis.distributed import score_on_ray
-
         out = score_on_ray(corpus, wanted, idf, min_score, engine.address, engine.workers)
     else:
         out = score_pairs(corpus, wanted, idf, min_score)
@@ -488,3 +488,50 @@ _FRAME_COLUMNS = [
 def write_excel(pairs: Sequence[DuplicatePair], path: str | Path) -> Path:
     """Every pair with every signal as one formatted sheet, ``candidates`` (:func:`graph.export.write_workbook`)."""
     return write_workbook({"candidates": to_frame(pairs)}, path)
+
+
+# --- the scoring on Ray (the ray extra; candidates and filters stay on the driver) --------------
+
+
+class _ScoreActor:
+    """One loaded corpus per actor; each call scores a block of candidate pairs."""
+
+    def __init__(self, path: str, idf: dict[str, float], min_score: float) -> None:
+        self.corpus = DupCorpus.load(path)
+        self.corpus.prepare()
+        self.idf, self.min_score = idf, min_score
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {"block": row["block"], "pairs": score_pairs(self.corpus, row["pairs"], self.idf, self.min_score)}
+
+
+def score_on_ray(
+    corpus: DupCorpus,
+    pairs: Sequence[tuple[int, int]],
+    idf: dict[str, float],
+    min_score: float,
+    address: str | None = None,
+    workers: int = RAY_WORKERS,
+) -> list[DuplicatePair]:
+    """The duplicates pass on Ray: the candidate ``pairs`` of ``corpus`` (loaded from an index
+    directory; every node must see it at the same path) scored as Ray Data tasks, by an actor pool
+    whose actors each load the index once, in blocks of :data:`~graph.constants.RAY_PAIR_BLOCK`, in the order given."""
+    if corpus.path is None:
+        raise UsageError("the duplicates pass on Ray reads the index from its folder; load the corpus from one")
+    if not pairs:
+        return []
+    from index.distributed import start
+
+    ray = start(address, workers)
+    blocks = [
+        {"block": b, "pairs": [(int(i), int(j)) for i, j in pairs[at : at + RAY_PAIR_BLOCK]]}
+        for b, at in enumerate(range(0, len(pairs), RAY_PAIR_BLOCK))
+    ]
+    scored = ray.data.from_items(blocks).map(
+        _ScoreActor,
+        fn_constructor_kwargs={"path": str(Path(corpus.path).resolve()), "idf": idf, "min_score": min_score},
+        compute=ray.data.ActorPoolStrategy(size=min(workers, len(blocks))),
+        num_cpus=1,
+    )
+    done = sorted(scored.take_all(), key=lambda r: r["block"])  # the order of the local pass
+    return [p for r in done for p in r["pairs"]]

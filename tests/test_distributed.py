@@ -67,12 +67,12 @@ def test_the_duplicates_pass_on_ray_equals_the_local_one(
 ) -> None:
     """The sample's candidate pairs scored by Ray Data tasks, in several blocks: the same pairs, the
     same scores, the same clusters, in the same order."""
-    import analysis.distributed
+    import analysis.duplicates
     from analysis.duplicates import DupCorpus, find_duplicates
 
     corpus = DupCorpus.load(search_dir.parent)
     local = find_duplicates(corpus)
-    monkeypatch.setattr(analysis.distributed, "RAY_PAIR_BLOCK", 40)  # several blocks of this small corpus
+    monkeypatch.setattr(analysis.duplicates, "RAY_PAIR_BLOCK", 40)  # several blocks of this small corpus
     on_ray = find_duplicates(DupCorpus.load(search_dir.parent), engine=ray_engine)
     assert len(local) > 40 and on_ray == local
     assert find_duplicates(corpus, min_score=0.5, engine=ray_engine) == find_duplicates(corpus, min_score=0.5)
