@@ -17,12 +17,14 @@ build leaves the previous index as it was.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 
 from graph import console
 from graph.constants import RAY_WORKERS
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
+from graph.i18n import LANGS, language, message
 from graph.progress import set_quiet
 from graph.read.identity import Override
 from graph.read.ocr import OCR_MODES
@@ -46,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON (warnings included)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or lines on a terminal (stdout is the same)")
+    p.add_argument("--lang", choices=LANGS, help="the report in Chinese or English (default: from LANG, else en)")
     p.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -107,39 +110,35 @@ def summary(report: BuildReport) -> dict:
     }
 
 
-def _cut(search: dict) -> str:
+def _cut(search: dict, lang: str) -> str:
     cut = sum(search.get("cut_texts", {}).values())
-    return f"{cut} cut after {MAX_PIECES} pieces" if cut else "none cut"
+    return message("build-cut", lang, cut=cut, pieces=MAX_PIECES) if cut else message("build-cut-none", lang)
 
 
-def print_report(report: BuildReport) -> None:
+def print_report(report: BuildReport, lang: str = "en") -> None:
     c = report.counts
-    print(
-        f"read {report.files_read} file(s): {c['projects']} projects, {c['indicators']} indicator rows "
-        f"({c['indicator_nodes']} distinct indicators), {c['toc_entries']} contents entries"
-    )
-    print(
-        f"citations: {c['citations']} of {c['documents']} documents from {c['issuers']} issuers; "
-        f"{c['departments']} departments, {c['units']} units"
-    )
-    print(f"graph: {c['nodes']} nodes, {c['edges']} edges -> {report.out}/")
+    say = functools.partial(message, lang=lang)
+    print(say("build-read", files=report.files_read, projects=c["projects"], indicators=c["indicators"],
+              distinct=c["indicator_nodes"], toc=c["toc_entries"]))  # fmt: skip
+    print(say("build-citations", citations=c["citations"], documents=c["documents"], issuers=c["issuers"],
+              departments=c["departments"], units=c["units"]))  # fmt: skip
+    print(say("build-graph", nodes=c["nodes"], edges=c["edges"], out=report.out))
     for doc in report.docs:
         i = doc.identity
         if i is not None:
-            region = i.region.name if i.region else "region unknown"
+            region = i.region.name if i.region else say("region-unknown")
             amount = sum(p.amount for p in doc.projects if p.amount is not None)
             rows = sum(len(p.indicators) for p in doc.projects)
-            totals = f"{len(doc.projects)} projects, {amount:.2f} 万元, {rows} indicators"
-            print(f"  {printable(doc.path)}: {region} {i.year or 'year unknown'} {i.batch}".rstrip() + f" — {totals}")
+            totals = say("build-document", projects=len(doc.projects), amount=f"{amount:.2f}", indicators=rows)
+            where = f"  {printable(doc.path)}: {region} {i.year or say('year-unknown')} {i.batch}".rstrip()
+            print(f"{where} — {totals}")
     s = report.search
     if s:
-        print(
-            f"search: {s['count']} projects × {len(s['fields'])} fields embedded with {s['model']['label']} "
-            f"({s['dim']}-d; {sum(s['split_pieces'].values())} long texts split, {_cut(s)}), "
-            f"faiss {s['faiss']}, BM25 -> {report.out}/search/"
-        )
+        split = sum(s["split_pieces"].values())
+        print(say("build-search", count=s["count"], fields=len(s["fields"]), model=s["model"]["label"],
+                  dim=s["dim"], split=split, cut=_cut(s, lang), faiss=s["faiss"], out=report.out))  # fmt: skip
     if report.diagnostics:
-        print(f"{len(report.diagnostics)} warning(s):")
+        print(say("build-warnings", n=len(report.diagnostics)))
         for line in warning_lines(report.diagnostics, report.out):
             print(f"  {line}")
 
@@ -172,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(summary(report), ensure_ascii=False, indent=2))
         else:
-            print_report(report)
+            print_report(report, language(args.lang))
         return 0
 
     return console.guarded(work)

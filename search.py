@@ -176,7 +176,7 @@ def run_lineage(args: argparse.Namespace) -> Rows:
         }
         for x in links
     ]  # fmt: skip
-    return Rows([x.to_json() for x in links], table, footer=totals(links))
+    return Rows([x.to_json() for x in links], table, footer=totals(links, language(args.lang)))
 
 
 def run_review(args: argparse.Namespace) -> Rows:
@@ -256,7 +256,7 @@ def run_graph(args: argparse.Namespace) -> Rows:
     full = records(df)
     ids = [c for c in df.columns if c.endswith("_id") and c.removesuffix("_id") in df.columns]  # names show them
     table = [{k: v for k, v in r.items() if k not in ids} for r in full]
-    return Rows(full, table, columns=list(df.columns), footer=queries.projects_total(df))
+    return Rows(full, table, columns=list(df.columns), footer=queries.projects_total(df, language(args.lang)))
 
 
 def run_lint(args: argparse.Namespace) -> Rows:
@@ -517,13 +517,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _notice(message: Warning | str, *_: Any, **__: Any) -> None:
-    print(f"notice: {message}", file=sys.stderr)
+def _notice(lang: str) -> Any:
+    """How the library's notices print: one line each (a query cut to length, pinyin read), in ``lang``."""
+
+    def show(said: Warning | str, *_: Any, **__: Any) -> None:
+        line = said.said(lang) if hasattr(said, "said") else str(said)
+        print(f"{text('message.notice', lang)}: {line}", file=sys.stderr)
+
+    return show
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    warnings.showwarning = _notice  # the library's notices (a query cut to length) as one line each
+    warnings.showwarning = _notice(language(getattr(args, "lang", None)))
     set_quiet(args.quiet)
 
     def work() -> int:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph.constants import LINEAGE_MIN_SIMILARITY, LINEAGE_SORTS
 from graph.errors import UsageError
+from graph.i18n import message
 from graph.lookup import check_place, in_place
 from graph.models import Project
 from graph.read.clean import indicator_key
@@ -105,18 +106,16 @@ def arrange(links: Sequence[Link], changed: bool = False, sort: str = LINEAGE_SO
     return kept
 
 
-def totals(links: Sequence[Link]) -> str:
-    """One line under a listing: links, and the budget of both years with its change.
+def totals(links: Sequence[Link], lang: str = "en") -> str:
+    """One line under a listing: links, and the budget of both years with its change, in ``lang``.
 
     >>> totals([])
-    '0 links'
+    '0 links; 0.00 → 0.00 万元 (+0.00)'
     """
-    if not links:
-        return "0 links"
     a = sum(x.amount_from or 0 for x in links)
     b = sum(x.amount_to or 0 for x in links)
     pct = f", {(b - a) / a * 100:+.1f}%" if a else ""
-    return f"{len(links)} links; {a:,.2f} → {b:,.2f} 万元 ({b - a:+,.2f}{pct})"
+    return message("lineage-total", lang, n=len(links), a=f"{a:,.2f}", b=f"{b:,.2f}", delta=f"{b - a:+,.2f}", pct=pct)
 
 
 def years_of(projects: Sequence[Project]) -> list[int]:

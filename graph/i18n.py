@@ -26,7 +26,7 @@ from graph.codes import Code, Rule
 from graph.errors import UsageError
 from graph.vocabulary import chinese_header
 
-__all__ = ["LANGS", "catalogue", "finding_text", "header", "label", "language", "text"]
+__all__ = ["LANGS", "catalogue", "finding_text", "header", "label", "language", "message", "text"]
 
 LANGS = ("zh", "en")
 _LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")  # in the order POSIX reads them
@@ -52,12 +52,21 @@ def catalogue() -> dict[str, dict[str, str]]:
     for section in ("code", "rule"):
         for key, zh in data[section].items():
             out[f"{section}.{key}"] = {"zh": zh, "en": meanings[section].get(key, "")}
-    for section in ("label", "header"):
+    for section in ("label", "header", "message"):
         for key, (zh, en) in data[section].items():
             out[f"{section}.{key}"] = {"zh": zh, "en": en}
     for key, zh in data["finding"].items():
         out[f"finding.{key}"] = {"zh": zh, "en": "{message}"}  # a finding's English is its own message
     return out
+
+
+def message(message_id: str, lang: str, **fields: object) -> str:
+    """A sentence of a report in ``lang``, its ``{fields}`` filled.
+
+    >>> message("projects-total", "zh", n=10, amount="5,546.02"), message("projects-total", "en", n=10, amount="1.00")
+    ('10 个项目，5,546.02 万元', '10 projects, 1.00 万元')
+    """
+    return text(f"message.{message_id}", lang).format(**fields)
 
 
 def finding_text(rule: str, values: Mapping[str, object], message: str, lang: str) -> str:

@@ -22,7 +22,8 @@ import networkx as nx
 import pandas as pd
 
 from graph.constants import MIN_SHARED_PROJECTS, SHARED_ACROSS
-from graph.errors import LookupFailed, UsageError
+from graph.errors import LookupFailed
+from graph.i18n import UsageError, message
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
 from graph.lookup import check_place, find_one, in_place, one_of
@@ -267,8 +268,9 @@ def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.Data
     ).reset_index(drop=True)
 
 
-def projects_total(df: pd.DataFrame) -> str | None:
-    """The line under a listing of projects: how many, and their budget in 万元 (each project once).
+def projects_total(df: pd.DataFrame, lang: str = "en") -> str | None:
+    """The line under a listing of projects: how many, and their budget in 万元 (each project once),
+    in ``lang`` (:mod:`graph.i18n`).
 
     >>> projects_total(pd.DataFrame({'project_id': ['a', 'b', 'b'], 'amount': [1.5, 2.0, 2.0]}))
     '2 projects, 3.50 万元'
@@ -276,4 +278,5 @@ def projects_total(df: pd.DataFrame) -> str | None:
     if "project_id" not in df or "amount" not in df:
         return None
     once = df.drop_duplicates("project_id")
-    return f"{len(once)} project{'' if len(once) == 1 else 's'}, {once['amount'].fillna(0).sum():,.2f} 万元"
+    which = "project-total" if len(once) == 1 else "projects-total"
+    return message(which, lang, n=len(once), amount=f"{once['amount'].fillna(0).sum():,.2f}")

@@ -45,6 +45,7 @@ from graph.constants import (
     SearchMode,
 )
 from graph.errors import LookupFailed, UsageError
+from graph.i18n import message
 from graph.ids import doc_id
 from graph.lookup import check_place, check_scope, find_one, in_place, nearest
 from graph.models import Project
@@ -298,17 +299,14 @@ class Searcher:
             text = text[:MAX_QUERY_CHARS]
         reading = self.pinyin.read(text) if looks_like_pinyin(text) else None
         if reading:
-            warnings.warn(f"read {text!r} as pinyin: {reading}", QueryRead, stacklevel=2)
+            warnings.warn(QueryRead("read-as-pinyin", text=text, quoted=repr(text), reading=reading), stacklevel=2)
             text = reading
         with _one_thread():
             hits, weak = self._query(text, k, filters, mode)
         if hits and weak:
-            near = "、".join(nearest(self._names.values(), text)) or "none alike"
-            said = (
-                f"no good match for {text!r}: the best ({hits[0].project}) is no closer than most projects; "
-                f"names like it: {near}"
-            )
-            warnings.warn(said, NoGoodMatch, stacklevel=2)
+            near = "、".join(nearest(self._names.values(), text)) or None
+            said = NoGoodMatch("no-good-match", text=text, quoted=repr(text), best=hits[0].project, near=near)
+            warnings.warn(said, stacklevel=2)
             return []
         return hits
 
@@ -470,11 +468,24 @@ def _one_thread() -> Iterator[None]:
         faiss.omp_set_num_threads(threads)
 
 
-class NoGoodMatch(UserWarning):
+class Said(UserWarning):
+    """A notice with its message id and fields (:mod:`graph.i18n`), shown in the reader's language;
+    ``str()`` of it is the English."""
+
+    def __init__(self, message_id: str, **fields: object) -> None:
+        self.message_id, self.fields = message_id, fields
+        super().__init__(self.said("en"))
+
+    def said(self, lang: str) -> str:
+        fields = {k: (message("none-alike", lang) if v is None else v) for k, v in self.fields.items()}
+        return message(self.message_id, lang, **fields)
+
+
+class NoGoodMatch(Said):
     """No project answers the question better than most do: no list is given, the nearest names are."""
 
 
-class QueryRead(UserWarning):
+class QueryRead(Said):
     """The question was read otherwise than typed (pinyin as Chinese words)."""
 
 

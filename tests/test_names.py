@@ -111,3 +111,18 @@ def test_lang_or_the_locale_chooses_the_language(sample_index: Index, capsys, mo
     monkeypatch.setenv("LANG", "C.UTF-8")
     assert search.main(["lint", "--summary", "--index", index_dir]) == 0
     assert capsys.readouterr().out.startswith("rule ")
+
+
+def test_the_build_report_and_the_notices_in_chinese(tmp_path, capsys, monkeypatch) -> None:
+    import build_index
+    from graph.defaults import DEFAULT_SAMPLE
+
+    out = tmp_path / "idx"
+    assert build_index.main([str(DEFAULT_SAMPLE), "--no-search", "--out", str(out), "--lang", "zh"]) == 0
+    report = capsys.readouterr().out.splitlines()
+    assert report[0] == "读取 1 个文件：94 个项目，520 行指标（449 个不同指标），目录 94 条"
+    assert report[2] == f"图谱：974 个节点，1288 条边 -> {out}/" and "6 条提示：" in report
+    assert build_index.main([str(DEFAULT_SAMPLE), "--no-search", "--out", str(out), "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("read 1 file(s): 94 projects, 520 indicator rows")
+    assert search.main(["funded-by", "城管局", "--lang", "zh", "--index", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "10 个项目，5,546.02 万元"
