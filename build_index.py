@@ -22,19 +22,20 @@ import json
 from pathlib import Path
 
 from graph import console
-from graph.constants import RAY_WORKERS
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.i18n import LANGS, language, message
 from graph.progress import set_quiet
 from graph.read.identity import Override
 from graph.read.ocr import OCR_MODES
 from graph.text import printable
-from index.build import DEFAULT_MODEL, ENGINES, BuildReport, Engine, build, updated_sources, warning_lines
+from index.build import DEFAULT_MODEL, BuildReport, Engine, build, updated_sources, warning_lines
 from index.encoder import MAX_PIECES
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="build_index.py", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="build_index.py", description=__doc__.split("\n\n")[0], parents=[console.engine_options("read and embed")]
+    )
     p.add_argument(
         "paths",
         nargs="*",
@@ -63,19 +64,6 @@ def parser() -> argparse.ArgumentParser:
         "a document that says another is warned about",
     )
     p.add_argument("--year", type=int, help="the budget year of documents that do not say it")
-    p.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=ENGINES[0],
-        help="local: this process (default); ray: read and embed on Ray (the ray extra), same index",
-    )
-    p.add_argument("--ray-address", metavar="ADDRESS", help="join a running Ray cluster (with --engine ray)")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=RAY_WORKERS,
-        help="Ray workers started here, one model each (default: %(default)s)",
-    )
     p.add_argument(
         "--layouts",
         action="append",

@@ -29,14 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from graph import console
+from graph.console import whole_number
 from graph.constants import (
     DUP_CLUSTER_THRESHOLD,
     DUP_NEIGHBOURS,
-    ENGINE_NAMES,
     LINEAGE_SORTS,
     MIN_PAIR_SCORE,
     MIN_SHARED_PROJECTS,
-    RAY_WORKERS,
     REGION_SCOPES,
     SEARCH_MODES,
     SHARED_ACROSS,
@@ -291,17 +290,6 @@ def run_lint(args: argparse.Namespace) -> Rows:
 # --- arguments ----------------------------------------------------------------------------
 
 
-def _count(text: str) -> int:
-    """A whole number ≥ 1 (``--top``, ``--neighbours``)."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n} is less than 1")
-    return n
-
-
 def _amount(text: str) -> float:
     """An amount of 万元 ≥ 0."""
     try:
@@ -349,7 +337,7 @@ def _options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, argpar
     rows.add_argument("--no-bom", action="store_true", help="CSV without the UTF-8 BOM that Excel needs")
     rows.add_argument("--columns", metavar="A,B", help="only these columns of the table (names as its header shows)")
     filters = argparse.ArgumentParser(add_help=False, parents=[_place()])
-    filters.add_argument("--top", type=_count, default=TOP_HITS, help="how many results (default: %(default)s)")
+    filters.add_argument("--top", type=whole_number, default=TOP_HITS, help="how many results (default: %(default)s)")
     filters.add_argument("--department", help="only projects whose 业务主管部门 contains this")
     filters.add_argument("--unit", help="only projects whose 编制单位 contains this (or has this code)")
     filters.add_argument("--min-amount", type=_amount, help="only projects with 当年预算金额 ≥ this (万元)")
@@ -374,11 +362,11 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
 
     c = sub.add_parser(
         "duplicates",
-        parents=[common, rows, _place()],
+        parents=[common, rows, _place(), console.engine_options("score the candidate pairs")],
         help="pairs (of one year) that may fund the same activity twice, with evidence",
     )
     _scope(c)
-    c.add_argument("--top", type=_count, default=TOP_PAIRS, help="how many pairs to show (default: %(default)s)")
+    c.add_argument("--top", type=whole_number, default=TOP_PAIRS, help="how many pairs to show (default: %(default)s)")
     c.add_argument("--min-score", type=_share, default=MIN_PAIR_SCORE, help="only pairs scoring at least this (0..1)")
     c.add_argument("--cross-department", action="store_true", help="only pairs of projects of different departments")
     c.add_argument("--department", help="only pairs where one project's department contains this")
@@ -390,21 +378,11 @@ def _search_commands(sub: Any, common: Any, rows: Any, filters: Any) -> None:
     )
     c.add_argument(
         "--neighbours",
-        type=_count,
+        type=whole_number,
         default=DUP_NEIGHBOURS,
         help="faiss neighbours per project taken as candidates (default: %(default)s)",
     )
     c.add_argument("--excel", type=Path, metavar="FILE", help="every candidate pair as a workbook (.xlsx)")
-    c.add_argument(
-        "--engine",
-        choices=ENGINE_NAMES,
-        default=ENGINE_NAMES[0],
-        help="score the candidates here or on Ray (ray extra)",
-    )
-    c.add_argument("--ray-address", metavar="ADDRESS", help="join a running Ray cluster (with --engine ray)")
-    c.add_argument(
-        "--workers", type=_count, default=RAY_WORKERS, help="Ray workers started here (default: %(default)s)"
-    )
     c.add_argument("--hide-dismissed", action="store_true", help="leave out pairs a reviewer dismissed")
     c.set_defaults(run=run_duplicates)
 
@@ -418,7 +396,10 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     c.add_argument("project", nargs="?", help="project id or name (default: the whole citation graph)")
     c.add_argument("--html", type=Path, required=True, metavar="FILE", help="the page to write (opens offline)")
     c.add_argument(
-        "--depth", type=_count, default=VIEW_DEPTH, help="links around the project to show (default: %(default)s)"
+        "--depth",
+        type=whole_number,
+        default=VIEW_DEPTH,
+        help="links around the project to show (default: %(default)s)",
     )
     c.set_defaults(run=run_view)
 
@@ -448,7 +429,7 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
     c = sub.add_parser("shared-docs", parents=[common, rows, _place()], help="documents cited by several projects")
     c.add_argument(
         "--min",
-        type=_count,
+        type=whole_number,
         default=MIN_SHARED_PROJECTS,
         help="least number of citing projects (or regions, years; default: %(default)s)",
     )

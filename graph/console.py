@@ -13,15 +13,51 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    import argparse
 
 from graph.errors import BudgetGraphError, UsageError  # noqa: F401 (UsageError: the example)
 from graph.text import printable
 
-__all__ = ["ERROR_STATUS", "INTERRUPTED_STATUS", "guarded", "run"]
+__all__ = ["ERROR_STATUS", "INTERRUPTED_STATUS", "engine_options", "guarded", "run", "whole_number"]
 
 ERROR_STATUS = 1  # a failure the message explains (bad input, a missing index)
 INTERRUPTED_STATUS = 130  # Ctrl-C, as a shell reports SIGINT
+
+
+def whole_number(text: str) -> int:
+    """A whole number ≥ 1 (``--top``, ``--workers``), or argparse's one-line refusal."""
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} is less than 1")
+    return n
+
+
+def engine_options(what: str) -> argparse.ArgumentParser:
+    """``--engine``, ``--ray-address`` and ``--workers``, as both command lines take them; ``what``
+    says what runs on Ray."""
+    import argparse
+
+    from graph.constants import ENGINE_NAMES, RAY_WORKERS
+
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--engine", choices=ENGINE_NAMES, default=ENGINE_NAMES[0],
+        help=f"local: this process (default); ray: {what} on Ray (the ray extra), the same result",
+    )  # fmt: skip
+    p.add_argument("--ray-address", metavar="ADDRESS", help="join a running Ray cluster (with --engine ray)")
+    p.add_argument(
+        "--workers", type=whole_number, default=RAY_WORKERS,
+        help="Ray workers started here, one each (default: %(default)s)",
+    )  # fmt: skip
+    return p
 
 
 def guarded(work: Callable[[], int]) -> int:
