@@ -89,13 +89,20 @@ RULES: dict[str, tuple[Severity, str]] = {r: (_SEVERITY.get(r, "warning"), r.des
 
 # Each check is registered with the rules it reports (a rule has one owner: a check here, or the
 # reader, whose diagnostics lint files under graph.codes.READER_RULES).
+# Checks of one project at a time (``each=True``) are run by :func:`lint` for every project, in the
+# order they are defined; the checks across projects take what else they need and are called by name.
 ProjectCheck = Callable[[Project], Iterable["Finding"]]
 CHECKS: dict[Callable[..., Iterable[Finding]], tuple[Rule, ...]] = {}
+SINGLE_RULES: list[ProjectCheck] = []
 
 
-def _check(*rules: Rule) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
+def _check(
+    *rules: Rule, each: bool = False
+) -> Callable[[Callable[..., Iterator[Finding]]], Callable[..., Iterator[Finding]]]:
     def register(fn: Callable[..., Iterator[Finding]]) -> Callable[..., Iterator[Finding]]:
         CHECKS[fn] = rules
+        if each:
+            SINGLE_RULES.append(fn)
         return fn
 
     return register
@@ -130,7 +137,7 @@ def _carries(p: Project, what: str) -> bool:
     return spec is None or _LABEL.get(what, what) not in spec.not_carried
 
 
-@_check(Rule.MISSING_FIELD)
+@_check(Rule.MISSING_FIELD, each=True)
 def check_fields(p: Project) -> Iterator[Finding]:
     empty = [
         label
@@ -152,6 +159,7 @@ def check_fields(p: Project) -> Iterator[Finding]:
     Rule.MISSING_UNIT,
     Rule.BAD_WEIGHT,
     Rule.UNKNOWN_LEVEL1,
+    each=True,
 )
 def check_indicators(p: Project) -> Iterator[Finding]:
     for i in p.indicators:
@@ -231,7 +239,13 @@ def _unit_problem(i: Indicator) -> str | None:
     return None
 
 
-@_check(Rule.NO_CORE_INDICATOR, Rule.NO_SATISFACTION_INDICATOR, Rule.NO_OUTPUT_OR_EFFECT, Rule.DUPLICATE_INDICATOR)
+@_check(
+    Rule.NO_CORE_INDICATOR,
+    Rule.NO_SATISFACTION_INDICATOR,
+    Rule.NO_OUTPUT_OR_EFFECT,
+    Rule.DUPLICATE_INDICATOR,
+    each=True,
+)
 def check_structure(p: Project) -> Iterator[Finding]:
     if not p.indicators:
         return
@@ -280,7 +294,7 @@ def _is_satisfaction(i: Indicator) -> bool:
     return i.level1.startswith("满意度") or any(w in i.name for w in _words()["satisfaction"]["words"])
 
 
-@_check(Rule.VAGUE_TARGET, Rule.QUALITATIVE_HEAVY, Rule.SATISFACTION_ONLY_EFFECT)
+@_check(Rule.VAGUE_TARGET, Rule.QUALITATIVE_HEAVY, Rule.SATISFACTION_ONLY_EFFECT, each=True)
 def check_targets(p: Project) -> Iterator[Finding]:
     """Targets a reviewer cannot check: vague 定性 values, weight mostly on 定性 indicators, effects
     measured by satisfaction alone."""
@@ -311,7 +325,7 @@ def check_targets(p: Project) -> Iterator[Finding]:
         yield _f(Rule.SATISFACTION_ONLY_EFFECT, p, f"the only 效益 indicators are of satisfaction: {names}")
 
 
-@_check(Rule.GOALS_EQUAL_OVERVIEW)
+@_check(Rule.GOALS_EQUAL_OVERVIEW, each=True)
 def check_goals_vs_overview(p: Project) -> Iterator[Finding]:
     if p.goals and text_key(p.goals) == text_key(p.overview):
         yield _f(Rule.GOALS_EQUAL_OVERVIEW, p, "当年绩效目标 repeats 项目概述 word for word")
@@ -325,7 +339,7 @@ _NUMBER_FORMS = (
 )
 
 
-@_check(Rule.CITATION_FORMAT, Rule.TITLE_ONLY_CITATION)
+@_check(Rule.CITATION_FORMAT, Rule.TITLE_ONLY_CITATION, each=True)
 def check_citations(p: Project) -> Iterator[Finding]:
     for c in p.citations:
         if c.number is not None and c.number.kind == "number":
@@ -352,16 +366,6 @@ def check_citations(p: Project) -> Iterator[Finding]:
                     c.span.line,
                     title=c.title,
                 )
-
-
-SINGLE_RULES: tuple[ProjectCheck, ...] = (
-    check_fields,
-    check_indicators,
-    check_structure,
-    check_targets,
-    check_goals_vs_overview,
-    check_citations,
-)
 
 
 # --- rules across projects -------------------------------------------------------------------

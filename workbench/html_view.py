@@ -58,14 +58,14 @@ def subgraph_for(
     """A project's neighbourhood (``depth`` links, any direction), or the citation graph (projects,
     documents, issuers) when ``focus`` is None: of one region or year's projects when asked (a
     district's view of a province's index), with the documents they cite and who issued those."""
+    if focus is None and region is None and year is None:
+        return G.subgraph(n for n, t in G.nodes(data="type") if t in _CITATION_TYPES).copy()
     if focus is None:
         projects = [(n, a) for n, a in G.nodes(data=True) if a.get("type") == "project"]
         check_place((a.get("region", "") for _, a in projects), (a.get("year") for _, a in projects), region, year)
         kept = {n for n, a in projects if in_place(a.get("region", ""), a.get("year"), region, year)}
         cited = {d for p in kept for d in G.successors(p) if G.nodes[d].get("type") == "document"}
         issuers = {i for d in cited for i in G.successors(d) if G.nodes[i].get("type") == "issuer"}
-        if region is None and year is None:
-            return G.subgraph(n for n, t in G.nodes(data="type") if t in _CITATION_TYPES).copy()
         return G.subgraph(kept | cited | issuers).copy()
     near = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), focus, cutoff=depth)
     return G.subgraph(near).copy()

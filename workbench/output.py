@@ -90,12 +90,12 @@ def _cut(text: str, width: int) -> str:
     """``text`` cut to ``width`` display columns, with … where it was cut."""
     if display_width(text) <= width:
         return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
+    used = 0
+    for n, ch in enumerate(text):
+        used += display_width(ch)
+        if used > width - 1:  # room for the …
+            return text[:n] + "…"
+    return text
 
 
 def terminal_width() -> int | None:
