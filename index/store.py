@@ -13,7 +13,7 @@ Layout (every file listed, with size and sha256, in ``manifest.json``)::
 The projects themselves are not copied: :func:`load_search` reads the typed records of the
 graph next to it (``../records.jsonl``) and checks that they are the ones the vectors were made
 from.  faiss is exact (``IndexFlatIP``) up to :data:`~graph.constants.FLAT_MAX` projects and
-HNSW above; see ``bench/bench_faiss.py`` for the latencies and recall behind that limit.  The
+HNSW over 8-bit codes above; see ``bench/bench_faiss.py`` for the latencies and recall behind that limit.  The
 vectors and the faiss index are memory-mapped when loaded, read-only.
 
 >>> idx = load_search(f"{full_index()}/search")
@@ -25,7 +25,9 @@ vectors and the faiss index are memory-mapped when loaded, read-only.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -53,7 +55,9 @@ __all__ = [
     "faiss_kind",
     "has_search",
     "load_search",
+    "nearest_rows",
     "project_fields",
+    "read_rows",
     "verify_index",
     "write_search",
 ]
@@ -72,19 +76,24 @@ def project_fields(p: Project) -> dict[str, str]:
     return fields
 
 
-COLUMNS = "columns.json"  # what a question reads of every project (names, places, empty fields), in one file
+COLUMNS = "columns.json"  # what finding a project and placing it read of every project (names, places)
+EMPTY = "empty.npy"  # which fields of each project are empty, read by every question
 
 
 def search_columns(projects: Sequence[Project]) -> dict[str, list[Any]]:
     """The few values of every project a question needs (finding a project by name, filtering by
     region or year, scoring only written fields), so no question parses every record."""
-    texts = [project_fields(p) for p in projects]
     return {
         "names": [p.name for p in projects],
         "regions": [p.region for p in projects],
         "years": [p.year for p in projects],
-        "empty": [[not t[f] for f in FIELDS[1:]] for t in texts],  # name, overview, goals, indicators
     }
+
+
+def empty_fields(projects: Sequence[Project]) -> np.ndarray:
+    """Which sub-fields (name, overview, goals, indicators) of each project are empty: (n, 4) bool."""
+    texts = [project_fields(p) for p in projects]
+    return np.array([[not t[f] for f in FIELDS[1:]] for t in texts], dtype=bool).reshape(-1, len(FIELDS) - 1)
 
 
 FILTER_COLUMNS = "filters.json"  # what the filters of a question test (read only when a question has filters)
@@ -113,8 +122,59 @@ def _versions() -> dict[str, str]:
 
 
 def faiss_kind(n: int) -> str:
-    """The faiss index used for ``n`` vectors: exact below :data:`FLAT_MAX`, HNSW above."""
-    return "flat-ip" if n <= FLAT_MAX else "hnsw-ip"
+    """The faiss index used for ``n`` vectors: exact below :data:`FLAT_MAX`, HNSW over 8-bit codes
+    above (a quarter of the memory of float32 codes; every candidate is re-scored exactly)."""
+    return "flat-ip" if n <= FLAT_MAX else "hnsw-sq8-ip"
+
+
+def nearest_rows(index: Any, queries: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the ``k`` nearest vectors to each query (``-1`` where fewer exist).
+
+    An HNSW index searches with a beam of at least ``k``: with a narrower one it returns ``k``
+    rows of which about half are the true nearest (``bench/bench_faiss.py``).
+    """
+    import faiss
+
+    faiss_any: Any = faiss  # the stubs lack the HNSW search parameters
+    params = None
+    if hasattr(index, "hnsw"):
+        params = faiss_any.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+    _, found = index.search(np.ascontiguousarray(queries, dtype=np.float32), k, params=params)
+    return np.asarray(found)
+
+
+def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]`` of a memory-mapped ``.npy`` read with ``pread``, each run of adjacent rows in
+    one call: mapped, every row read would bring its neighbours' pages into the process (the
+    kernel maps the pages around a fault), 730 MiB at 10^5 projects for a few thousand rows.
+
+    >>> import tempfile
+    >>> path = f"{tempfile.mkdtemp()}/rows.npy"
+    >>> np.save(path, np.arange(10, dtype=np.float32).reshape(5, 2))
+    >>> read_rows(np.load(path, mmap_mode="r"), np.array([4, 0, 1])).tolist()
+    [[8.0, 9.0], [0.0, 1.0], [2.0, 3.0]]
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if not len(rows) or not isinstance(matrix, np.memmap) or matrix.filename is None or not matrix.flags.c_contiguous:
+        return np.asarray(matrix[rows])
+    row_bytes = matrix.shape[1] * matrix.dtype.itemsize
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    got = np.empty((len(rows), matrix.shape[1]), dtype=matrix.dtype)
+    view = got.data.cast("B")
+    breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
+    starts, ends = np.r_[0, breaks], np.r_[breaks, len(ordered)]
+    fd = os.open(matrix.filename, os.O_RDONLY)
+    try:
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            at = matrix.offset + int(ordered[a]) * row_bytes
+            if os.preadv(fd, [view[a * row_bytes : b * row_bytes]], at) != (b - a) * row_bytes:
+                raise IndexFormatError(f"{matrix.filename}: shorter than its shape says; rebuild the index")
+    finally:
+        os.close(fd)
+    out = np.empty_like(got)
+    out[order] = got
+    return out
 
 
 def _faiss_index(vectors: np.ndarray) -> Any:
@@ -125,9 +185,11 @@ def _faiss_index(vectors: np.ndarray) -> Any:
     if faiss_kind(len(vectors)) == "flat-ip":
         index = faiss.IndexFlatIP(dim)  # exact inner product; vectors are normalised, so cosine
     else:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        sq8: Any = faiss.ScalarQuantizer.QT_8bit  # an int the stubs type as a ScalarQuantizer
+        index = faiss.IndexHNSWSQ(dim, sq8, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
+        index.train(np.ascontiguousarray(vectors, dtype=np.float32))  # each dimension's range, for its 8 bits
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
 
@@ -189,6 +251,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     freq_store()  # made once per machine here, so the first query does not pay for it
     BM25Index.build([tokens.cut(project_fields(p)["all"]) for p in projects]).save(out / "bm25")
     (out / IDS).write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
+    np.save(out / EMPTY, empty_fields(projects), allow_pickle=False)
     (out / COLUMNS).write_text(json.dumps(search_columns(projects), ensure_ascii=False), encoding="utf-8")
     (out / FILTER_COLUMNS).write_text(json.dumps(filter_columns(projects), ensure_ascii=False), encoding="utf-8")
     spec = embedded.spec
@@ -218,7 +281,29 @@ class SearchIndex:
     projects: Sequence[Project]  # graph.records.ProjectRecords: a record is parsed when it is read
     vectors: dict[str, np.ndarray]
     faiss: Any
-    ids: list[str]
+
+    @functools.cached_property
+    def ids(self) -> list[str]:
+        """Project ids in row order, read on first use (a question that shows records reads none)."""
+        ids = json.loads((self.path / IDS).read_text(encoding="utf-8"))
+        ends = [self.projects[0].id, self.projects[-1].id] if len(self.projects) else []
+        if len(ids) != len(self.projects) or ids[:1] + ids[-1:] != ends:
+            raise IndexFormatError(
+                f"{self.path / IDS}: {len(ids)} ids for {len(self.projects)} projects, or not theirs; "
+                f"rebuild with `python build_index.py --out {self.path.parent}`"
+            )
+        return list(ids)
+
+    @functools.cached_property
+    def empty(self) -> np.ndarray:
+        """Which sub-fields (name, overview, goals, indicators) of each row are empty, memory-mapped."""
+        path = self.path / EMPTY
+        if path.is_file() and EMPTY in self.manifest["files"]:
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        written = self.columns().get("empty")  # an index written before empty.npy kept them in columns.json
+        if written is not None:
+            return np.array(written, dtype=bool).reshape(-1, len(FIELDS) - 1)
+        return empty_fields(self.projects)
 
     def columns(self, name: str = COLUMNS) -> dict[str, list[Any]]:
         """:func:`search_columns` (or, for ``FILTER_COLUMNS``, :func:`filter_columns`) as written;
@@ -254,7 +339,6 @@ def load_search(path: str | Path) -> SearchIndex:
     try:
         spec = ModelSpec(**m["model"])
         count, dim = int(m["count"]), int(m["dim"])
-        ids = json.loads((root / IDS).read_text(encoding="utf-8"))
         vectors = {f: np.load(root / f"vectors.{f}.npy", allow_pickle=False, mmap_mode="r") for f in m["fields"]}
         # memory-mapped, read-only: a large index is paged in as searched, and shared by processes
         index = faiss.read_index(str(root / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
@@ -265,13 +349,12 @@ def load_search(path: str | Path) -> SearchIndex:
     for f, v in vectors.items():
         if v.shape != (count, dim):
             raise IndexFormatError(f"{root}/vectors.{f}.npy: shape {v.shape}, manifest says ({count}, {dim}); {hint}")
-    ends = (projects[0].id, projects[-1].id) if len(projects) else ()
-    if index.d != dim or index.ntotal != count or len(ids) != len(projects) or tuple(ids[:1] + ids[-1:]) != ends:
+    if index.d != dim or index.ntotal != count or len(projects) != count:
         raise IndexFormatError(
-            f"{root}: faiss holds {index.ntotal} vectors of dimension {index.d}, ids.json {len(ids)} ids, the graph "
-            f"{len(projects)} projects, the manifest {count} of dimension {dim}; {hint}"
+            f"{root}: faiss holds {index.ntotal} vectors of dimension {index.d}, the graph {len(projects)} projects, "
+            f"the manifest {count} of dimension {dim}; {hint}"
         )
-    return SearchIndex(root, m, spec, projects, vectors, index, ids)
+    return SearchIndex(root, m, spec, projects, vectors, index)
 
 
 def verify_index(path: str | Path) -> list[dict[str, Any]]:

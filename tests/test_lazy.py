@@ -19,7 +19,7 @@ from graph.manifest import VERIFIED
 from graph.records import OFFSETS, ProjectRecords
 from graph.store import load_index
 from index.searcher import Searcher
-from index.store import COLUMNS, load_search, search_columns
+from index.store import COLUMNS, EMPTY, empty_fields, load_search, read_rows, search_columns
 
 
 @pytest.fixture
@@ -42,6 +42,36 @@ def test_the_columns_file_holds_what_the_records_give(copied: Path) -> None:
     assert idx.columns() == search_columns(list(idx.projects))
     older = dataclasses.replace(idx, manifest={**idx.manifest, "files": {}})  # written before columns.json
     assert older.columns() == idx.columns() and COLUMNS in idx.manifest["files"]
+
+
+def test_the_empty_fields_file_is_what_the_records_give(copied: Path) -> None:
+    idx = load_search(copied / "search")
+    assert isinstance(idx.empty, np.memmap) and EMPTY in idx.manifest["files"]
+    assert np.array_equal(idx.empty, empty_fields(list(idx.projects)))
+    older = dataclasses.replace(idx, manifest={**idx.manifest, "files": {}})  # written before empty.npy
+    assert not isinstance(older.empty, np.memmap) and np.array_equal(older.empty, idx.empty)
+
+
+def test_rows_read_without_mapping_are_the_mapped_rows(copied: Path, tmp_path: Path) -> None:
+    v = load_search(copied / "search").vectors["goals"]
+    rows = np.array([93, 0, 1, 2, 50, 49, 7, 7])  # unsorted, runs, a repeat
+    assert np.array_equal(read_rows(v, rows), np.asarray(v)[rows])
+    assert np.array_equal(read_rows(np.asarray(v), rows), np.asarray(v)[rows])  # not mapped: plain indexing
+    assert read_rows(v, np.array([], dtype=np.int64)).shape == (0, v.shape[1])
+    path = tmp_path / "short.npy"
+    np.save(path, np.asarray(v))
+    mapped = np.load(path, mmap_mode="r")
+    os.truncate(path, path.stat().st_size - 100)  # cut under a live map: the last row is short
+    with pytest.raises(IndexFormatError, match="shorter than its shape"):
+        read_rows(mapped, np.array([93]))
+
+
+def test_the_first_question_read_and_the_next_mapped_answer_alike(copied: Path) -> None:
+    s = Searcher.load(copied)
+    first = [h.to_json() for h in s.query("森林火灾预防", 10)]  # rows read with pread
+    assert [h.to_json() for h in s.query("森林火灾预防", 10)] == first  # rows gathered from the map
+    alike = s.similar(s.ids[3], 5)
+    assert [h.to_json() for h in s.similar(s.ids[3], 5)] == [h.to_json() for h in alike]
 
 
 def test_lazy_search_answers_as_the_eager_records_do(copied: Path, searcher: Searcher) -> None:

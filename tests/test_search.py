@@ -227,12 +227,18 @@ def test_hnsw_above_the_flat_limit_keeps_recall(monkeypatch: pytest.MonkeyPatch)
     x = rng.standard_normal((3001, 64)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     index = store._faiss_index(x)
-    assert isinstance(index, faiss.IndexHNSWFlat)
+    assert isinstance(index, faiss.IndexHNSWSQ) and store.faiss_kind(len(x)) == "hnsw-sq8-ip"
     q = x[rng.choice(3001, 50, replace=False)] + rng.standard_normal((50, 64)).astype(np.float32) * 0.05
-    _, got = index.search(q, 10)
-    want = np.argsort(-(q @ x.T), axis=1)[:, :10]
-    recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)])
-    assert recall >= 0.95
+    exact = np.argsort(-(q @ x.T), axis=1)
+
+    def recall(k: int) -> float:
+        got = store.nearest_rows(index, q, k)
+        return float(np.mean([len(set(g) & set(w)) / k for g, w in zip(got, exact[:, :k], strict=True)]))
+
+    assert recall(10) >= 0.95
+    # Candidates for re-ranking: the beam widens to k, so most of the true nearest 1,000 come back
+    # (with the build's beam of 128 about half do).
+    assert recall(1000) >= 0.9
 
 
 # --- searching ------------------------------------------------------------------------------
