@@ -21,6 +21,7 @@ import functools
 import json
 from pathlib import Path
 
+from analysis.lint_store import write_findings
 from graph import console
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.i18n import LANGS, language, message
@@ -147,6 +148,7 @@ def _build(args: argparse.Namespace) -> BuildReport:
         engine=Engine(args.engine, args.ray_address, args.workers),
         layout_dirs=args.layouts,
         ocr=args.ocr,
+        parts=(write_findings,),  # lint's findings, kept so `search.py lint` reads them
     )
 
 

@@ -39,9 +39,12 @@ def st_encoder():
 
 @pytest.fixture(scope="session")
 def search_dir(tmp_path_factory: pytest.TempPathFactory, st_encoder) -> Path:
-    """The sample's full index (graph and search, the real model), built once; its ``search/`` part."""
+    """The sample's full index (graph, search with the real model, lint's findings kept, as
+    ``build_index.py`` builds it), built once; its ``search/`` part."""
+    from analysis.lint_store import write_findings
+
     out = tmp_path_factory.mktemp("full") / "index"
-    build([DEFAULT_SAMPLE], out, model=st_encoder)
+    build([DEFAULT_SAMPLE], out, model=st_encoder, parts=(write_findings,))
     return out / "search"
 
 

@@ -45,7 +45,7 @@ from graph.constants import (
 )
 from graph.defaults import DEFAULT_OUT
 from graph.errors import UsageError
-from graph.i18n import LANGS, finding_text, language, text
+from graph.i18n import LANGS, finding_text, language, message, text
 from graph.ids import short_key
 from graph.progress import set_quiet
 from graph.text import check_text_arguments
@@ -241,17 +241,17 @@ def run_graph(args: argparse.Namespace) -> Rows:
     from graph import queries
     from graph.store import load_index
 
-    G = load_index(args.index).graph
+    index = load_index(args.index)
     if args.command == "cited-by":
-        df = queries.cited_by(G, args.document, args.region, args.year)
-    elif args.command == "documents":
-        df = queries.documents_of(G, args.project)
+        df = queries.cited_by_in(index, args.document, args.region, args.year)
     elif args.command == "funded-by":
-        df = queries.funded_by(G, args.department, args.region, args.year)
+        df = queries.funded_by_in(index, args.department, args.region, args.year)
+    elif args.command == "documents":
+        df = queries.documents_of(index.graph, args.project)
     elif args.command == "shared-docs":
-        df = queries.shared_documents(G, args.min, args.across, args.region, args.year)
+        df = queries.shared_documents(index.graph, args.min, args.across, args.region, args.year)
     else:
-        df = queries.issuers_of(G, args.project)
+        df = queries.issuers_of(index.graph, args.project)
     full = records(df)
     ids = [c for c in df.columns if c.endswith("_id") and c.removesuffix("_id") in df.columns]  # names show them
     table = [{k: v for k, v in r.items() if k not in ids} for r in full]
@@ -267,15 +267,24 @@ def run_lint(args: argparse.Namespace) -> Rows:
         return Rows([{"rule": r, "severity": s, "description": text(f"rule.{r}", lang)} for r, (s, _) in RULES.items()])
     rules = args.rule or ()
     corpus = open_corpus(args.index)
-    found = corpus.lint_findings(
-        rules=rules, severity=args.severity, project=args.project, region=args.region, year=args.year
+    kept = corpus.lint_kept(
+        args.hide_dismissed,
+        rules=rules,
+        severity=args.severity,
+        project=args.project,
+        region=args.region,
+        year=args.year,
     )
-    findings = [f for f, _ in corpus.decided(found, args.hide_dismissed)]
-    status = exit_status(findings, args.fail_on)  # dismissed findings, when hidden, do not fail
-    full = records(corpus.with_decisions(to_frame(findings)))
+    status = exit_status(kept, args.fail_on)  # dismissed findings, when hidden, do not fail
+
+    def full_rows(items: list[Any] = kept) -> list[dict[str, Any]]:
+        return records(corpus.with_decisions(to_frame(corpus.whole_findings(items))))
+
     if args.summary:
-        rows = [{**r, "description": text(f"rule.{r['rule']}", lang)} for r in summary(findings, rules, args.severity)]
-        return Rows(rows, csv=full, status=status)
+        rows = [{**r, "description": text(f"rule.{r['rule']}", lang)} for r in summary(kept, rules, args.severity)]
+        return Rows(rows, csv=full_rows, status=status)
+    shown = kept[: args.top] if args.top is not None else kept
+    full = full_rows(shown)
     columns = ["key", "rule", "severity", "project", "message", "where"]
     decided = any(r["decision"] for r in full)
     table = [
@@ -284,7 +293,8 @@ def run_lint(args: argparse.Namespace) -> Rows:
          **({"decision": r["decision"]} if decided else {})}
         for r in full
     ]  # fmt: skip
-    return Rows(full, table, columns=[*columns, "decision"] if decided else columns, status=status)
+    footer = message("findings-shown", lang, shown=len(shown), total=len(kept)) if len(shown) < len(kept) else None
+    return Rows(full, table, columns=[*columns, "decision"] if decided else columns, status=status, footer=footer)
 
 
 # --- arguments ----------------------------------------------------------------------------
@@ -448,6 +458,7 @@ def _lint_command(sub: Any, common: Any, rows: Any) -> None:
         "lint", parents=[common, rows, _place()], help="quality findings on indicators, budgets, texts and citations"
     )
     c.add_argument("--summary", action="store_true", help="one row per rule: findings, projects, description")
+    c.add_argument("--top", type=whole_number, help="the first N findings only (default: all)")
     c.add_argument("--rules", action="store_true", help="list the rules and exit")
     c.add_argument("--rule", action="append", metavar="RULE", help="only this rule (repeatable; see --rules)")
     c.add_argument(

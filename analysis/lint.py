@@ -20,15 +20,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from analysis.lineage import lineage, years_of
+from analysis.lint_store import FindingStore, Light, stored_findings
 from graph.codes import READER_RULES, Rule
-from graph.constants import COPIED_TEXT_MIN_CHARS, FAIL_STATUS, QUALITATIVE_WEIGHT_SHARE
+from graph.constants import COPIED_OTHERS_NAMED, COPIED_TEXT_MIN_CHARS, FAIL_STATUS, QUALITATIVE_WEIGHT_SHARE
 from graph.errors import UsageError
 from graph.ids import finding_key
 from graph.lookup import check_place, in_place
-from graph.models import Diagnostic, Indicator, Project, place_of
+from graph.models import Diagnostic, Indicator, ParsedDocument, Project, place_of
 from graph.read.citations import find_numbers
 from graph.read.clean import indicator_key
 from graph.read.places import places
@@ -44,10 +45,13 @@ __all__ = [
     "RULES",
     "SEVERITIES",
     "Finding",
+    "documents_findings",
     "exit_status",
     "fails",
+    "in_places",
     "lint",
     "lint_index",
+    "lint_light",
     "select",
     "summary",
     "to_frame",
@@ -384,13 +388,17 @@ def check_copied_text(projects: Sequence[Project]) -> Iterator[Finding]:
         if len({p.id for p, _ in group}) < 2:
             continue
         for p, label in group:
-            others = [f"{o.name}（{ol}）" for o, ol in group if o.id != p.id]
+            others = [(o, ol) for o, ol in group if o.id != p.id]
+            named = others[:COPIED_OTHERS_NAMED]  # a finding's size must not grow with the corpus
+            more = {"more": len(others) - len(named)} if len(others) > len(named) else {}
             yield _f(
                 Rule.COPIED_TEXT,
                 p,
-                f"{label} is identical to that of {'、'.join(others)}",
+                f"{label} is identical to that of {'、'.join(f'{o.name}（{ol}）' for o, ol in named)}"
+                + (f" and {more['more']} more" if more else ""),
                 field=label,
-                others=[o.id for o, _ in group if o.id != p.id],
+                others=[o.id for o, _ in named],
+                **more,
             )
 
 
@@ -537,6 +545,14 @@ def lint(
     return sorted(out, key=lambda f: (f.file, f.line, f.rule, f.project_id))
 
 
+def documents_findings(docs: Sequence[ParsedDocument]) -> list[Finding]:
+    """:func:`lint` of parsed documents: what :func:`lint_index` gives on the index written from them."""
+    projects = [p for d in docs for p in d.projects]
+    diagnostics = [g for d in docs for g in d.diagnostics]
+    short_names = [e.department_short for d in docs for e in d.toc if e.department_short]
+    return lint(projects, diagnostics, short_names)
+
+
 def lint_index(
     index: str | Path | Index,
     rules: Sequence[str] = (),
@@ -547,17 +563,59 @@ def lint_index(
 ) -> list[Finding]:
     """Lint the records of a built index (a directory, or one :func:`graph.store.load_index` opened),
     filtered by :func:`select`; ``region`` and ``year`` keep the findings on those projects (and on their
-    files)."""
+    files).  The findings kept with the index (:mod:`analysis.lint_store`) are read when they are this
+    code's; else the records are linted."""
     index = index if isinstance(index, Index) else load_index(index)
+    store = stored_findings(index)
+    if store is not None:
+        return store.findings([x.seq for x in _light(store, rules, severity, project, region, year)])
     projects, diags = load_records(index)
     toc = index.toc
     short_names = toc["department_short"].dropna().tolist() if len(toc) else []
     found = select(lint(projects, diags, short_names), rules, severity, project)
+    return in_places(found, [(p.span.file, p.id, p.region, p.year) for p in projects], region, year)
+
+
+def lint_light(
+    index: Index,
+    rules: Sequence[str] = (),
+    severity: Severity = LEAST_SEVERITY,
+    project: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    store: FindingStore | None = None,
+) -> list[Light] | None:
+    """:func:`lint_index`'s findings as :class:`~analysis.lint_store.Light` rows (what a summary and
+    the decisions read), from the findings kept with the index; ``None`` when it keeps none."""
+    store = store or stored_findings(index)
+    return None if store is None else _light(store, rules, severity, project, region, year)
+
+
+def _light(
+    store: FindingStore,
+    rules: Sequence[str],
+    severity: Severity,
+    project: str | None,
+    region: str | None,
+    year: int | None,
+) -> list[Light]:
+    found = select(store.light(rules), rules, severity, project)
+    return found if region is None and year is None else in_places(found, store.places(), region, year)
+
+
+_F = TypeVar("_F", "Finding", Light)
+
+
+def in_places(
+    found: list[_F], places: Sequence[tuple[str, str, str, int | None]], region: str | None, year: int | None
+) -> list[_F]:
+    """The findings on projects of ``region`` and ``year`` (and on those projects' files), of
+    ``places`` (file, project id, region, year of every project); refused when no project is there."""
     if region is None and year is None:
         return found
-    check_place((p.region for p in projects), (p.year for p in projects), region, year)
-    kept = [p for p in projects if in_place(p.region, p.year, region, year)]
-    ids, files = {p.id for p in kept}, {p.span.file for p in kept}
+    check_place((r for _, _, r, _ in places), (y for _, _, _, y in places), region, year)
+    kept = [(f, pid) for f, pid, r, y in places if in_place(r, y, region, year)]
+    ids, files = {pid for _, pid in kept}, {f for f, _ in kept}
     return [f for f in found if f.project_id in ids or (not f.project_id and f.file in files)]
 
 
@@ -566,11 +624,11 @@ def _at_least(severity: Severity, least: Severity) -> bool:
 
 
 def select(
-    findings: Iterable[Finding],
+    findings: Iterable[_F],
     rules: Sequence[str] = (),
     severity: Severity = LEAST_SEVERITY,
     project: str | None = None,
-) -> list[Finding]:
+) -> list[_F]:
     """The findings of some rules, at ``severity`` or worse, of projects whose name or id holds ``project``.
 
     >>> from graph.read.tables import parse_text
@@ -592,7 +650,7 @@ def select(
 
 
 def summary(
-    findings: Sequence[Finding], rules: Sequence[str] = (), severity: Severity = LEAST_SEVERITY
+    findings: Sequence[Finding | Light], rules: Sequence[str] = (), severity: Severity = LEAST_SEVERITY
 ) -> list[dict[str, Any]]:
     """One row per rule (at ``severity`` or worse): its findings and the projects they touch."""
     return [
@@ -608,12 +666,12 @@ def summary(
     ]
 
 
-def fails(findings: Iterable[Finding], fail_on: Severity | None) -> bool:
+def fails(findings: Iterable[Finding | Light], fail_on: Severity | None) -> bool:
     """Whether any finding is at ``fail_on`` or worse."""
     return fail_on is not None and any(_at_least(f.severity, fail_on) for f in findings)
 
 
-def exit_status(findings: Iterable[Finding], fail_on: Severity | None) -> int:
+def exit_status(findings: Iterable[Finding | Light], fail_on: Severity | None) -> int:
     """A script's exit status (``lint --fail-on``): :data:`~graph.constants.FAIL_STATUS` when a finding
     is at ``fail_on`` or worse, else 0.
 

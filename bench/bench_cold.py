@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scale import synthetic_vectors, write_corpus
 
+from analysis.lint_store import write_findings
 from graph.defaults import DEFAULT_SAMPLE
 from graph.knowledge import build_graph
 from graph.read.issuers import IssuerResolver
@@ -39,8 +40,17 @@ COMMANDS = {
     "similar": ["similar", "{first}", "--top", "5"],  # the index's first project, by id
     "cited-by": ["cited-by", "渝府办发〔2019〕57号"],
     "lint --summary": ["lint", "--summary"],
+    "lint --top 10": ["lint", "--top", "10"],
 }
 RUNS = 3
+# What a user would write without this tool: sentence-transformers and faiss over the same index.
+PLAIN = """
+import sys, faiss
+from sentence_transformers import SentenceTransformer
+model = SentenceTransformer(sys.argv[1], device="cpu")
+q = model.encode(["query: 森林火灾预防"], normalize_embeddings=True)
+print(faiss.read_index(sys.argv[2]).search(q, 5)[1][0].tolist())
+"""
 
 
 def make_index(n: int, keep: Path, sample: Path) -> Path:
@@ -66,6 +76,7 @@ def make_index(n: int, keep: Path, sample: Path) -> Path:
     write_search(
         Embedded(projects, vectors, dict.fromkeys(FIELDS, 0), DEFAULT_SPEC), tmp / SEARCH_DIR, tmp / "manifest.json"
     )
+    write_findings(tmp, docs)  # as build_index.py keeps them
     tmp.rename(out)
     return out
 
@@ -82,6 +93,36 @@ def cold(index: Path, argv: list[str], code: Path = ROOT) -> tuple[float, float,
     return float(seconds), int(kib) / 1024, proc.stdout
 
 
+def plain(index: Path) -> float:
+    """Seconds of the plain sentence-transformers + faiss script, one fresh process."""
+    from index.e5_convert import default_model_dir
+
+    cmd = ["/usr/bin/time", "-f", "%e %M", sys.executable, "-c", PLAIN, str(default_model_dir())]
+    proc = subprocess.run([*cmd, str(index / SEARCH_DIR / "dense.faiss")], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"the plain script failed:\n{proc.stderr[-2000:]}")
+    return float(proc.stderr.strip().splitlines()[-1].split()[0])
+
+
+def warm(index: Path, questions: list[str]) -> tuple[float, float]:
+    """p50 and p95 (ms) of questions through one loaded Searcher, after a first pass (as bench_scale.py)."""
+    import time
+
+    from index.searcher import Searcher
+
+    s = Searcher.load(index)
+    for q in questions:
+        s.query(q, 10)
+    times = []
+    for _ in range(RUNS):
+        for q in questions:
+            t = time.perf_counter()
+            s.query(q, 10)
+            times.append((time.perf_counter() - t) * 1e3)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -90,10 +131,12 @@ def main() -> None:
         "--baseline", type=Path, help="a checkout of an earlier version, run alternately on the same indexes"
     )
     ap.add_argument("--commands", nargs="+", default=list(COMMANDS), choices=list(COMMANDS))
+    ap.add_argument("--warm", action="store_true", help="also warm query p50/p95 through one Searcher per index")
+    ap.add_argument("--plain", action="store_true", help="also the plain sentence-transformers + faiss script")
     args = ap.parse_args()
     sample = args.keep / "sample"
     if not (sample / SEARCH_DIR / "manifest.json").is_file():
-        build([DEFAULT_SAMPLE], sample)
+        build([DEFAULT_SAMPLE], sample, parts=(write_findings,))
     indexes = {"sample": sample, **{str(n): make_index(n, args.keep, sample) for n in args.sizes}}
     codes = {"now": ROOT, **({"before": args.baseline.resolve()} if args.baseline else {})}
     print(f"{'command':16} {'code':>6} {'index':>8} {'projects':>9} {'median s':>9} {'peak MiB':>9} {'× sample':>9}")
@@ -113,6 +156,20 @@ def main() -> None:
         if args.baseline:
             same = all(runs["now", k][0][2] == runs["before", k][0][2] for k in indexes)
             print(f"{name:16} output identical to the baseline's on every index: {'yes' if same else 'NO'}")
+    if args.plain:
+        mine, theirs = [], []
+        for _ in range(RUNS):
+            theirs.append(plain(sample))
+            mine.append(cold(sample, COMMANDS["query"])[0])
+        t_plain, t_mine = statistics.median(theirs), statistics.median(mine)
+        print(
+            f"plain script on the sample {t_plain:.2f} s; search.py query {t_mine:.2f} s: {t_mine / t_plain:.3f} of it"
+        )
+    if args.warm:
+        questions = [json.loads(x)["query"] for x in open(ROOT / "bench" / "queries.jsonl", encoding="utf-8")][:40]
+        for k, path in indexes.items():
+            p50, p95 = warm(path, questions)
+            print(f"warm query {k:>8}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
 if __name__ == "__main__":

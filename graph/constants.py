@@ -87,6 +87,7 @@ TEMPLATE_SENTENCES, TEMPLATE_COSINE = 0.3, 0.93  # different places, shared word
 DUPLICATE_SENTENCES, DUPLICATE_COSINE = 0.6, 0.97  # most sentences shared, or texts near-identical
 INDICATOR_IDF_FLOOR = 0.1  # an indicator every project has still counts a little
 COPIED_TEXT_MIN_CHARS = 20  # lint: texts shorter than this are too generic to call copied
+COPIED_OTHERS_NAMED = 10  # projects a copied-text finding names; the rest are counted (a template copied 1,000 times)
 QUALITATIVE_WEIGHT_SHARE = 0.5  # lint: more of the weight than this on 定性 indicators is qualitative-heavy
 
 # --- lineage across years ---------------------------------------------------------------------

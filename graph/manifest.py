@@ -35,6 +35,8 @@ from graph.errors import IndexFormatError
 
 __all__ = [
     "GRAPH_FORMAT",
+    "LINT_DIR",
+    "LINT_FORMAT",
     "MANIFEST",
     "REVIEWS_SUFFIX",
     "SEARCH_FORMAT",
@@ -49,6 +51,8 @@ MANIFEST = "manifest.json"
 # The two parts of an index directory, each with its own manifest: (format name, version).
 GRAPH_FORMAT = ("budget-graph-index", 3)  # 3: region and year in ids; 2: one column vocabulary, hashes
 SEARCH_FORMAT = ("budget-graph-search", 2)  # 2: vectors keyed by the graph's records (ids.json), no docs.jsonl
+LINT_FORMAT = ("budget-graph-lint", 1)  # the findings lint made of the graph's records (analysis.lint_store)
+LINT_DIR = "lint"  # the lint part's folder inside an index directory
 _BLOCK = 1 << 20  # bytes hashed at a time
 VERIFIED = "verified.sqlite"  # under cache_root(): files whose checksum held, by their stat
 REVIEWS_SUFFIX = ".reviews.sqlite"  # the review decisions beside an index: build/index.reviews.sqlite
@@ -59,7 +63,7 @@ def _is_index(folder: Path) -> bool:
         fmt = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("format")
     except (OSError, ValueError, AttributeError):
         return False
-    return fmt in (GRAPH_FORMAT[0], SEARCH_FORMAT[0])
+    return fmt in (GRAPH_FORMAT[0], SEARCH_FORMAT[0], LINT_FORMAT[0])
 
 
 def not_over_an_index(path: str | Path, what: str = "output") -> Path:

@@ -18,11 +18,15 @@ by its full name or any unique part of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 import networkx as nx
 import pandas as pd
 
 from graph.constants import MIN_SHARED_PROJECTS, SHARED_ACROSS
 from graph.errors import LookupFailed
+from graph.graphdb import GraphDB
 from graph.i18n import UsageError, message
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
@@ -33,12 +37,14 @@ from graph.text import squash, title_key
 
 __all__ = [
     "cited_by",
+    "cited_by_in",
     "documents_of",
     "find_department",
     "find_document",
     "find_documents",
     "find_project",
     "funded_by",
+    "funded_by_in",
     "issuers_of",
     "projects_total",
     "shared_documents",
@@ -62,6 +68,9 @@ def find_document(G: nx.MultiDiGraph, text: str) -> str:
     """
     found = find_documents(G, text)
     return found[0] if len(found) == 1 else one_of(found, _labels(G, found), text, "document")
+
+
+_DOCUMENT_NAMES = ("title", "issuer_code")  # what find_documents reads of a document
 
 
 def find_documents(G: nx.MultiDiGraph, text: str) -> list[str]:
@@ -116,10 +125,44 @@ def find_project(G: nx.MultiDiGraph, text: str) -> str:
 PROJECT_COLUMNS = ["project_id", "project", "region", "year", "department", "amount", "file", "line"]
 
 
-def _check_place(G: nx.MultiDiGraph, region: str | None, year: int | None) -> None:
+Places = list[tuple[str, int | None]]  # (region, year) of every project of the index
+Part = tuple[nx.MultiDiGraph, Places | None]  # a part of the graph, and the places of the whole
+
+
+def _check_place(G: nx.MultiDiGraph, region: str | None, year: int | None, places: Places | None = None) -> None:
+    """Refuse a region or year no project has; ``places`` are the projects' when ``G`` is a part."""
     if region or year is not None:
-        projects = [G.nodes[p] for p in _nodes(G, "project")]
-        check_place((a.get("region") or "" for a in projects), (a.get("year") for a in projects), region, year)
+        if places is None:
+            places = [(G.nodes[p].get("region") or "", G.nodes[p].get("year")) for p in _nodes(G, "project")]
+        check_place((r for r, _ in places), (y for _, y in places), region, year)
+
+
+class _Parts(Protocol):
+    """What :func:`cited_by_in` and :func:`funded_by_in` read of a loaded index (graph.store.Index)."""
+
+    @property
+    def graph(self) -> nx.MultiDiGraph: ...
+
+    @property
+    def db(self) -> GraphDB | None: ...
+
+
+def _part(
+    index: _Parts,
+    node_type: str,
+    fields: tuple[str, ...],
+    named: Callable[[nx.MultiDiGraph], list[str]],
+    edge_type: str,
+) -> Part:
+    """The nodes of ``node_type`` (their ``fields`` only), those ``named`` of them whole with their
+    ``edge_type`` edges in and the nodes those come from, and the projects' places: the part of
+    the graph a question reads."""
+    db = index.db
+    if db is None:
+        return index.graph, None
+    G = db.nodes_of(node_type, fields)
+    db.grow(G, named(G), edge_type)
+    return G, db.places()
 
 
 def _kept(G: nx.MultiDiGraph, p: str, region: str | None, year: int | None) -> bool:
@@ -142,7 +185,32 @@ def _citing(G: nx.MultiDiGraph, dn: str) -> list[str]:
     return sorted({u for u, _, d in G.in_edges(dn, data=True) if d["type"] == "cites"})
 
 
-def cited_by(G: nx.MultiDiGraph, document: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+def cited_by_in(index: _Parts, document: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """:func:`cited_by` on an index, reading the documents and the projects citing those named
+    (not the whole graph) where the index has ``graph.sqlite``.
+
+    >>> from graph.store import load_index
+    >>> cited_by_in(load_index(example_index), '渝府办发')['project_id'].nunique()
+    13
+    """
+    G, places = _part(index, "document", _DOCUMENT_NAMES, lambda part: find_documents(part, document), "cites")
+    return cited_by(G, document, region, year, places)
+
+
+def funded_by_in(index: _Parts, department: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+    """:func:`funded_by` on an index, reading the departments and that one's projects only.
+
+    >>> from graph.store import load_index
+    >>> round(float(funded_by_in(load_index(example_index), '城管局')['amount'].sum()), 2)
+    5546.02
+    """
+    G, places = _part(index, "department", ("name",), lambda part: [find_department(part, department)], "managed_by")
+    return funded_by(G, department, region, year, places)
+
+
+def cited_by(
+    G: nx.MultiDiGraph, document: str, region: str | None = None, year: int | None = None, places: Places | None = None
+) -> pd.DataFrame:
     """Projects that cite a document, with the fields they cite it in; ``region`` (any part of
     its name) and ``year`` narrow them.  A text naming several documents (an issuer's prefix, part
     of a title) lists the projects of each, grouped by document (the ``document`` column).
@@ -151,7 +219,7 @@ def cited_by(G: nx.MultiDiGraph, document: str, region: str | None = None, year:
     >>> cited_by(load_index(example_index).graph, '渝府办发〔2019〕57号')[['project', 'document']].values.tolist()
     [['农业发展专项', '渝府办发〔2019〕57号']]
     """
-    _check_place(G, region, year)
+    _check_place(G, region, year, places)
     rows = []
     for dn in find_documents(G, document):
         fields: dict[str, list[str]] = {}
@@ -187,11 +255,17 @@ def documents_of(G: nx.MultiDiGraph, project: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def funded_by(G: nx.MultiDiGraph, department: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
+def funded_by(
+    G: nx.MultiDiGraph,
+    department: str,
+    region: str | None = None,
+    year: int | None = None,
+    places: Places | None = None,
+) -> pd.DataFrame:
     """Projects a department manages (业务主管部门), largest budget first; ``region`` and
     ``year`` narrow them."""
     dn = find_department(G, department)
-    _check_place(G, region, year)
+    _check_place(G, region, year, places)
     ids = [u for u, _, k in G.in_edges(dn, keys=True) if k == "managed_by" and _kept(G, u, region, year)]
     df = pd.DataFrame(_project_rows(G, ids), columns=PROJECT_COLUMNS)
     return df.sort_values("amount", ascending=False, kind="stable").reset_index(drop=True)

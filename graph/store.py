@@ -38,6 +38,7 @@ import pandas as pd
 from graph.cells import csv_unsafe_frame
 from graph.errors import IndexFormatError
 from graph.export import GEPHI_FILES, write_graph_files, write_index_table, write_jsonl
+from graph.graphdb import GRAPH_DB, GraphDB, write_graph_db
 from graph.ids import doc_id, indicator_id
 from graph.knowledge import BuiltGraph, issuer_of
 from graph.manifest import GRAPH_FORMAT, read_manifest, sha256_file, write_manifest
@@ -67,7 +68,7 @@ GRAPH_FILES = (
     RECORDS,
     SOURCES,
 )
-WRITTEN_FILES = (*GRAPH_FILES, OFFSETS)  # what write_graph writes; an index written before has no OFFSETS
+WRITTEN_FILES = (*GRAPH_FILES, OFFSETS, GRAPH_DB)  # what write_graph writes; older indexes lack the last two
 
 
 # Column order of each table; every name is in graph.vocabulary.COLUMNS.
@@ -247,6 +248,7 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     G = built.graph
     with open(out / GRAPH_JSON, "w", encoding="utf-8") as f:
         json.dump(nx.node_link_data(G, edges="edges"), f, ensure_ascii=False)
+    write_graph_db(G, out / GRAPH_DB)
     write_graph_files(G, out)
     for name, df in tables_for(docs, built).items():
         write_index_table(df, out / f"{name}.csv")  # no cell starts a formula for Excel
@@ -348,6 +350,14 @@ class Index:
         with self._reading(GRAPH_JSON):
             with open(self.path / GRAPH_JSON, encoding="utf-8") as f:
                 return nx.node_link_graph(json.load(f), directed=True, multigraph=True, edges="edges")
+
+    @functools.cached_property
+    def db(self) -> GraphDB | None:
+        """The graph in SQLite, for a question that reads a part of it (:mod:`graph.graphdb`);
+        ``None`` for an index written before it, or once the whole graph is parsed anyway."""
+        if GRAPH_DB not in self.manifest["files"] or "graph" in self.__dict__:
+            return None
+        return GraphDB(self.path / GRAPH_DB)
 
     def _table(self, name: str) -> pd.DataFrame:
         with self._reading(f"{name}.csv"):

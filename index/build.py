@@ -27,7 +27,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -99,6 +99,7 @@ def _shown(path: Path) -> Path:
 
 
 Overrides = Override | Mapping[Path, Override]  # one for every file, or one per file or folder
+Part = Callable[[Path, Sequence[ParsedDocument]], object]  # writes a part into the index being built
 
 
 def overrides_for(files: Sequence[Path], overrides: Overrides) -> list[Override]:
@@ -226,12 +227,15 @@ def build(
     engine: Engine = LOCAL,
     layout_dirs: Sequence[str | Path] = (),
     ocr: str = "auto",
+    parts: Sequence[Part] = (),
 ) -> BuildReport:
     """Read ``paths``, build the graph and (unless ``model`` is None) the search index, and put
     the complete index directory at ``out`` in one step.  Texts embedded before (by any build with
     the same model) come from the vector cache unless ``vector_cache`` is False.  ``overrides``
     give the region or year of files that do not say them (:class:`~graph.read.identity.Override`);
-    ``engine`` runs reading and embedding on Ray (:class:`Engine`); the index is the same."""
+    ``engine`` runs reading and embedding on Ray (:class:`Engine`); the index is the same.  Each of
+    ``parts`` writes a part of its own into the index from the documents (``build_index.py`` passes
+    :func:`analysis.lint_store.write_findings`), before the index is put in place."""
     out = _followed(Path(out))
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
@@ -254,6 +258,8 @@ def build(
         if embedded is not None:
             search = write_search(embedded, tmp / SEARCH_DIR, tmp / MANIFEST)
             load_search(tmp / SEARCH_DIR)  # verify the search part against the graph it was made from
+        for part in parts:
+            part(tmp, docs)
         read_manifest(tmp, *GRAPH_FORMAT)
         _swap_into_place(tmp, out)
     return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read, tuple(notes))

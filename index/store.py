@@ -38,7 +38,16 @@ import numpy as np
 
 from graph.constants import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 from graph.errors import IndexFormatError, require
-from graph.manifest import GRAPH_FORMAT, MANIFEST, SEARCH_FORMAT, read_manifest, sha256_file, write_manifest
+from graph.manifest import (
+    GRAPH_FORMAT,
+    LINT_DIR,
+    LINT_FORMAT,
+    MANIFEST,
+    SEARCH_FORMAT,
+    read_manifest,
+    sha256_file,
+    write_manifest,
+)
 from graph.models import Project
 from graph.records import RECORDS, ProjectRecords
 from index.cache import VectorCache
@@ -365,6 +374,8 @@ def verify_index(path: str | Path) -> list[dict[str, Any]]:
     parts = [("graph", root, GRAPH_FORMAT)]
     if (root / SEARCH_DIR / MANIFEST).is_file():
         parts.append(("search", root / SEARCH_DIR, SEARCH_FORMAT))
+    if (root / LINT_DIR / MANIFEST).is_file():
+        parts.append(("lint", root / LINT_DIR, LINT_FORMAT))
     rows = []
     for part, where, fmt in parts:
         files = read_manifest(where, *fmt, full=True)["files"]

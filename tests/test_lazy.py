@@ -107,7 +107,8 @@ def test_an_edit_that_keeps_size_and_time_is_still_refused(copied: Path, capsys:
 def test_verify_hashes_every_file(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert search.main(["verify", "--index", str(copied)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{copied}: every file matches its manifest (graph: 13 files") and "search:" in out
+    assert out.startswith(f"{copied}: every file matches its manifest (graph: 14 files") and "search:" in out
+    assert "lint: 1 files" in out
 
 
 def test_postings_are_memory_mapped(copied: Path) -> None:

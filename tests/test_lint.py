@@ -279,3 +279,21 @@ def test_a_weight_changed_on_the_sample_is_reported_once() -> None:
     found = [f for f in lint(doc.projects, doc.diagnostics) if "weights-sum" in (f.rule, dict(f.values).get("code"))]
     assert [(f.rule, f.line) for f in found] == [("weights-sum", found[0].line)]
     assert found[0].severity == "error" and "= 105" in found[0].message
+
+
+def test_a_text_copied_many_times_names_a_few_and_counts_the_rest(sample) -> None:
+    from dataclasses import replace
+
+    from analysis.lint import check_copied_text
+    from graph.constants import COPIED_OTHERS_NAMED
+
+    base = sample.projects[0]
+    copies = [replace(base, id=f"{base.id}:{i}", name=f"{base.name}{i}") for i in range(COPIED_OTHERS_NAMED + 3)]
+    found = [f for f in check_copied_text(copies) if dict(f.values)["field"] == "当年绩效目标"]
+    assert len(found) == len(copies)  # every copy is found
+    for f in found:
+        values = dict(f.values)
+        assert len(values["others"]) == COPIED_OTHERS_NAMED and values["more"] == 2
+        assert f.message.endswith(" and 2 more") and f.project_id not in values["others"]
+    few = [f for f in check_copied_text(copies[:3]) if dict(f.values)["field"] == "当年绩效目标"]
+    assert all("more" not in dict(f.values) and len(dict(f.values)["others"]) == 2 for f in few)

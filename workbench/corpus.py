@@ -31,8 +31,9 @@ from analysis import relations
 from analysis.duplicates import DupCorpus, DuplicatePair, find_duplicates, to_frame
 from analysis.lineage import Link, arrange, lineage
 from analysis.lineage import to_frame as lineage_frame
-from analysis.lint import Finding, Severity, lint_index
+from analysis.lint import Finding, Severity, lint_index, lint_light
 from analysis.lint import to_frame as lint_frame
+from analysis.lint_store import Light, stored_findings
 from graph import queries
 from graph.constants import (
     COMMUNITY_SEED,
@@ -42,7 +43,7 @@ from graph.constants import (
     VIEW_DEPTH,
 )
 from graph.defaults import DEFAULT_OUT
-from graph.errors import LookupFailed
+from graph.errors import IndexFormatError, LookupFailed
 from graph.export import GEPHI_FILES, write_csv, write_jsonl, write_workbook
 from graph.ids import pair_key, short_key
 from graph.manifest import not_over_an_index
@@ -61,7 +62,7 @@ HIT_COLUMNS = [
 
 __all__ = ["Corpus", "open_corpus"]
 
-Reviewed = TypeVar("Reviewed", Finding, DuplicatePair)  # what carries a review_key
+Reviewed = TypeVar("Reviewed", Finding, DuplicatePair, Light)  # what carries a review_key
 
 
 def open_corpus(path: str | Path = DEFAULT_OUT) -> Corpus:
@@ -75,16 +76,41 @@ class Corpus:
     def __init__(self, index: Index) -> None:
         self.index = index
         self.directory = index.path
-        self.graph: nx.MultiDiGraph = index.graph
-        self.projects: pd.DataFrame = index.projects
-        self.indicators: pd.DataFrame = index.indicators
-        self.citations: pd.DataFrame = index.citations
-        self.documents: pd.DataFrame = index.documents
-        self.issuers: pd.DataFrame = index.issuers
-        self.toc: pd.DataFrame = index.toc
-        self.diagnostics: pd.DataFrame = index.diagnostics
         self._searcher: Searcher | None = None
         self._dup: DupCorpus | None = None
+
+    # The graph and each table are read from the index when first used, then kept.
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        return self.index.graph
+
+    @property
+    def projects(self) -> pd.DataFrame:
+        return self.index.projects
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        return self.index.indicators
+
+    @property
+    def citations(self) -> pd.DataFrame:
+        return self.index.citations
+
+    @property
+    def documents(self) -> pd.DataFrame:
+        return self.index.documents
+
+    @property
+    def issuers(self) -> pd.DataFrame:
+        return self.index.issuers
+
+    @property
+    def toc(self) -> pd.DataFrame:
+        return self.index.toc
+
+    @property
+    def diagnostics(self) -> pd.DataFrame:
+        return self.index.diagnostics
 
     def __repr__(self) -> str:
         c = self.index.manifest["counts"]
@@ -133,7 +159,7 @@ class Corpus:
         >>> df['document'].nunique(), df['project_id'].nunique()   # documents, and the projects citing them
         (16, 13)
         """
-        return queries.cited_by(self.graph, document, region, year)
+        return queries.cited_by_in(self.index, document, region, year)
 
     def funded_by(self, department: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
         """Projects a department manages, largest budget first; short forms (城管局, 发改委) are understood.
@@ -142,7 +168,7 @@ class Corpus:
         >>> len(df), round(float(df['amount'].sum()), 2)
         (10, 5546.02)
         """
-        return queries.funded_by(self.graph, department, region, year)
+        return queries.funded_by_in(self.index, department, region, year)
 
     def documents_of(self, project: str) -> pd.DataFrame:
         """The documents a project cites, with their issuers and levels.
@@ -202,6 +228,24 @@ class Corpus:
         """Lint findings as records, filtered as ``search.py lint`` filters them: ``rules``, ``severity``,
         ``project``, ``region``, ``year`` (:func:`analysis.lint.lint_index`)."""
         return lint_index(self.index, **filters)
+
+    def lint_kept(self, hide_dismissed: bool = False, **filters: Any) -> list[Finding | Light]:
+        """The findings ``search.py lint`` lists, in order, with ``lint_findings``'s filters and the
+        decisions applied: light rows (:class:`~analysis.lint_store.Light`) where the index keeps its
+        findings, so a summary or the first few read no more; :meth:`whole_findings` makes them whole."""
+        light = lint_light(self.index, **filters)
+        if light is not None:
+            return [f for f, _ in self.decided(light, hide_dismissed)]
+        return [f for f, _ in self.decided(self.lint_findings(**filters), hide_dismissed)]
+
+    def whole_findings(self, found: Sequence[Finding | Light]) -> list[Finding]:
+        """``found`` as whole findings, light rows read from the findings kept with the index."""
+        if not any(isinstance(f, Light) for f in found):
+            return [f for f in found if isinstance(f, Finding)]
+        store = stored_findings(self.index)
+        if store is None:
+            raise IndexFormatError(f"{self.directory}: its kept findings changed while read; run the command again")
+        return store.findings([f.seq for f in found if isinstance(f, Light)])
 
     def lint(
         self,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ class Rows:
     full: list[dict[str, Any]]
     table: list[dict[str, Any]] | None = None
     columns: list[str] | None = None
-    csv: list[dict[str, Any]] | None = None
+    csv: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]] | None = None  # a callable: made when written
     message: str | None = None
     status: int = 0
     footer: str | None = None  # a line after the table (a listing's total); not in JSON or CSV
@@ -165,7 +165,8 @@ def emit(
     CSV Chinese headers; JSON keys never change.  ``columns`` (``--columns``) chooses the table's
     columns; at a terminal the table is fitted to its width (pipes and files get whole lines)."""
     if csv:
-        _write_csv(rows.csv if rows.csv is not None else rows.full, csv, bom, chinese=lang == "zh")
+        made = rows.csv() if callable(rows.csv) else rows.csv
+        _write_csv(made if made is not None else rows.full, csv, bom, chinese=lang == "zh")
         if csv == "-":
             return
     if as_json:
