@@ -35,7 +35,7 @@ test: lint sysdeps
 
 browse: $(STAMP)
 	$(BIN)/python search.py database --out build/corpus.db
-	$(BIN)/datasette build/corpus.db --metadata build/corpus.metadata.json --port 8001
+	$(BIN)/datasette build/corpus.db build/index.reviews.sqlite --crossdb --metadata build/corpus.metadata.json --port 8001
 
 notebooks: $(STAMP) sysdeps
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[search,browse,formats,notebooks]'

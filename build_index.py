@@ -21,7 +21,7 @@ import functools
 import json
 from pathlib import Path
 
-from analysis.lint_store import write_findings
+from analysis.lint import write_findings
 from graph import console
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.i18n import LANGS, language, message
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             print_report(report, language(args.lang))
         return 0
 
-    return console.guarded(work)
+    return console.guarded(work, language(args.lang))
 
 
 def run() -> None:

@@ -41,7 +41,7 @@ def st_encoder():
 def search_dir(tmp_path_factory: pytest.TempPathFactory, st_encoder) -> Path:
     """The sample's full index (graph, search with the real model, lint's findings kept, as
     ``build_index.py`` builds it), built once; its ``search/`` part."""
-    from analysis.lint_store import write_findings
+    from analysis.lint import write_findings
 
     out = tmp_path_factory.mktemp("full") / "index"
     build([DEFAULT_SAMPLE], out, model=st_encoder, parts=(write_findings,))

@@ -36,6 +36,7 @@ from graph.constants import (
     LINEAGE_SORTS,
     MIN_PAIR_SCORE,
     MIN_SHARED_PROJECTS,
+    OVERVIEW_ABOVE,
     REGION_SCOPES,
     SEARCH_MODES,
     SHARED_ACROSS,
@@ -202,7 +203,8 @@ def run_view(args: argparse.Namespace) -> Rows:
 
     if args.project is not None and (args.region is not None or args.year is not None):
         raise UsageError("--region and --year narrow the whole citation graph; a project's neighbourhood is its own")
-    out = open_corpus(args.index).html(args.html, args.project, args.depth, args.region, args.year)
+    whole = None if args.whole else OVERVIEW_ABOVE
+    out = open_corpus(args.index).html(args.html, args.project, args.depth, args.region, args.year, whole)
     kib = out.stat().st_size // 1024
     return Rows([{"file": str(out), "kib": kib}], message=f"wrote {out} ({kib} KiB); open it in a browser, offline")
 
@@ -218,19 +220,20 @@ def run_export(args: argparse.Namespace) -> Rows:
 
 def run_database(args: argparse.Namespace) -> Rows:
     from workbench.corpus import open_corpus
-    from workbench.database import metadata_path
+    from workbench.database import browse_command, metadata_path
 
-    out = open_corpus(args.index).database(args.out)
+    corpus = open_corpus(args.index)
+    out = corpus.database(args.out)
     meta = metadata_path(out)
-    said = f"wrote {out} and {meta.name}; browse it with: datasette {out} --metadata {meta}"
-    return Rows([{"file": str(out), "metadata": str(meta)}], message=said)
+    said = f"wrote {out} and {meta.name}; browse it with: {browse_command(out, corpus.reviews.path)}"
+    return Rows([{"file": str(out), "metadata": str(meta), "reviews": str(corpus.reviews.path)}], message=said)
 
 
 def run_verify(args: argparse.Namespace) -> Rows:
     from index.store import verify_index
 
     rows = verify_index(args.index)
-    said = ", ".join(f"{r['part']}: {r['files']} files, {r['mib']} MiB" for r in rows)
+    said = ", ".join(f"{r['part']}: {r['files']} file{'s' * (r['files'] != 1)}, {r['mib']} MiB" for r in rows)
     return Rows(rows, message=f"{args.index}: every file matches its manifest ({said})")
 
 
@@ -411,6 +414,11 @@ def _graph_commands(sub: Any, common: Any, rows: Any) -> None:
         default=VIEW_DEPTH,
         help="links around the project to show (default: %(default)s)",
     )
+    c.add_argument(
+        "--whole",
+        action="store_true",
+        help=f"draw every node even beyond {OVERVIEW_ABOVE} projects (drawn as departments that open on a click)",
+    )
     c.set_defaults(run=run_view)
 
     c = sub.add_parser("export", parents=[common], help="GraphML/GEXF, CSV and Excel tables, JSON Lines of projects")
@@ -521,7 +529,8 @@ def _notice(lang: str) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    warnings.showwarning = _notice(language(getattr(args, "lang", None)))
+    said_in = language(getattr(args, "lang", None))
+    warnings.showwarning = _notice(said_in)
     set_quiet(args.quiet)
 
     def work() -> int:
@@ -532,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         emit(result, args.json, getattr(args, "csv", None), not getattr(args, "no_bom", False), lang, columns)
         return result.status
 
-    return console.guarded(work)
+    return console.guarded(work, said_in)
 
 
 def run() -> None:

@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from analysis.lineage import lineage, years_of
-from analysis.lint_store import FindingStore, Light, stored_findings
+from analysis.lint_store import FindingStore, Light, keep_findings, stored_findings
 from graph.codes import READER_RULES, Rule
 from graph.constants import COPIED_OTHERS_NAMED, COPIED_TEXT_MIN_CHARS, FAIL_STATUS, QUALITATIVE_WEIGHT_SHARE
-from graph.errors import UsageError
+from graph.errors import IndexFormatError, UsageError
+from graph.i18n import refusal
 from graph.ids import finding_key
 from graph.lookup import check_place, in_place
 from graph.models import Diagnostic, Indicator, ParsedDocument, Project, place_of
@@ -55,6 +56,8 @@ __all__ = [
     "select",
     "summary",
     "to_frame",
+    "whole_findings",
+    "write_findings",
 ]
 
 
@@ -553,6 +556,35 @@ def documents_findings(docs: Sequence[ParsedDocument]) -> list[Finding]:
     return lint(projects, diagnostics, short_names)
 
 
+def write_findings(index_dir: str | Path, docs: Sequence[ParsedDocument]) -> Path:
+    """Lint ``docs`` (what the index at ``index_dir`` was just written from) and keep the findings
+    with it (:mod:`analysis.lint_store`; ``build(..., parts=(write_findings,))``); returns the
+    folder.  They are the findings :func:`lint_index` gives on the records."""
+    rows = (
+        (f.rule, f.severity, f.project_id, f.project, f.message, dict(f.values), f.file, f.line, f.review_key)
+        for f in documents_findings(docs)
+    )
+    places = ((p.span.file, p.id, p.region, p.year) for d in docs for p in d.projects)
+    return keep_findings(index_dir, rows, places)
+
+
+def _whole(store: FindingStore, seqs: Sequence[int]) -> list[Finding]:
+    return [
+        Finding(rule, sev, pid, name, message, tuple(values.items()), file, line)
+        for rule, sev, pid, name, message, values, file, line, _ in store.rows(seqs)
+    ]
+
+
+def whole_findings(index: Index, found: Sequence[Finding | Light]) -> list[Finding]:
+    """``found`` as whole findings: light rows read from the findings kept with ``index``."""
+    if not any(isinstance(f, Light) for f in found):
+        return [f for f in found if isinstance(f, Finding)]
+    store = stored_findings(index)
+    if store is None:
+        raise IndexFormatError(f"{index.path}: its kept findings changed while read; run the command again")
+    return _whole(store, [f.seq for f in found if isinstance(f, Light)])
+
+
 def lint_index(
     index: str | Path | Index,
     rules: Sequence[str] = (),
@@ -568,7 +600,7 @@ def lint_index(
     index = index if isinstance(index, Index) else load_index(index)
     store = stored_findings(index)
     if store is not None:
-        return store.findings([x.seq for x in _light(store, rules, severity, project, region, year)])
+        return _whole(store, [x.seq for x in _light(store, rules, severity, project, region, year)])
     projects, diags = load_records(index)
     toc = index.toc
     short_names = toc["department_short"].dropna().tolist() if len(toc) else []
@@ -639,7 +671,7 @@ def select(
     """
     unknown = sorted(set(rules) - set(RULES))
     if unknown:
-        raise UsageError(f"unknown lint rule(s) {', '.join(unknown)}; `search.py lint --rules` lists them")
+        raise refusal(UsageError, "unknown-rules", rules=", ".join(unknown))
     return [
         f
         for f in findings

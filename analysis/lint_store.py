@@ -1,5 +1,6 @@
-"""Lint findings kept with the index, ``<index>/lint/``: computed once when the index is built,
-so ``search.py lint`` reads them instead of linting every record on each call.
+"""Lint findings kept with the index, ``<index>/lint/``: computed once when the index is built
+(:func:`analysis.lint.write_findings`), so ``search.py lint`` reads them instead of linting every
+record on each call.
 
 The part has its own manifest (format :data:`~graph.manifest.LINT_FORMAT`) naming the graph it
 was made from and the version of the lint code (:func:`lint_version`, a hash of ``analysis/``);
@@ -13,7 +14,7 @@ the light columns only (:class:`Light`); whole findings are read for the rows sh
 >>> from graph.store import load_index
 >>> store = stored_findings(load_index(full_index()))
 >>> light = store.light()
->>> len(light) == len(store.findings([x.seq for x in light])), light[0].rule
+>>> len(light) == len(store.rows([x.seq for x in light])), light[0].rule
 (True, 'no-satisfaction-indicator')
 """
 
@@ -34,8 +35,6 @@ from graph.manifest import LINT_DIR, LINT_FORMAT, MANIFEST, read_manifest, sha25
 from graph.vocabulary import Severity
 
 if TYPE_CHECKING:
-    from analysis.lint import Finding
-    from graph.models import ParsedDocument
     from graph.store import Index
 
 __all__ = [
@@ -43,10 +42,10 @@ __all__ = [
     "LINT_DIR",
     "FindingStore",
     "Light",
+    "Row",
     "keep_findings",
     "lint_version",
     "stored_findings",
-    "write_findings",
 ]
 
 FINDINGS = "findings.sqlite"
@@ -80,21 +79,16 @@ def lint_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def write_findings(index_dir: str | Path, docs: Sequence[ParsedDocument]) -> Path:
-    """Lint ``docs`` (what the index at ``index_dir`` was just written from) and keep the findings
-    in ``index_dir/lint``; returns that folder.  The findings are those :func:`analysis.lint.lint_index`
-    gives on the index."""
-    from analysis.lint import documents_findings
-
-    places = ((p.span.file, p.id, p.region, p.year) for d in docs for p in d.projects)
-    return keep_findings(index_dir, documents_findings(docs), places)
+Row = tuple[str, Severity, str, str, str, dict[str, Any], str, int, str]
+"""A finding as kept: rule, severity, project id, project, message, values, file, line, review key."""
 
 
 def keep_findings(
-    index_dir: str | Path, findings: Iterable[Finding], places: Iterable[tuple[str, str, str, int | None]]
+    index_dir: str | Path, findings: Iterable[Row], places: Iterable[tuple[str, str, str, int | None]]
 ) -> Path:
-    """Write ``findings`` (lint's, in its order) and ``places`` (file, project id, region, year of
-    every project) as the lint part of the index at ``index_dir``; returns its folder."""
+    """Write ``findings`` (lint's, in its order: :func:`analysis.lint.write_findings`) and ``places``
+    (file, project id, region, year of every project) as the lint part of the index at
+    ``index_dir``; returns its folder."""
     root = Path(index_dir)
     out = root / LINT_DIR
     tmp = root / f".{LINT_DIR}.tmp"
@@ -106,11 +100,10 @@ def keep_findings(
         db.executemany(
             "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                (i, f.rule, f.severity, f.project_id, f.project, f.message,
-                 json.dumps(dict(f.values), ensure_ascii=False), f.file, f.line, f.review_key)
-                for i, f in enumerate(findings)
+                (i, rule, sev, pid, name, message, json.dumps(values, ensure_ascii=False), file, line, key)
+                for i, (rule, sev, pid, name, message, values, file, line, key) in enumerate(findings)
             ),
-        )  # fmt: skip
+        )
         db.executemany("INSERT INTO places VALUES (?, ?, ?, ?)", places)
         db.executescript(
             "CREATE INDEX findings_by_rule ON findings (rule); CREATE INDEX places_by_id ON places (project_id);"
@@ -161,14 +154,12 @@ class FindingStore:
         """(file, project id, region, year) of every project linted."""
         return [(f, p, r or "", y) for f, p, r, y in self._query("SELECT file, project_id, region, year FROM places")]
 
-    def findings(self, seqs: Sequence[int]) -> list[Finding]:
+    def rows(self, seqs: Sequence[int]) -> list[Row]:
         """The whole findings numbered ``seqs``, in that order."""
-        from analysis.lint import Finding
-
-        got: dict[int, Finding] = {}
+        got: dict[int, Row] = {}
         for start in range(0, len(seqs), 900):  # SQLite's limit on bound parameters
             chunk = list(seqs[start : start + 900])
             sql = f"SELECT * FROM findings WHERE seq IN ({','.join('?' * len(chunk))})"
-            for seq, rule, sev, pid, name, message, values, file, line, _ in self._query(sql, chunk):
-                got[seq] = Finding(rule, sev, pid, name, message, tuple(json.loads(values).items()), file, line)
+            for seq, rule, sev, pid, name, message, values, file, line, key in self._query(sql, chunk):
+                got[seq] = (rule, sev, pid, name, message, json.loads(values), file, line, key)
         return [got[s] for s in seqs]

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scale import synthetic_vectors, write_corpus
 
-from analysis.lint_store import write_findings
+from analysis.lint import write_findings
 from graph.defaults import DEFAULT_SAMPLE
 from graph.knowledge import build_graph
 from graph.read.issuers import IssuerResolver

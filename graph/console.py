@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import argparse
 
 from graph.errors import BudgetGraphError, UsageError  # noqa: F401 (UsageError: the example)
+from graph.i18n import error_text
+from graph.i18n import text as message_text
 from graph.text import printable
 
 __all__ = ["ERROR_STATUS", "INTERRUPTED_STATUS", "engine_options", "guarded", "run", "whole_number"]
@@ -60,16 +62,19 @@ def engine_options(what: str) -> argparse.ArgumentParser:
     return p
 
 
-def guarded(work: Callable[[], int]) -> int:
+def guarded(work: Callable[[], int], lang: str = "en") -> int:
     """``work()``'s status; a :class:`BudgetGraphError` or ``OSError`` printed as one ``error:`` line
-    on standard error (status 1).  A closed pipe passes through to :func:`run`."""
+    on standard error (status 1), in ``lang`` where the catalogue has the error
+    (:func:`graph.i18n.refusal`).  A closed pipe passes through to :func:`run`."""
     try:
         return work()
     except BrokenPipeError:
         raise
     except (BudgetGraphError, OSError) as exc:
-        said = str(exc).split("\n") if getattr(exc, "lines", False) else [str(exc)]
-        print("error: " + "\n".join(printable(line) for line in said), file=sys.stderr)
+        text = error_text(exc, lang)
+        said = text.split("\n") if getattr(exc, "lines", False) else [text]
+        prefix = message_text("error.prefix", lang)
+        print(prefix + "\n".join(printable(line) for line in said), file=sys.stderr)
         return ERROR_STATUS
 
 

@@ -21,12 +21,24 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from graph.codes import Code, Rule
-from graph.errors import UsageError
+from graph.errors import BudgetGraphError, UsageError
 from graph.vocabulary import chinese_header
 
-__all__ = ["LANGS", "catalogue", "finding_text", "header", "label", "language", "message", "text"]
+__all__ = [
+    "LANGS",
+    "catalogue",
+    "error_text",
+    "finding_text",
+    "header",
+    "label",
+    "language",
+    "message",
+    "refusal",
+    "text",
+]
 
 LANGS = ("zh", "en")
 _LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")  # in the order POSIX reads them
@@ -52,7 +64,7 @@ def catalogue() -> dict[str, dict[str, str]]:
     for section in ("code", "rule"):
         for key, zh in data[section].items():
             out[f"{section}.{key}"] = {"zh": zh, "en": meanings[section].get(key, "")}
-    for section in ("label", "header", "message"):
+    for section in ("label", "header", "message", "error", "noun"):
         for key, (zh, en) in data[section].items():
             out[f"{section}.{key}"] = {"zh": zh, "en": en}
     for key, zh in data["finding"].items():
@@ -67,6 +79,38 @@ def message(message_id: str, lang: str, **fields: object) -> str:
     ('10 个项目，5,546.02 万元', '10 projects, 1.00 万元')
     """
     return text(f"message.{message_id}", lang).format(**fields)
+
+
+E = TypeVar("E", bound=BudgetGraphError)
+
+
+def refusal(cls: type[E], message_id: str, **fields: object) -> E:
+    """An error of ``cls`` saying the catalogue's ``error.<message_id>`` with ``fields``: English as
+    its text, Chinese when a command is asked in Chinese (:func:`error_text`).  ``what`` names a
+    ``noun`` of the catalogue (project, document, department).
+
+    >>> exc = refusal(UsageError, "year-none", year=2019, held="2024")
+    >>> str(exc), error_text(exc, "zh")
+    ('no project of 2019; the index holds 2024', '没有 2019 年度的项目；本索引的年度为 2024')
+    """
+    exc = cls(_said(message_id, "en", fields))
+    exc.message_id, exc.fields = message_id, dict(fields)  # type: ignore[attr-defined]
+    return exc
+
+
+def _said(message_id: str, lang: str, fields: Mapping[str, object]) -> str:
+    filled = dict(fields)
+    if "what" in filled:
+        filled["what"] = text(f"noun.{filled['what']}", lang)
+    return text(f"error.{message_id}", lang).format(**filled)
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """What an error says in ``lang``: its catalogue text where it has one (:func:`refusal`), else its own."""
+    message_id = getattr(exc, "message_id", None)
+    if lang == "zh" and message_id:
+        return _said(message_id, lang, getattr(exc, "fields", {}))
+    return str(exc)
 
 
 def finding_text(rule: str, values: Mapping[str, object], message: str, lang: str) -> str:

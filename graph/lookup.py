@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from graph.errors import LookupFailed
+from graph.i18n import refusal
 from graph.text import squash
 
 __all__ = ["SHOWN_MATCHES", "check_place", "check_scope", "find_one", "in_place", "one_of"]
@@ -34,12 +35,12 @@ def one_of(candidates: list[str], labels: Mapping[str, str], text: str, what: st
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise LookupFailed(f"no {what} matches {text!r}; give its id or part of its name")
+        raise refusal(LookupFailed, "lookup-none", what=what, text=repr(text))
     named = Counter(labels.get(c, c) for c in candidates)
     # the same name in several documents (years, districts): the ids tell them apart
     shown = ", ".join(c if named[labels.get(c, c)] > 1 else labels.get(c, c) for c in candidates[:SHOWN_MATCHES])
     more = " …" if len(candidates) > SHOWN_MATCHES else ""
-    raise LookupFailed(f"{len(candidates)} {what}s match {text!r}: {shown}{more}; be more specific or give the id")
+    raise refusal(LookupFailed, "lookup-many", n=len(candidates), what=what, text=repr(text), shown=shown, more=more)
 
 
 def find_one(names: Mapping[str, str], text: str, what: str, variants: Iterable[str] = ()) -> str:
@@ -67,9 +68,7 @@ def find_one(names: Mapping[str, str], text: str, what: str, variants: Iterable[
             return one_of(found, names, text, what)
     near = nearest(names.values(), text)
     if near:
-        raise LookupFailed(
-            f"no {what} matches {text!r}; did you mean {'、'.join(near)}? (give its id or part of its name)"
-        )
+        raise refusal(LookupFailed, "lookup-near", what=what, text=repr(text), near="、".join(near))
     return one_of([], names, text, what)
 
 
@@ -117,11 +116,11 @@ def check_place(
         have = sorted(set(regions))
         if not any(region in r for r in have):
             held = ", ".join(r or "(no region)" for r in have)
-            raise LookupFailed(f"no project's region contains {region!r}; the index holds {held}")
+            raise refusal(LookupFailed, "region-none", region=repr(region), held=held)
     if year is not None:
         held_years = sorted({y for y in years if y is not None})
         if year not in held_years:
-            raise LookupFailed(f"no project of {year}; the index holds {', '.join(map(str, held_years)) or 'no year'}")
+            raise refusal(LookupFailed, "year-none", year=year, held=", ".join(map(str, held_years)) or "—")
 
 
 def check_scope(regions: Iterable[str], scope: str | None) -> None:
@@ -130,7 +129,4 @@ def check_scope(regions: Iterable[str], scope: str | None) -> None:
         have = set(regions)
         if len(have) < 2:
             only = next(iter(have), "") or "(no region)"
-            raise LookupFailed(
-                f"--scope across needs projects of two regions; the index holds only {only}: "
-                "add another district's documents (build_index.py FILE --add --out INDEX)"
-            )
+            raise refusal(LookupFailed, "scope-across", only=only)

@@ -27,7 +27,7 @@ import pandas as pd
 from graph.constants import MIN_SHARED_PROJECTS, SHARED_ACROSS
 from graph.errors import LookupFailed
 from graph.graphdb import GraphDB
-from graph.i18n import UsageError, message
+from graph.i18n import UsageError, message, refusal
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
 from graph.lookup import check_place, find_one, in_place, one_of
@@ -91,7 +91,7 @@ def find_documents(G: nx.MultiDiGraph, text: str) -> list[str]:
         node = doc_id(nums[0][2].canonical)
         if node in G:
             return [node]
-        raise LookupFailed(f"document {nums[0][2].canonical} is not cited by any project in this index")
+        raise refusal(LookupFailed, "document-not-cited", number=nums[0][2].canonical)
     docs = _nodes(G, "document")
     prefix = squash(text)
     by_issuer = sorted(n for n in docs if prefix and G.nodes[n].get("issuer_code") == prefix)

@@ -38,7 +38,7 @@ from graph.constants import ENGINE_NAMES, RAY_WORKERS, WARNINGS_SHOWN, EngineNam
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError, IndexBusy, InputError, UnreadableFiles, UsageError, require
 from graph.knowledge import build_graph
-from graph.manifest import GRAPH_FORMAT, MANIFEST, SEARCH_FORMAT, read_manifest
+from graph.manifest import GRAPH_FORMAT, LINT_DIR, LINT_FORMAT, MANIFEST, SEARCH_FORMAT, read_manifest
 from graph.models import Diagnostic, ParsedDocument, Project
 from graph.progress import note, progress
 from graph.read.identity import NO_OVERRIDE, Override
@@ -395,7 +395,7 @@ def _listed_files(out: Path) -> set[Path] | None:
     """Every file the index at ``out`` lists in its manifests (the manifests too), or None when
     ``out`` holds no full manifest of ours."""
     listed: set[Path] = set()
-    for root, fmt in ((out, GRAPH_FORMAT[0]), (out / SEARCH_DIR, SEARCH_FORMAT[0])):
+    for root, fmt in ((out, GRAPH_FORMAT[0]), (out / SEARCH_DIR, SEARCH_FORMAT[0]), (out / LINT_DIR, LINT_FORMAT[0])):
         try:
             manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
             ok = manifest.get("format") == fmt and isinstance(manifest.get("files"), dict) and "created" in manifest
@@ -404,7 +404,7 @@ def _listed_files(out: Path) -> set[Path] | None:
         if not ok:
             if root == out:
                 return None
-            continue  # a graph-only index: no search part
+            continue  # a graph-only index: no search part (or no lint part)
         listed |= {root / MANIFEST, *(root / name for name in manifest["files"])}
     return listed
 

@@ -20,7 +20,7 @@ vectors and the faiss index are memory-mapped when loaded, read-only.
 >>> len(idx.ids), idx.vectors["all"].shape[0], sorted(set(idx.columns()["years"]))
 (94, 94, [2024])
 >>> [r["part"] for r in verify_index(full_index())]   # every file hashed against its manifest
-['graph', 'search']
+['graph', 'search', 'lint']
 """
 
 from __future__ import annotations

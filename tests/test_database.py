@@ -109,3 +109,68 @@ def test_the_metadata_describes_every_column_and_its_queries_run(database: Path)
     )
     assert got["open_findings"] and all(r[0].startswith("L-") for r in got["open_findings"])
     assert all(r[1] >= 0.5 for r in got["duplicate_candidates"])
+
+
+def _serve(*argv: str) -> tuple[subprocess.Popen, str]:
+    datasette = shutil.which("datasette", path=str(Path(sys.executable).parent))
+    assert datasette, "datasette is not installed: pip install -e '.[browse]'"
+    port = _free_port()
+    server = subprocess.Popen(
+        [datasette, *argv, "--port", str(port), "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):  # at most 20 s to start
+        try:
+            urllib.request.urlopen(base, timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, base
+
+
+def test_decisions_made_after_the_database_are_read_live(index_copy: Path, tmp_path: Path, capsys) -> None:
+    import json
+    import shlex
+
+    out = tmp_path / "corpus.db"
+    assert search.main(["database", "--out", str(out), "--index", str(index_copy)]) == 0
+    said = capsys.readouterr().out
+    command = shlex.split(said.split("browse it with: ")[1])  # the command the user is told to run
+    assert command[0] == "datasette" and "--crossdb" in command
+    server, base = _serve(*command[1:])
+
+    def open_findings() -> list[dict]:
+        url = f"{base}/_memory/open_findings_live.json?_shape=array"
+        return json.loads(urllib.request.urlopen(url, timeout=30).read())
+
+    try:
+        before = open_findings()
+        first = before[0]["key"]
+        assert search.main(["review", first, "--decision", "dismissed", "--index", str(index_copy)]) == 0
+        after = open_findings()
+        snapshot = json.loads(urllib.request.urlopen(f"{base}/corpus/open_findings.json?_shape=array").read())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert len(after) == len(before) - 1 and first not in {r["key"] for r in after}  # live
+    assert len(snapshot) == len(before)  # the database's own view is the snapshot it was written with
+
+
+def test_the_live_queries_run_over_both_files(index_copy: Path, tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    from workbench.review import reviews_path
+
+    out = open_corpus(index_copy).database(tmp_path / "corpus.db")
+    reviews = reviews_path(index_copy)
+    queries = json.loads(metadata_path(out).read_text(encoding="utf-8"))["databases"]["_memory"]["queries"]
+    db = sqlite3.connect(":memory:")
+    db.execute(f"ATTACH DATABASE '{out}' AS [corpus]")
+    db.execute(f"ATTACH DATABASE '{reviews}' AS [{reviews.stem}]")
+    n_lint = db.execute("SELECT count(*) FROM corpus.lint").fetchone()[0]
+    assert len(db.execute(queries["open_findings_live"]["sql"]).fetchall()) == n_lint  # nothing decided yet
+    assert db.execute(queries["decisions_live"]["sql"]).fetchall() == []
+    assert all(r[1] >= 0.5 for r in db.execute(queries["duplicate_candidates_live"]["sql"], {"min_score": 0.5}))

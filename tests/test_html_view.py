@@ -115,3 +115,39 @@ def test_crafted_document_runs_no_script(tmp_path: Path, browser: list[str]) -> 
     assert "PWNED</title>" not in dom and "<img" not in dom  # no injected element, no script ran
     assert " nodes, " in dom  # the page's own script did run
     assert "img src=x" in dom and "&lt;" in dom  # shown as text, escaped
+
+
+def test_a_large_graph_is_drawn_by_department_and_opens_on_a_click(
+    tmp_path: Path, sample_index: Index, browser: list[str]
+) -> None:
+    import re
+    import urllib.parse
+
+    from workbench.corpus import Corpus
+    from workbench.html_view import overview_for, subgraph_for
+
+    G = sample_index.graph
+    drawn, members = overview_for(G, subgraph_for(G))
+    assert sum(len(m) for m in members.values()) == 94  # every project is in one department
+    departments = [n for n, t in drawn.nodes(data="type") if t == "department"]
+    assert len(departments) == len({a["department"] for _, a in G.nodes(data=True) if a.get("type") == "project"})
+    assert all(drawn.degree(d) >= 2 for d, t in drawn.nodes(data="type") if t == "document")  # shared documents
+    biggest = max(departments, key=lambda d: drawn.nodes[d]["amount"])
+    total = round(sum(float(p["amount"] or 0) for p in members[biggest]), 2)
+    assert drawn.nodes[biggest]["amount"] == total == 16944.22  # 区卫生健康委员会, as budget_by_department says
+
+    out = Corpus(sample_index).html(tmp_path / "overview.html", overview_above=50)  # 94 projects > 50
+    dom = subprocess.run(
+        [*browser, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert f"{drawn.number_of_nodes()} nodes" in dom and "overview of 94 projects" in dom
+    assert '<optgroup label="重庆市北碚区">' in dom and '<option value="重庆市北碚区">' in dom  # by region
+    url = out.as_uri() + "#open=" + urllib.parse.quote(biggest)
+    opened = subprocess.run(
+        [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    n = len(members[biggest])
+    assert f"{drawn.number_of_nodes() + n} nodes" in opened and "1 opened" in opened
+    listed = set(re.findall(r'<li data-id="(project:[^"]+)"', opened))
+    assert listed == {p["id"] for p in members[biggest]}  # the department's projects, each clickable
+    assert page(tmp_path, sample_index).read_text(encoding="utf-8").count('"members": {}') == 1  # 94 ≤ 300: whole

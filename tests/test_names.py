@@ -126,3 +126,39 @@ def test_the_build_report_and_the_notices_in_chinese(tmp_path, capsys, monkeypat
     assert capsys.readouterr().out.startswith("read 1 file(s): 94 projects, 520 indicator rows")
     assert search.main(["funded-by", "城管局", "--lang", "zh", "--index", str(out)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "10 个项目，5,546.02 万元"
+
+
+def test_refusals_in_chinese_and_english(sample_index: Index, capsys, monkeypatch) -> None:
+    """The refusals a user meets most (a name or place the index lacks, an unknown rule) in both
+    languages; every refusal's message id is in the catalogue."""
+    import ast
+    from pathlib import Path
+
+    from graph.i18n import catalogue
+
+    index_dir = str(sample_index.path)
+    for argv, zh, en in (
+        (
+            ["funded-by", "城市管局"],
+            "错误：没有与 '城市管局' 匹配的部门；您要找的是否是",
+            "error: no department matches",
+        ),
+        (
+            ["cited-by", "渝府办发", "--region", "江北"],
+            "错误：没有地区名称包含 '江北' 的项目",
+            "error: no project's region",
+        ),
+        (["cited-by", "渝府办发〔2031〕1号"], "错误：本索引中没有项目引用文件 渝府办发〔2031〕1号", "error: document"),
+        (["lint", "--rule", "nope"], "错误：未知的检查规则 nope", "error: unknown lint rule(s) nope"),
+    ):
+        assert search.main([*argv, "--lang", "zh", "--index", index_dir]) == 1
+        assert capsys.readouterr().err.startswith(zh)
+        assert search.main([*argv, "--lang", "en", "--index", index_dir]) == 1
+        assert capsys.readouterr().err.startswith(en)
+    root = Path(__file__).resolve().parent.parent
+    used = set()
+    for path in [*root.glob("graph/**/*.py"), *root.glob("analysis/**/*.py"), *root.glob("workbench/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "refusal" and len(node.args) >= 2:
+                used.add(ast.literal_eval(node.args[1]))
+    assert used and {f"error.{u}" for u in used} <= set(catalogue())

@@ -37,7 +37,9 @@ def test_decisions_survive_a_rebuild(index_dir: Path, capsys: pytest.CaptureFixt
     _, out, _ = run(capsys, "lint", "--rule", "cost-lower-bound", "--json", "--index", str(index_dir))
     key = json.loads(out)[0]["review_key"]
     assert run(capsys, "review", key, "--decision", "dismissed", "--index", str(index_dir))[0] == 0
-    assert reviews_path(index_dir).is_file() and not any(p.suffix == ".sqlite" for p in index_dir.rglob("*"))
+    assert reviews_path(index_dir).is_file() and not any(
+        p.name.endswith(".reviews.sqlite") for p in index_dir.rglob("*")
+    )
 
     build([Path("data/beibei_2024_key_projects.txt")], index_dir, model=None)  # the index folder is replaced
     c = open_corpus(index_dir)

@@ -31,19 +31,20 @@ from analysis import relations
 from analysis.duplicates import DupCorpus, DuplicatePair, find_duplicates, to_frame
 from analysis.lineage import Link, arrange, lineage
 from analysis.lineage import to_frame as lineage_frame
-from analysis.lint import Finding, Severity, lint_index, lint_light
+from analysis.lint import Finding, Severity, lint_index, lint_light, whole_findings
 from analysis.lint import to_frame as lint_frame
-from analysis.lint_store import Light, stored_findings
+from analysis.lint_store import Light
 from graph import queries
 from graph.constants import (
     COMMUNITY_SEED,
     LINEAGE_SORTS,
     MIN_SHARED_PROJECTS,
+    OVERVIEW_ABOVE,
     TOP_HITS,
     VIEW_DEPTH,
 )
 from graph.defaults import DEFAULT_OUT
-from graph.errors import IndexFormatError, LookupFailed
+from graph.errors import LookupFailed
 from graph.export import GEPHI_FILES, write_csv, write_jsonl, write_workbook
 from graph.ids import pair_key, short_key
 from graph.manifest import not_over_an_index
@@ -240,12 +241,7 @@ class Corpus:
 
     def whole_findings(self, found: Sequence[Finding | Light]) -> list[Finding]:
         """``found`` as whole findings, light rows read from the findings kept with the index."""
-        if not any(isinstance(f, Light) for f in found):
-            return [f for f in found if isinstance(f, Finding)]
-        store = stored_findings(self.index)
-        if store is None:
-            raise IndexFormatError(f"{self.directory}: its kept findings changed while read; run the command again")
-        return store.findings([f.seq for f in found if isinstance(f, Light)])
+        return whole_findings(self.index, found)
 
     def lint(
         self,
@@ -382,10 +378,13 @@ class Corpus:
         depth: int = VIEW_DEPTH,
         region: str | None = None,
         year: int | None = None,
+        overview_above: int | None = OVERVIEW_ABOVE,
     ) -> Path:
         """An interactive offline HTML view of a project's neighbourhood, or of the citation graph
-        (of one region's or year's projects, with what they cite, when asked)."""
-        return write_html(self.graph, out, None if project is None else self._node(project), depth, region, year)
+        (of one region's or year's projects, with what they cite, when asked); a citation graph of
+        more than ``overview_above`` projects is drawn by department (``None``: every node)."""
+        focus = None if project is None else self._node(project)
+        return write_html(self.graph, out, focus, depth, region, year, overview_above)
 
     def show(self, project: str | None = None, depth: int = VIEW_DEPTH, height: int = 640) -> View:
         """The interactive view inline in Jupyter (the last expression of a cell)."""
@@ -425,10 +424,11 @@ class Corpus:
         return written
 
     def database(self, path: str | Path) -> Path:
-        """The whole index as one SQLite database (for Datasette: ``datasette corpus.db``)."""
+        """The whole index as one SQLite database, for Datasette; its metadata also has queries that
+        read the decisions live from the review file (:func:`workbench.database.browse_command`)."""
         from workbench.database import write_database
 
-        return write_database({**self.tables(), "decisions": self.decisions()}, path)
+        return write_database({**self.tables(), "decisions": self.decisions()}, path, self.reviews.path)
 
     def _write_projects_jsonl(self, path: Path) -> Path:
         cites = self.citations.groupby("project_id")

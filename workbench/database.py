@@ -23,7 +23,16 @@ from graph.export import SHEET_TITLES
 from graph.manifest import not_over_an_index
 from workbench.output import records
 
-__all__ = ["QUERIES", "TABLE_TITLES", "VIEWS", "metadata", "metadata_path", "write_database"]
+__all__ = [
+    "LIVE_QUERIES",
+    "QUERIES",
+    "TABLE_TITLES",
+    "VIEWS",
+    "browse_command",
+    "metadata",
+    "metadata_path",
+    "write_database",
+]
 
 TABLE_TITLES = {  # what Datasette shows under each table's Chinese name (graph.export.SHEET_TITLES)
     "projects": "one row per project table: its unit, department, budget (万元), texts",
@@ -72,6 +81,35 @@ QUERIES = {
     ),
 }
 
+# The same questions with the decisions read live from the review file, through Datasette's
+# cross-database queries (``datasette corpus.db index.reviews.sqlite --crossdb``): {db} and {reviews}
+# are the two databases' names.  The latest decision on an item is the one that counts.
+_CURRENT = """SELECT d.item, d.decision, d.note, d.who, d.at FROM [{reviews}].decisions d
+    WHERE d.rowid = (SELECT e.rowid FROM [{reviews}].decisions e WHERE e.item = d.item
+                     ORDER BY e.at DESC, e.rowid DESC LIMIT 1)"""
+LIVE_QUERIES = {
+    "open_findings_live": (
+        "未复核的质量问题（实时）",
+        "lint findings nobody dismissed or explained, with the decisions as they stand now",
+        f"""SELECT l.key, l.rule, l.severity, l.project, l.message, l.file, l.line, r.decision, r.note
+        FROM [{{db}}].lint l LEFT JOIN ({_CURRENT}) r ON r.item = l.review_key
+        WHERE r.decision IS NULL OR r.decision NOT IN ('dismissed', 'explained')
+        ORDER BY CASE l.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, l.file, l.line""",
+    ),
+    "duplicate_candidates_live": (
+        "疑似重复资金（实时）",
+        "candidate pairs at or above a score (0..1, e.g. 0.5), best first, with the decisions as they stand now",
+        f"""SELECT p.key, p.score, p.label, p.project_a, p.project_b, p.amount_a, p.amount_b, r.decision, r.note
+        FROM [{{db}}].duplicates p LEFT JOIN ({_CURRENT}) r ON r.item = p.review_key
+        WHERE p.score >= CAST(:min_score AS REAL) ORDER BY p.score DESC""",
+    ),
+    "decisions_live": (
+        "复核记录（实时）",
+        "the current decision on every item reviewed",
+        f"""SELECT * FROM ({_CURRENT}) ORDER BY at DESC""",
+    ),
+}
+
 VIEWS = {
     "budget_by_department": """
         SELECT department, count(*) AS n_projects, round(sum(amount), 2) AS amount
@@ -113,9 +151,10 @@ def metadata_path(database: str | Path) -> Path:
     return Path(database).with_suffix(".metadata.json")
 
 
-def metadata(tables: Mapping[str, pd.DataFrame], name: str) -> dict[str, Any]:
+def metadata(tables: Mapping[str, pd.DataFrame], name: str, reviews: str | None = None) -> dict[str, Any]:
     """Datasette's metadata for the database ``name``: Chinese titles, a description of every column
-    (from :data:`graph.vocabulary.COLUMNS`), the canned queries of :data:`QUERIES`."""
+    (from :data:`graph.vocabulary.COLUMNS`), the canned queries of :data:`QUERIES`; with ``reviews``
+    (the review file's database name), :data:`LIVE_QUERIES` too, on Datasette's ``_memory`` database."""
     from graph.vocabulary import COLUMNS, column_of
 
     def described(col: str) -> str:
@@ -141,9 +180,35 @@ def metadata(tables: Mapping[str, pd.DataFrame], name: str) -> dict[str, Any]:
                     q: {"title": t, "description": d, "sql": " ".join(sql.split())}
                     for q, (t, d, sql) in QUERIES.items()
                 },
-            }
+            },
+            **(
+                {
+                    "_memory": {
+                        "queries": {
+                            q: {
+                                "title": t,
+                                "description": d,
+                                "sql": " ".join(sql.format(db=name, reviews=reviews).split()),
+                            }
+                            for q, (t, d, sql) in LIVE_QUERIES.items()
+                        }
+                    }
+                }
+                if reviews
+                else {}
+            ),
         },
     }
+
+
+def browse_command(database: str | Path, reviews: str | Path | None = None) -> str:
+    """The Datasette command that serves ``database`` with its metadata (and the review file, live).
+
+    >>> browse_command("build/corpus.db", "build/index.reviews.sqlite")
+    'datasette build/corpus.db build/index.reviews.sqlite --crossdb --metadata build/corpus.metadata.json'
+    """
+    live = f" {reviews} --crossdb" if reviews else ""
+    return f"datasette {database}{live} --metadata {metadata_path(database)}"
 
 
 def _words(texts: list[str]) -> list[str]:
@@ -153,9 +218,10 @@ def _words(texts: list[str]) -> list[str]:
     return [" ".join(tokens.cut(t)) for t in texts]
 
 
-def write_database(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+def write_database(tables: Mapping[str, pd.DataFrame], path: str | Path, reviews: str | Path | None = None) -> Path:
     """Write the tables (``Corpus.tables()`` and the decisions) to ``path`` (replaced whole,
-    written beside it first) and return it."""
+    written beside it first) and return it; with ``reviews`` (the review file), the metadata has
+    the live queries over it (:func:`browse_command` serves both)."""
     require("sqlite_utils", "browse", "the SQLite database")
     import sqlite_utils
 
@@ -169,7 +235,7 @@ def write_database(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path
         tmp.unlink(missing_ok=True)
         raise sqlite_trouble(path, exc, "the database") from exc
     os.replace(tmp, path)
-    meta = metadata(tables, path.stem)
+    meta = metadata(tables, path.stem, Path(reviews).stem if reviews else None)
     metadata_path(path).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
 

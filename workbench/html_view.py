@@ -3,8 +3,11 @@ vendored in ``workbench/static`` and inlined, so the page opens offline with no 
 
 What a reader gets: labels that keep their size when zooming and never overlap (sigma's label
 grid), node size by budget for projects (by links for the rest), colours by type, filters by
-department and year, a search that lists its matches, and a side panel whose linked nodes are
-clickable.  The layout is computed here (networkx spring layout, fixed seed: the same picture each
+region, department (grouped by region) and year, a search that lists its matches, and a side
+panel whose linked nodes are clickable.  A citation graph of more than
+:data:`~graph.constants.OVERVIEW_ABOVE` projects is drawn as its overview: a node per department,
+sized by its 万元, with the documents several departments cite; a click opens a department into
+its projects (``#open=<node id>`` in the address opens one on load).  The layout is computed here (networkx spring layout, fixed seed: the same picture each
 time).  :func:`inline` shows the same page in Jupyter.
 
 >>> import networkx as nx
@@ -22,18 +25,20 @@ import html as html_lib
 import json
 import math
 import re
+from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED, VIEW_DEPTH
+from graph.constants import LABEL_CHARS, LAYOUT_ITERATIONS, LAYOUT_SEED, OVERVIEW_ABOVE, OVERVIEW_SHARED, VIEW_DEPTH
+from graph.ids import dept_id
 from graph.lookup import check_place, in_place
 from graph.manifest import not_over_an_index
 from graph.progress import note
 
-__all__ = ["COLOURS", "View", "inline", "render_html", "script_json", "subgraph_for", "write_html"]
+__all__ = ["COLOURS", "View", "inline", "overview_for", "render_html", "script_json", "subgraph_for", "write_html"]
 
 COLOURS = {
     "project": "#1f77b4",
@@ -71,6 +76,59 @@ def subgraph_for(
     return G.subgraph(near).copy()
 
 
+def overview_for(G: nx.MultiDiGraph, view: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, dict[str, list[dict[str, Any]]]]:
+    """The overview of a large citation graph ``view`` (cut from ``G``): one node per department (of
+    its region), sized by its projects' 万元, and the documents at least :data:`OVERVIEW_SHARED`
+    departments cite, linked to them; with each department's projects, which the page opens on a
+    click (each with the drawn documents it cites).
+
+    >>> from graph.store import load_index
+    >>> drawn, members = overview_for(G := load_index(example_index).graph, subgraph_for(G))
+    >>> kinds = {t for _, t in drawn.nodes(data="type")}; sorted(kinds), sum(len(m) for m in members.values())
+    (['department', 'document'], 94)
+    """
+    projects = [(n, a) for n, a in view.nodes(data=True) if a.get("type") == "project"]
+    regions_of: dict[str, set[str]] = defaultdict(set)
+    for _, a in projects:
+        regions_of[a.get("department", "")].add(a.get("region", ""))
+    groups: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for n, a in projects:  # a department of one name in two regions is two departments
+        dept = a.get("department", "")
+        groups[dept_id(dept) + (f"@{a.get('region', '')}" if len(regions_of[dept]) > 1 else "")].append((n, a))
+    drawn = nx.MultiDiGraph()
+    citing: dict[str, set[str]] = defaultdict(set)
+    for group, members in groups.items():
+        first = members[0][1]
+        amount = round(sum(float(a.get("amount") or 0) for _, a in members), 2)
+        drawn.add_node(
+            group, type="department", label=first.get("department", ""), name=first.get("department", ""),
+            region=first.get("region", ""), department=first.get("department", ""), amount=amount,
+            n_projects=len(members), years=sorted({int(a["year"]) for _, a in members if a.get("year")}),
+        )  # fmt: skip
+        for n, _ in members:
+            for d in view.successors(n):
+                if view.nodes[d].get("type") == "document":
+                    citing[d].add(group)
+    shared = {d for d, by in citing.items() if len(by) >= OVERVIEW_SHARED}
+    for d in sorted(shared):
+        drawn.add_node(d, **view.nodes[d])
+        for group in sorted(citing[d]):
+            drawn.add_edge(group, d)
+    opened = {
+        group: [
+            {
+                "id": n, "label": str(a.get("label", n)), "amount": a.get("amount"), "year": a.get("year"),
+                "region": a.get("region", ""), "department": a.get("department", ""),
+                "docs": sorted(d for d in view.successors(n) if d in shared),
+                "info": {k: v for k, v in a.items() if k != "label" and v not in (None, "", [])},
+            }
+            for n, a in sorted(members, key=lambda m: -float(m[1].get("amount") or 0))
+        ]
+        for group, members in groups.items()
+    }  # fmt: skip
+    return drawn, opened
+
+
 def _root(amount: object) -> float:
     """The square root of an amount; 0 for none, a negative or a non-finite one (a view draws any value)."""
     value = float(amount) if isinstance(amount, int | float) else 0.0
@@ -78,13 +136,15 @@ def _root(amount: object) -> float:
 
 
 def _sizes(G: nx.MultiDiGraph, simple: nx.Graph) -> dict[str, float]:
-    """Projects by the square root of their budget (area ∝ 万元), others by their links."""
-    top = max((_root(a.get("amount")) for _, a in G.nodes(data=True) if a.get("type") == "project"), default=0.0)
+    """Projects (and an overview's departments) by the square root of their budget (area ∝ 万元),
+    others by their links."""
+    sized = {n for n, a in G.nodes(data=True) if a.get("type") == "project" or "n_projects" in a}
+    top = max((_root(G.nodes[n].get("amount")) for n in sized), default=0.0)
     top = top or 1.0
     most = max((d for _, d in simple.degree()), default=1) or 1
     out = {}
     for n, a in G.nodes(data=True):
-        if a.get("type") == "project":
+        if n in sized:
             lo, hi = PROJECT_SIZE
             out[n] = round(lo + (hi - lo) * _root(a.get("amount")) / top, 2)
         else:
@@ -111,7 +171,9 @@ def _nodes(G: nx.MultiDiGraph, focus: str | None) -> list[dict[str, Any]]:
                 "y": round(float(y) * 500, 1),
                 "size": sizes[n],
                 "department": a.get("department", ""),
+                "region": a.get("region", ""),
                 "year": a.get("year"),
+                "years": a.get("years", []),
                 "info": {k: v for k, v in a.items() if k not in ("label",) and v not in (None, "", [])},
                 "focus": n == focus,
             }
@@ -119,14 +181,21 @@ def _nodes(G: nx.MultiDiGraph, focus: str | None) -> list[dict[str, Any]]:
     return nodes
 
 
-def render_html(G: nx.MultiDiGraph, focus: str | None = None, title: str = "budget-graph") -> str:
-    """The page for graph ``G`` (already cut to what should be shown)."""
+def render_html(
+    G: nx.MultiDiGraph,
+    focus: str | None = None,
+    title: str = "budget-graph",
+    members: dict[str, list[dict[str, Any]]] | None = None,
+) -> str:
+    """The page for graph ``G`` (already cut to what should be shown); ``members`` are the projects
+    each node of an overview opens to (:func:`overview_for`)."""
     edges = sorted({tuple(sorted((u, v))) for u, v in G.edges() if u != v})
     data = {
         "nodes": _nodes(G, focus),
         "edges": [{"s": u, "t": v} for u, v in edges],
         "colours": COLOURS,
         "label_chars": LABEL_CHARS,
+        "members": members or {},
     }
     sigma = resources.files("workbench").joinpath("static/sigma-graphology.min.js").read_text(encoding="utf-8")
     values = {"TITLE": html_lib.escape(title), "DATA": script_json(data), "SIGMA": sigma}
@@ -157,17 +226,25 @@ def write_html(
     depth: int = VIEW_DEPTH,
     region: str | None = None,
     year: int | None = None,
+    overview_above: int | None = OVERVIEW_ABOVE,
 ) -> Path:
     """Write the view of a project's neighbourhood (or of the citation graph, of one region or year
-    when asked) to ``out``."""
+    when asked) to ``out``.  A citation graph of more than ``overview_above`` projects is drawn as
+    its overview (:func:`overview_for`): departments, opened to their projects on a click; ``None``
+    draws every node."""
     out = not_over_an_index(out, "page")
     note(f"drawing the {'neighbourhood' if focus else 'citation graph'} ({G.number_of_nodes()} nodes in the index)")
     sub = subgraph_for(G, focus, depth, region, year)
     place = " ".join(str(x) for x in (region, year) if x is not None)
     name = G.nodes[focus].get("label", focus) if focus else " ".join(filter(None, ["citation graph", place]))
+    members = None
+    n_projects = sum(1 for _, t in sub.nodes(data="type") if t == "project")
+    if focus is None and overview_above is not None and n_projects > overview_above:
+        sub, members = overview_for(G, sub)
+        name = f"{name} · overview of {n_projects} projects by department (click one to open it)"
     note(f"writing {sub.number_of_nodes()} nodes and {sub.number_of_edges()} links to {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(sub, focus, f"budget-graph · {name}"), encoding="utf-8")
+    out.write_text(render_html(sub, focus, f"budget-graph · {name}", members), encoding="utf-8")
     return out
 
 
@@ -215,6 +292,7 @@ small{color:#888}
 <div id="graph"></div>
 <div id="side"><h3>{{TITLE}}</h3>
 <input id="q" placeholder="搜索 search: 名称, 文号, 部门">
+<select id="region"><option value="">全部地区 · every region</option></select>
 <select id="dept"><option value="">全部部门 · every department</option></select>
 <select id="year"><option value="">全部年度 · every year</option></select>
 <div id="legend"></div>
@@ -263,22 +341,48 @@ const kinds = [...new Set(D.nodes.map(n => n.kind))];
 $('legend').innerHTML = kinds.map(k => '<span><i class="dot" style="background:' + (D.colours[k] || '#999') + '"></i>' +
   esc(k) + ' ' + D.nodes.filter(n => n.kind === k).length + '</span>').join('');
 const fill = (id, values) => values.forEach(v => { const o = document.createElement('option'); o.value = v; o.textContent = v; $(id).appendChild(o); });
-fill('dept', [...new Set(D.nodes.filter(n => n.kind === 'project' && n.department).map(n => n.department))].sort());
-fill('year', [...new Set(D.nodes.filter(n => n.kind === 'project' && n.year).map(n => String(n.year)))].sort());
+// what a filter picks: projects, and an overview's departments (which stand for their projects)
+const picked = n => n.kind === 'project' || (n.kind === 'department' && D.members[n.id]);
+const yearsOf = n => n.years && n.years.length ? n.years.map(String) : (n.year ? [String(n.year)] : []);
+const regions = [...new Set(D.nodes.filter(n => picked(n) && n.region).map(n => n.region))].sort();
+fill('region', regions);
+const byRegion = {};  // departments grouped by region, as an analyst looks for them
+D.nodes.filter(n => picked(n) && n.department).forEach(n => (byRegion[n.region || ''] ||= new Set()).add(n.department));
+Object.keys(byRegion).sort().forEach(r => {
+  const group = document.createElement('optgroup'); group.label = r || '—';
+  [...byRegion[r]].sort().forEach(d => { const o = document.createElement('option'); o.value = d; o.textContent = d; group.appendChild(o); });
+  $('dept').appendChild(group);
+});
+fill('year', [...new Set(D.nodes.filter(picked).flatMap(yearsOf))].sort());
 function applyFilters() {
-  const dept = $('dept').value, year = $('year').value;
-  if (!dept && !year) { state.visible = null; renderer.refresh(); return; }
+  const region = $('region').value, dept = $('dept').value, year = $('year').value;
+  if (!region && !dept && !year) { state.visible = null; renderer.refresh(); return; }
   const keep = new Set();
-  g.forEachNode((id, a) => {
+  g.forEachNode(id => {
     const n = byId[id];
-    if (a.kind === 'project' && (!dept || n.department === dept) && (!year || String(n.year) === year)) {
+    if (picked(n) && (!region || n.region === region) && (!dept || n.department === dept) && (!year || yearsOf(n).includes(year))) {
       keep.add(id); g.forEachNeighbor(id, m => keep.add(m));
     }
   });
   state.visible = keep; renderer.refresh();
 }
-$('dept').addEventListener('change', applyFilters);
-$('year').addEventListener('change', applyFilters);
+['region', 'dept', 'year'].forEach(id => $(id).addEventListener('change', applyFilters));
+// an overview's department opens into its projects, placed around it, linked to the documents drawn
+const opened = new Set();
+function open(id) {
+  const list = D.members[id]; if (!list || opened.has(id)) return; opened.add(id);
+  const c = g.getNodeAttributes(id), r = 25 + 4 * Math.sqrt(list.length);
+  list.forEach((p, i) => {
+    if (g.hasNode(p.id)) return;
+    const t = 2 * Math.PI * i / list.length;
+    byId[p.id] = {...p, kind: 'project'};
+    g.addNode(p.id, {x: c.x + r * Math.cos(t), y: c.y + r * Math.sin(t), size: 3, label: short(p.label),
+                     color: D.colours.project, kind: 'project', zIndex: 1});
+    g.addEdge(id, p.id, {color: '#d9d9d9', size: 0.6});
+    p.docs.forEach(d => { if (g.hasNode(d)) g.addEdge(p.id, d, {color: '#ececec', size: 0.4}); });
+  });
+  $('stats').textContent = g.order + ' nodes, ' + g.size + ' links drawn; ' + opened.size + ' opened';
+}
 // search: the matches, listed and clickable
 $('q').addEventListener('input', ev => {
   const q = ev.target.value.trim().toLowerCase();
@@ -295,6 +399,7 @@ $('matches').addEventListener('click', listClick);
 $('info').addEventListener('click', listClick);
 function show(id, move) {
   const n = byId[id]; if (!n) return;
+  open(id);
   state.selected = id;
   const rows = Object.entries(n.info).map(([k, v]) => '<tr><td>' + esc(k) + '</td><td>' + esc(v) + '</td></tr>').join('');
   const nb = g.neighbors(id).map(m => byId[m]).sort((a, b) => a.kind.localeCompare(b.kind) || a.label.localeCompare(b.label));
@@ -308,6 +413,8 @@ renderer.on('clickNode', ({node}) => show(node, false));
 renderer.on('clickStage', () => { state.marked = null; state.selected = null; renderer.refresh(); });
 const f = D.nodes.find(n => n.focus); if (f) show(f.id, false);
 $('stats').textContent = g.order + ' nodes, ' + g.size + ' links drawn';
+const asked = decodeURIComponent((location.hash.match(/open=([^&]+)/) || [])[1] || '');
+if (asked) show(asked, true);
 document.title += ' (' + g.order + ' nodes)';
 </script>
 </body></html>
