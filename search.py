@@ -262,32 +262,25 @@ def run_graph(args: argparse.Namespace) -> Rows:
 
 
 def run_lint(args: argparse.Namespace) -> Rows:
-    from analysis.lint import RULES, exit_status, summary, to_frame
+    from analysis.lint import RULES, to_frame
     from workbench.corpus import open_corpus
 
     lang = language(args.lang)
     if args.rules:
         return Rows([{"rule": r, "severity": s, "description": text(f"rule.{r}", lang)} for r, (s, _) in RULES.items()])
-    rules = args.rule or ()
     corpus = open_corpus(args.index)
-    kept = corpus.lint_kept(
-        args.hide_dismissed,
-        rules=rules,
-        severity=args.severity,
-        project=args.project,
-        region=args.region,
-        year=args.year,
-    )
-    status = exit_status(kept, args.fail_on)  # dismissed findings, when hidden, do not fail
+    filters = {"rules": args.rule or (), "severity": args.severity, "project": args.project, "region": args.region}
+    view = corpus.lint_view(args.hide_dismissed, **filters, year=args.year)
+    status = view.status(args.fail_on)  # dismissed findings, when hidden, do not fail
 
-    def full_rows(items: list[Any] = kept) -> list[dict[str, Any]]:
-        return records(corpus.with_decisions(to_frame(corpus.whole_findings(items))))
+    def full_rows(top: int | None = None) -> list[dict[str, Any]]:
+        return records(corpus.with_decisions(to_frame(view.findings(top))))
 
     if args.summary:
-        rows = [{**r, "description": text(f"rule.{r['rule']}", lang)} for r in summary(kept, rules, args.severity)]
+        rows = [{**r, "description": text(f"rule.{r['rule']}", lang)} for r in view.summary()]
         return Rows(rows, csv=full_rows, status=status)
-    shown = kept[: args.top] if args.top is not None else kept
-    full = full_rows(shown)
+    full = full_rows(args.top)
+    total = view.total() if args.top is not None else len(full)
     columns = ["key", "rule", "severity", "project", "message", "where"]
     decided = any(r["decision"] for r in full)
     table = [
@@ -296,7 +289,7 @@ def run_lint(args: argparse.Namespace) -> Rows:
          **({"decision": r["decision"]} if decided else {})}
         for r in full
     ]  # fmt: skip
-    footer = message("findings-shown", lang, shown=len(shown), total=len(kept)) if len(shown) < len(kept) else None
+    footer = message("findings-shown", lang, shown=len(full), total=total) if len(full) < total else None
     return Rows(full, table, columns=[*columns, "decision"] if decided else columns, status=status, footer=footer)
 
 

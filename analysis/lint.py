@@ -16,17 +16,17 @@ import functools
 import itertools
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from analysis.lineage import lineage, years_of
-from analysis.lint_store import FindingStore, Light, keep_findings, stored_findings
+from analysis.lint_store import Wanted, keep_findings, stored_findings
 from graph.codes import READER_RULES, Rule
 from graph.constants import COPIED_OTHERS_NAMED, COPIED_TEXT_MIN_CHARS, FAIL_STATUS, QUALITATIVE_WEIGHT_SHARE
-from graph.errors import IndexFormatError, UsageError
+from graph.errors import UsageError
 from graph.i18n import refusal
 from graph.ids import finding_key
 from graph.lookup import check_place, in_place
@@ -46,17 +46,16 @@ __all__ = [
     "RULES",
     "SEVERITIES",
     "Finding",
+    "LintView",
     "documents_findings",
     "exit_status",
     "fails",
     "in_places",
     "lint",
     "lint_index",
-    "lint_light",
     "select",
     "summary",
     "to_frame",
-    "whole_findings",
     "write_findings",
 ]
 
@@ -568,23 +567,6 @@ def write_findings(index_dir: str | Path, docs: Sequence[ParsedDocument]) -> Pat
     return keep_findings(index_dir, rows, places)
 
 
-def _whole(store: FindingStore, seqs: Sequence[int]) -> list[Finding]:
-    return [
-        Finding(rule, sev, pid, name, message, tuple(values.items()), file, line)
-        for rule, sev, pid, name, message, values, file, line, _ in store.rows(seqs)
-    ]
-
-
-def whole_findings(index: Index, found: Sequence[Finding | Light]) -> list[Finding]:
-    """``found`` as whole findings: light rows read from the findings kept with ``index``."""
-    if not any(isinstance(f, Light) for f in found):
-        return [f for f in found if isinstance(f, Finding)]
-    store = stored_findings(index)
-    if store is None:
-        raise IndexFormatError(f"{index.path}: its kept findings changed while read; run the command again")
-    return _whole(store, [f.seq for f in found if isinstance(f, Light)])
-
-
 def lint_index(
     index: str | Path | Index,
     rules: Sequence[str] = (),
@@ -597,50 +579,75 @@ def lint_index(
     filtered by :func:`select`; ``region`` and ``year`` keep the findings on those projects (and on their
     files).  The findings kept with the index (:mod:`analysis.lint_store`) are read when they are this
     code's; else the records are linted."""
-    index = index if isinstance(index, Index) else load_index(index)
-    store = stored_findings(index)
-    if store is not None:
-        return _whole(store, [x.seq for x in _light(store, rules, severity, project, region, year)])
-    projects, diags = load_records(index)
-    toc = index.toc
-    short_names = toc["department_short"].dropna().tolist() if len(toc) else []
-    found = select(lint(projects, diags, short_names), rules, severity, project)
-    return in_places(found, [(p.span.file, p.id, p.region, p.year) for p in projects], region, year)
+    return LintView(index, rules, severity, project, region, year).findings()
 
 
-def lint_light(
-    index: Index,
-    rules: Sequence[str] = (),
-    severity: Severity = LEAST_SEVERITY,
-    project: str | None = None,
-    region: str | None = None,
-    year: int | None = None,
-    store: FindingStore | None = None,
-) -> list[Light] | None:
-    """:func:`lint_index`'s findings as :class:`~analysis.lint_store.Light` rows (what a summary and
-    the decisions read), from the findings kept with the index; ``None`` when it keeps none."""
-    store = store or stored_findings(index)
-    return None if store is None else _light(store, rules, severity, project, region, year)
+class LintView:
+    """The findings under lint's filters, counted, summarised and listed: read from the findings
+    kept with the index where it has them (one SQL query each: a summary reads no finding whole,
+    ``findings(10)`` reads ten), else from linting the records, with the same answers.  ``hidden``
+    review keys (the findings dismissed, when they are to be left out) are not among them."""
 
+    def __init__(
+        self,
+        index: str | Path | Index,
+        rules: Sequence[str] = (),
+        severity: Severity = LEAST_SEVERITY,
+        project: str | None = None,
+        region: str | None = None,
+        year: int | None = None,
+        hidden: Iterable[str] = (),
+    ) -> None:
+        index = index if isinstance(index, Index) else load_index(index)
+        _check_rules(rules)
+        self.rules, self.severity = tuple(rules), severity
+        severities = tuple(s for s in SEVERITIES if _at_least(s, severity))
+        self._wanted = Wanted(severities, self.rules, project, region, year, frozenset(hidden))
+        self._store = stored_findings(index)
+        self._found: list[Finding] | None = None
+        if self._store is not None:
+            if region is not None or year is not None:
+                places = self._store.places()
+                check_place((r for r, _ in places), (y for _, y in places), region, year)
+            return
+        projects, diags = load_records(index)
+        toc = index.toc
+        short_names = toc["department_short"].dropna().tolist() if len(toc) else []
+        found = select(lint(projects, diags, short_names), rules, severity, project)
+        found = in_places(found, [(p.span.file, p.id, p.region, p.year) for p in projects], region, year)
+        self._found = [f for f in found if f.review_key not in self._wanted.hidden]
 
-def _light(
-    store: FindingStore,
-    rules: Sequence[str],
-    severity: Severity,
-    project: str | None,
-    region: str | None,
-    year: int | None,
-) -> list[Light]:
-    found = select(store.light(rules), rules, severity, project)
-    return found if region is None and year is None else in_places(found, store.places(), region, year)
+    def findings(self, top: int | None = None) -> list[Finding]:
+        """The findings in lint's order (the first ``top`` of them)."""
+        if self._found is not None:
+            return self._found[:top]
+        assert self._store is not None
+        return [
+            Finding(rule, sev, pid, name, message, tuple(values.items()), file, line)
+            for rule, sev, pid, name, message, values, file, line, _ in self._store.rows(self._wanted, top)
+        ]
 
+    def total(self) -> int:
+        return len(self._found) if self._found is not None else self._store.count(self._wanted)  # type: ignore[union-attr]
 
-_F = TypeVar("_F", "Finding", Light)
+    def summary(self) -> list[dict[str, Any]]:
+        """:func:`summary` of the findings."""
+        if self._found is not None:
+            return summary(self._found, self.rules, self.severity)
+        return _summary_rows(self._store.summary(self._wanted), self.rules, self.severity)  # type: ignore[union-attr]
+
+    def status(self, fail_on: Severity | None) -> int:
+        """:func:`exit_status` of the findings."""
+        if self._found is not None or fail_on is None:
+            return exit_status(self._found or [], fail_on)
+        worse = tuple(s for s in self._wanted.severities if _at_least(s, fail_on))
+        failing = replace(self._wanted, severities=worse)
+        return FAIL_STATUS if worse and self._store.count(failing) else 0  # type: ignore[union-attr]
 
 
 def in_places(
-    found: list[_F], places: Sequence[tuple[str, str, str, int | None]], region: str | None, year: int | None
-) -> list[_F]:
+    found: list[Finding], places: Sequence[tuple[str, str, str, int | None]], region: str | None, year: int | None
+) -> list[Finding]:
     """The findings on projects of ``region`` and ``year`` (and on those projects' files), of
     ``places`` (file, project id, region, year of every project); refused when no project is there."""
     if region is None and year is None:
@@ -656,11 +663,11 @@ def _at_least(severity: Severity, least: Severity) -> bool:
 
 
 def select(
-    findings: Iterable[_F],
+    findings: Iterable[Finding],
     rules: Sequence[str] = (),
     severity: Severity = LEAST_SEVERITY,
     project: str | None = None,
-) -> list[_F]:
+) -> list[Finding]:
     """The findings of some rules, at ``severity`` or worse, of projects whose name or id holds ``project``.
 
     >>> from graph.read.tables import parse_text
@@ -669,9 +676,7 @@ def select(
     >>> [f.rule for f in select(fs, severity="error")]
     ['weights-sum']
     """
-    unknown = sorted(set(rules) - set(RULES))
-    if unknown:
-        raise refusal(UsageError, "unknown-rules", rules=", ".join(unknown))
+    _check_rules(rules)
     return [
         f
         for f in findings
@@ -681,16 +686,34 @@ def select(
     ]
 
 
+def _check_rules(rules: Sequence[str]) -> None:
+    unknown = sorted(set(rules) - set(RULES))
+    if unknown:
+        raise refusal(UsageError, "unknown-rules", rules=", ".join(unknown))
+
+
 def summary(
-    findings: Sequence[Finding | Light], rules: Sequence[str] = (), severity: Severity = LEAST_SEVERITY
+    findings: Sequence[Finding], rules: Sequence[str] = (), severity: Severity = LEAST_SEVERITY
 ) -> list[dict[str, Any]]:
     """One row per rule (at ``severity`` or worse): its findings and the projects they touch."""
+    n: Counter[str] = Counter(f.rule for f in findings)
+    touched: dict[str, set[str]] = defaultdict(set)
+    for f in findings:
+        if f.project_id:
+            touched[f.rule].add(f.project_id)
+    return _summary_rows({r: (n[r], len(touched[r])) for r in n}, rules, severity)
+
+
+def _summary_rows(
+    counts: Mapping[str, tuple[int, int]], rules: Sequence[str], severity: Severity
+) -> list[dict[str, Any]]:
+    """The rows of a summary: every rule asked for, in the rules' order, with (findings, projects)."""
     return [
         {
             "rule": rule,
             "severity": sev,
-            "findings": sum(1 for f in findings if f.rule == rule),
-            "projects": len({f.project_id for f in findings if f.rule == rule and f.project_id}),
+            "findings": counts.get(rule, (0, 0))[0],
+            "projects": counts.get(rule, (0, 0))[1],
             "description": desc,
         }
         for rule, (sev, desc) in RULES.items()
@@ -698,12 +721,12 @@ def summary(
     ]
 
 
-def fails(findings: Iterable[Finding | Light], fail_on: Severity | None) -> bool:
+def fails(findings: Iterable[Finding], fail_on: Severity | None) -> bool:
     """Whether any finding is at ``fail_on`` or worse."""
     return fail_on is not None and any(_at_least(f.severity, fail_on) for f in findings)
 
 
-def exit_status(findings: Iterable[Finding | Light], fail_on: Severity | None) -> int:
+def exit_status(findings: Iterable[Finding], fail_on: Severity | None) -> int:
     """A script's exit status (``lint --fail-on``): :data:`~graph.constants.FAIL_STATUS` when a finding
     is at ``fail_on`` or worse, else 0.
 

@@ -8,14 +8,14 @@ when either differs (the graph was rebuilt without it, or this code lints otherw
 findings are computed from the records, as before, and nothing stale is shown.
 
 ``findings.sqlite`` holds one row per finding in lint's order, and the places of the projects
-(a region or year filter is checked and applied as on the records).  A summary or a count reads
-the light columns only (:class:`Light`); whole findings are read for the rows shown.
+(a region or year filter is checked and applied as on the records).  Every filter is a condition
+of one SQL query (:class:`Wanted`): a summary is a ``GROUP BY``, ``--top N`` reads N rows.
 
 >>> from graph.store import load_index
 >>> store = stored_findings(load_index(full_index()))
->>> light = store.light()
->>> len(light) == len(store.rows([x.seq for x in light])), light[0].rule
-(True, 'no-satisfaction-indicator')
+>>> every = Wanted(("error", "warning", "info"))
+>>> store.count(every) == len(store.rows(every)), store.rows(every, limit=1)[0][0], store.summary(every)["vague-target"]
+(True, 'no-satisfaction-indicator', (35, 29))
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import IndexFormatError
+from graph.lookup import in_place
 from graph.manifest import LINT_DIR, LINT_FORMAT, MANIFEST, read_manifest, sha256_file, write_manifest
 from graph.vocabulary import Severity
 
@@ -41,15 +42,17 @@ __all__ = [
     "FINDINGS",
     "LINT_DIR",
     "FindingStore",
-    "Light",
     "Row",
+    "Wanted",
     "keep_findings",
     "lint_version",
     "stored_findings",
 ]
 
 FINDINGS = "findings.sqlite"
-_CODE = Path(__file__).resolve().parent  # analysis/: the rules, their words and thresholds
+_CODE = Path(__file__).resolve().parent  # analysis/
+# What lint's findings depend on: the rules, their words, their thresholds and codes, how they are kept.
+_LINT_CODE = ("lint.py", "lineage.py", "lint_store.py", "data/*.toml", "../graph/constants.py", "../graph/codes.py")
 _SCHEMA = """
 CREATE TABLE findings (seq INTEGER PRIMARY KEY, rule TEXT, severity TEXT, project_id TEXT, project TEXT,
                        message TEXT, "values" TEXT, file TEXT, line INTEGER, review_key TEXT);
@@ -57,24 +60,26 @@ CREATE TABLE places (file TEXT, project_id TEXT, region TEXT, year INTEGER);
 """
 
 
-class Light(NamedTuple):
-    """What a summary, a filter and a decision read of a finding (not its message or values)."""
+@dataclass(frozen=True)
+class Wanted:
+    """The findings a command asks for, as lint's filters say them (:class:`analysis.lint.LintView`):
+    of ``rules`` (all when empty), of ``severities``, of projects whose name or id holds ``project``,
+    of projects of ``region`` and ``year`` (and their files), leaving out the ``hidden`` review keys."""
 
-    seq: int
-    rule: str
-    severity: Severity
-    project_id: str
-    project: str
-    file: str
-    review_key: str
+    severities: tuple[Severity, ...]
+    rules: tuple[str, ...] = ()
+    project: str | None = None
+    region: str | None = None
+    year: int | None = None
+    hidden: frozenset[str] = frozenset()
 
 
 def lint_version() -> str:
-    """A hash of the lint code and data (every file under ``analysis/``): findings stored by another
-    version are not used."""
+    """A hash of the lint code and data (:data:`_LINT_CODE` under ``analysis/``): findings stored by
+    another version are not used."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in _CODE.rglob("*") if p.is_file() and p.suffix in (".py", ".toml")):
-        digest.update(path.relative_to(_CODE).as_posix().encode())
+    for path in sorted({p.resolve() for pattern in _LINT_CODE for p in _CODE.glob(pattern) if p.is_file()}):
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -144,22 +149,51 @@ class FindingStore:
         except sqlite3.Error as exc:
             raise IndexFormatError(f"{self.path}: unreadable findings ({exc}); rebuild the index") from exc
 
-    def light(self, rules: Sequence[str] = ()) -> list[Light]:
-        """Every finding (of ``rules``, when given) as a :class:`Light`, in lint's order."""
-        where = f"WHERE rule IN ({','.join('?' * len(rules))})" if rules else ""
-        sql = f"SELECT seq, rule, severity, project_id, project, file, review_key FROM findings {where} ORDER BY seq"
-        return [Light(*row) for row in self._query(sql, rules)]
+    def places(self) -> list[tuple[str, int | None]]:
+        """(region, year) of the projects linted, each once: what a region or year filter is checked against."""
+        return [(r or "", y) for r, y in self._query("SELECT DISTINCT region, year FROM places")]
 
-    def places(self) -> list[tuple[str, str, str, int | None]]:
-        """(file, project id, region, year) of every project linted."""
-        return [(f, p, r or "", y) for f, p, r, y in self._query("SELECT file, project_id, region, year FROM places")]
+    def summary(self, wanted: Wanted) -> dict[str, tuple[int, int]]:
+        """rule → (findings, projects they touch) of the findings ``wanted``."""
+        sql = "SELECT rule, count(*), count(DISTINCT nullif(project_id, '')) FROM findings WHERE {} GROUP BY rule"
+        return {rule: (n, projects) for rule, n, projects in self._select(sql, wanted)}
 
-    def rows(self, seqs: Sequence[int]) -> list[Row]:
-        """The whole findings numbered ``seqs``, in that order."""
-        got: dict[int, Row] = {}
-        for start in range(0, len(seqs), 900):  # SQLite's limit on bound parameters
-            chunk = list(seqs[start : start + 900])
-            sql = f"SELECT * FROM findings WHERE seq IN ({','.join('?' * len(chunk))})"
-            for seq, rule, sev, pid, name, message, values, file, line, key in self._query(sql, chunk):
-                got[seq] = (rule, sev, pid, name, message, json.loads(values), file, line, key)
-        return [got[s] for s in seqs]
+    def count(self, wanted: Wanted) -> int:
+        return int(self._select("SELECT count(*) FROM findings WHERE {}", wanted)[0][0])
+
+    def rows(self, wanted: Wanted, limit: int | None = None) -> list[Row]:
+        """The findings ``wanted``, whole, in lint's order (the first ``limit`` of them)."""
+        sql = "SELECT * FROM findings WHERE {} ORDER BY seq" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        return [
+            (rule, sev, pid, name, message, json.loads(values), file, line, key)
+            for _, rule, sev, pid, name, message, values, file, line, key in self._select(sql, wanted)
+        ]
+
+    def _select(self, sql: str, wanted: Wanted) -> list[tuple[Any, ...]]:
+        """``sql`` with its ``{}`` the predicate of ``wanted``: each filter an SQL condition (the place
+        filter is :func:`graph.lookup.in_place` itself, called by SQLite)."""
+        where = [f"severity IN ({','.join('?' * len(wanted.severities))})"]
+        args: list[Any] = list(wanted.severities)
+        if wanted.rules:
+            where.append(f"rule IN ({','.join('?' * len(wanted.rules))})")
+            args += wanted.rules
+        if wanted.project:
+            where.append("(instr(project, ?) > 0 OR instr(project_id, ?) > 0)")
+            args += [wanted.project, wanted.project]
+        if wanted.region is not None or wanted.year is not None:
+            kept = "SELECT {} FROM places WHERE kept(region, year)"
+            where.append(
+                f"(project_id IN ({kept.format('project_id')}) OR "
+                f"(coalesce(project_id, '') = '' AND file IN ({kept.format('file')})))"
+            )
+        if wanted.hidden:
+            where.append("review_key NOT IN (SELECT key FROM hidden)")
+        try:
+            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
+                db.create_function("kept", 2, lambda r, y: in_place(r or "", y, wanted.region, wanted.year))
+                if wanted.hidden:
+                    db.execute("CREATE TEMP TABLE hidden (key TEXT PRIMARY KEY)")
+                    db.executemany("INSERT OR IGNORE INTO hidden VALUES (?)", ((k,) for k in wanted.hidden))
+                return db.execute(sql.format(" AND ".join(where)), args).fetchall()
+        except sqlite3.Error as exc:
+            raise IndexFormatError(f"{self.path}: unreadable findings ({exc}); rebuild the index") from exc

@@ -11,7 +11,7 @@ import pytest
 
 import analysis.lint_store as lint_store
 import search
-from analysis.lint import lint_index, lint_light
+from analysis.lint import LintView, lint_index
 from analysis.lint_store import FINDINGS, LINT_DIR, stored_findings
 from graph.errors import IndexFormatError, LookupFailed, UsageError
 from graph.store import Index, load_index
@@ -40,8 +40,12 @@ def test_kept_findings_are_the_records_findings(kept: Index, sample_index: Index
     assert stored_findings(sample_index) is None  # built without the part: linted from the records
     got, want = lint_index(kept, **filters), lint_index(sample_index, **filters)
     assert got == want and (want or filters.get("severity") == "error")
-    light = lint_light(kept, **filters)
-    assert light is not None and [x.review_key for x in light] == [f.review_key for f in want]
+    read, linted = LintView(kept, **filters), LintView(sample_index, **filters)
+    assert read._store is not None and linted._store is None  # one read, one linted
+    assert read.summary() == linted.summary() and read.total() == linted.total() == len(want)
+    assert read.findings(3) == linted.findings(3) == want[:3]
+    for fail_on in ("error", "warning", "info", None):
+        assert read.status(fail_on) == linted.status(fail_on)
 
 
 def test_refusals_are_the_same(kept: Index, sample_index: Index) -> None:
@@ -53,10 +57,14 @@ def test_refusals_are_the_same(kept: Index, sample_index: Index) -> None:
         assert str(on_kept.value) == str(on_records.value)
 
 
-def test_light_rows_made_whole_are_the_findings(kept: Index) -> None:
-    corpus = Corpus(kept)
-    light = corpus.lint_kept(rules=["vague-target"])
-    assert light and corpus.whole_findings(light) == lint_index(kept, rules=["vague-target"])
+def test_hidden_findings_are_left_out_alike(kept: Index, sample_index: Index) -> None:
+    every = lint_index(kept)
+    hidden = {f.review_key for f in every[::3]}
+    read, linted = LintView(kept, hidden=hidden), LintView(sample_index, hidden=hidden)
+    left = [f for f in every if f.review_key not in hidden]
+    assert read.findings() == linted.findings() == left and len(left) < len(every)
+    assert read.summary() == linted.summary() and read.total() == len(left)
+    assert Corpus(kept).lint_view(rules=["vague-target"]).total() == 35
 
 
 def test_the_command_reads_the_kept_findings_as_it_would_lint(index_copy: Path, capsys) -> None:

@@ -31,9 +31,8 @@ from analysis import relations
 from analysis.duplicates import DupCorpus, DuplicatePair, find_duplicates, to_frame
 from analysis.lineage import Link, arrange, lineage
 from analysis.lineage import to_frame as lineage_frame
-from analysis.lint import Finding, Severity, lint_index, lint_light, whole_findings
+from analysis.lint import Finding, LintView, Severity, lint_index
 from analysis.lint import to_frame as lint_frame
-from analysis.lint_store import Light
 from graph import queries
 from graph.constants import (
     COMMUNITY_SEED,
@@ -63,7 +62,7 @@ HIT_COLUMNS = [
 
 __all__ = ["Corpus", "open_corpus"]
 
-Reviewed = TypeVar("Reviewed", Finding, DuplicatePair, Light)  # what carries a review_key
+Reviewed = TypeVar("Reviewed", Finding, DuplicatePair)  # what carries a review_key
 
 
 def open_corpus(path: str | Path = DEFAULT_OUT) -> Corpus:
@@ -230,18 +229,12 @@ class Corpus:
         ``project``, ``region``, ``year`` (:func:`analysis.lint.lint_index`)."""
         return lint_index(self.index, **filters)
 
-    def lint_kept(self, hide_dismissed: bool = False, **filters: Any) -> list[Finding | Light]:
-        """The findings ``search.py lint`` lists, in order, with ``lint_findings``'s filters and the
-        decisions applied: light rows (:class:`~analysis.lint_store.Light`) where the index keeps its
-        findings, so a summary or the first few read no more; :meth:`whole_findings` makes them whole."""
-        light = lint_light(self.index, **filters)
-        if light is not None:
-            return [f for f, _ in self.decided(light, hide_dismissed)]
-        return [f for f, _ in self.decided(self.lint_findings(**filters), hide_dismissed)]
-
-    def whole_findings(self, found: Sequence[Finding | Light]) -> list[Finding]:
-        """``found`` as whole findings, light rows read from the findings kept with the index."""
-        return whole_findings(self.index, found)
+    def lint_view(self, hide_dismissed: bool = False, **filters: Any) -> LintView:
+        """The findings ``search.py lint`` lists, with ``lint_findings``'s filters, counted,
+        summarised or listed (:class:`~analysis.lint.LintView`); ``hide_dismissed`` leaves out those
+        dismissed."""
+        hidden = [k for k, d in self.reviews.current().items() if d.decision == "dismissed"] if hide_dismissed else []
+        return LintView(self.index, hidden=hidden, **filters)
 
     def lint(
         self,
