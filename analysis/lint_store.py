@@ -53,6 +53,10 @@ FINDINGS = "findings.sqlite"
 _CODE = Path(__file__).resolve().parent  # analysis/
 # What lint's findings depend on: the rules, their words, their thresholds and codes, how they are kept.
 _LINT_CODE = ("lint.py", "lineage.py", "lint_store.py", "data/*.toml", "../graph/constants.py", "../graph/codes.py")
+_BY_RULE = (
+    "SELECT rule, severity, count(*) AS n, count(DISTINCT nullif(project_id, '')) AS projects "
+    "FROM findings WHERE {} GROUP BY rule, severity"
+)
 _SCHEMA = """
 CREATE TABLE findings (seq INTEGER PRIMARY KEY, rule TEXT, severity TEXT, project_id TEXT, project TEXT,
                        message TEXT, "values" TEXT, file TEXT, line INTEGER, review_key TEXT);
@@ -112,6 +116,7 @@ def keep_findings(
         db.executemany("INSERT INTO places VALUES (?, ?, ?, ?)", places)
         db.executescript(
             "CREATE INDEX findings_by_rule ON findings (rule); CREATE INDEX places_by_id ON places (project_id);"
+            f"CREATE TABLE summary AS {_BY_RULE.format('1')};"  # the summary nothing narrows, made once
         )
         db.commit()
     finally:
@@ -154,9 +159,19 @@ class FindingStore:
         return [(r or "", y) for r, y in self._query("SELECT DISTINCT region, year FROM places")]
 
     def summary(self, wanted: Wanted) -> dict[str, tuple[int, int]]:
-        """rule → (findings, projects they touch) of the findings ``wanted``."""
-        sql = "SELECT rule, count(*), count(DISTINCT nullif(project_id, '')) FROM findings WHERE {} GROUP BY rule"
-        return {rule: (n, projects) for rule, n, projects in self._select(sql, wanted)}
+        """rule → (findings, projects they touch) of the findings ``wanted``; read from the summary
+        made when they were kept where only rules and severities narrow them (a rule has one severity)."""
+        if wanted.project or wanted.region is not None or wanted.year is not None or wanted.hidden:
+            rows = self._select(_BY_RULE, wanted)
+        else:
+            rows = [
+                r
+                for r in self._query("SELECT rule, severity, n, projects FROM summary")
+                if r[1] in wanted.severities and (not wanted.rules or r[0] in wanted.rules)
+            ]
+        if len({r[0] for r in rows}) != len(rows):  # a rule's findings are of one severity (analysis.lint.RULES)
+            raise IndexFormatError(f"{self.path}: a rule's findings of two severities; rebuild the index")
+        return {rule: (n, projects) for rule, _, n, projects in rows}
 
     def count(self, wanted: Wanted) -> int:
         return int(self._select("SELECT count(*) FROM findings WHERE {}", wanted)[0][0])
