@@ -162,7 +162,20 @@ def minhash(items: set[str]) -> np.ndarray:
     >>> bool((minhash({'森林防'}) != minhash({'森林阳'})).any())   # differ only in the last character
     True
     """
-    x = np.array([_hash64(sh) for sh in items], dtype=np.uint64)
+    return _signature(shingle_hashes(items))
+
+
+def shingle_hashes(items: set[str]) -> np.ndarray:
+    """The shingles' 61-bit hashes, sorted: a sentence as the duplicates pass keeps it (8 bytes a
+    shingle, where the strings took ten times that); two sentences' overlap is their common hashes.
+
+    >>> len(shingle_hashes(shingles('三圣镇完成 12 户')))
+    3
+    """
+    return np.unique(np.array([_hash64(sh) for sh in items], dtype=np.uint64))
+
+
+def _signature(x: np.ndarray) -> np.ndarray:
     # uint64 products wrap, which keeps (a·x + b) a hash; the minimum over shingles is the signature.
     return ((x[:, None] * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)).min(axis=0)
 
@@ -177,7 +190,7 @@ class DupCorpus:
     path: Path | None = None  # the index directory it was loaded from (Ray workers load it again)
     _sent: list[list[str]] = field(default_factory=list)
     _sig: list[np.ndarray] = field(default_factory=list)
-    _sizes: list[np.ndarray] = field(default_factory=list)  # shingles per sentence (the sets: made when checked)
+    _hashes: list[list[np.ndarray]] = field(default_factory=list)  # each sentence's shingle_hashes
 
     @classmethod
     def from_search_index(cls, index: SearchIndex) -> DupCorpus:
@@ -193,11 +206,11 @@ class DupCorpus:
             return
         for p in self.projects:
             sents = list(dict.fromkeys(_sentences(p.overview) + _sentences(p.goals)))
-            sh = [shingles(s) for s in sents]
+            hashes = [shingle_hashes(shingles(s)) for s in sents]
             self._sent.append(sents)
-            self._sizes.append(np.array([len(x) for x in sh], dtype=np.float64))
+            self._hashes.append(hashes)
             self._sig.append(
-                np.stack([minhash(s) for s in sh]) if sh else np.zeros((0, MINHASH_PERMUTATIONS), np.uint64)
+                np.stack([_signature(h) for h in hashes]) if hashes else np.zeros((0, MINHASH_PERMUTATIONS), np.uint64)
             )
 
 
@@ -220,15 +233,16 @@ def _shared_sentences(c: DupCorpus, i: int, j: int) -> tuple[float, list[SharedS
     if not len(a) or not len(b):
         return 0.0, []
     jac = (a[:, None, :] == b[None, :, :]).mean(-1)  # MinHash estimate of Jaccard, all sentence pairs
-    size_a, size_b = c._sizes[i][:, None], c._sizes[j][None, :]
+    size_a = np.array([len(h) for h in c._hashes[i]], dtype=np.float64)[:, None]
+    size_b = np.array([len(h) for h in c._hashes[j]], dtype=np.float64)[None, :]
     # |A∩B| = J/(1+J)·(|A|+|B|); containment divides it by the smaller set.
     est = jac / (1 + jac) * (size_a + size_b) / np.minimum(size_a, size_b)
     shared = []
     for r in range(len(a)):
         best: tuple[float, int] | None = None
         for col in np.flatnonzero(est[r] >= CONTAINED - MINHASH_SLACK):
-            sa, sb = shingles(c._sent[i][r]), shingles(c._sent[j][int(col)])  # rare: kept sets cost 8 GiB at 10^5
-            contained = len(sa & sb) / min(len(sa), len(sb))
+            sa, sb = c._hashes[i][r], c._hashes[j][int(col)]
+            contained = len(np.intersect1d(sa, sb, assume_unique=True)) / min(len(sa), len(sb))
             if contained >= CONTAINED and (best is None or contained > best[0]):
                 best = (contained, int(col))
         if best is not None:

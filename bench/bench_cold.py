@@ -123,6 +123,36 @@ def warm(index: Path, questions: list[str]) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
+def check(index: Path) -> dict[str, bool]:
+    """Whether each part read answers as the whole does on ``index``: ``cited-by`` and ``funded-by``
+    on graph.sqlite against graph.json, the kept lint findings against linting the records, a
+    command's first question (rows read) against a later one (rows mapped)."""
+    import analysis.lint as lint_module
+    from analysis.lint import LintView
+    from graph import queries
+    from graph.store import load_index
+    from index.searcher import Searcher
+
+    idx = load_index(index)
+    whole = load_index(index).graph
+    same_graph = all(
+        queries.cited_by_in(idx, d).equals(queries.cited_by(whole, d))
+        for d in ("渝府办发〔2019〕57号", "渝府办发", "乡村振兴")
+    ) and queries.funded_by_in(idx, "城管局").equals(queries.funded_by(whole, "城管局"))
+    kept = LintView(idx)
+    real = lint_module.stored_findings
+    lint_module.stored_findings = lambda _: None  # type: ignore[assignment]  # lint the records instead
+    try:
+        linted = LintView(idx)
+    finally:
+        lint_module.stored_findings = real
+    same_lint = kept.findings() == linted.findings() and kept.summary() == linted.summary()
+    s = Searcher.load(index)
+    first = [h.to_json() for h in s.query("森林火灾预防", 10)]
+    same_rows = first == [h.to_json() for h in s.query("森林火灾预防", 10)]
+    return {"graph parts": same_graph, "kept findings": same_lint, "read and mapped rows": same_rows}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -133,6 +163,7 @@ def main() -> None:
     ap.add_argument("--commands", nargs="+", default=list(COMMANDS), choices=list(COMMANDS))
     ap.add_argument("--warm", action="store_true", help="also warm query p50/p95 through one Searcher per index")
     ap.add_argument("--plain", action="store_true", help="also the plain sentence-transformers + faiss script")
+    ap.add_argument("--check", action="store_true", help="also: each part read answers as the whole does")
     args = ap.parse_args()
     sample = args.keep / "sample"
     if not (sample / SEARCH_DIR / "manifest.json").is_file():
@@ -165,6 +196,10 @@ def main() -> None:
         print(
             f"plain script on the sample {t_plain:.2f} s; search.py query {t_mine:.2f} s: {t_mine / t_plain:.3f} of it"
         )
+    if args.check:
+        for k, path in indexes.items():
+            said = ", ".join(f"{what} {'identical' if ok else 'DIFFER'}" for what, ok in check(path).items())
+            print(f"check {k:>8}: {said}")
     if args.warm:
         questions = [json.loads(x)["query"] for x in open(ROOT / "bench" / "queries.jsonl", encoding="utf-8")][:40]
         for k, path in indexes.items():

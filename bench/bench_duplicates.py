@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.duplicates import DupCorpus, find_duplicates, sentence_pairs  # noqa: E402
+from analysis.duplicates import DupCorpus, find_duplicates, sentence_pairs, shingles  # noqa: E402
 from graph.models import Project  # noqa: E402
 from index.store import _faiss_index, load_search, project_fields  # noqa: E402
 
@@ -183,8 +183,8 @@ def compare_lsh(c: DupCorpus) -> None:
     t = time.perf_counter()
     lsh = MinHashLSH(num_perm=MINHASH_PERMUTATIONS, params=(LSH_BANDS, rows))
     keys = []
-    for i, shingle_sets in enumerate(c._shing):
-        for s, sh in enumerate(shingle_sets):
+    for i, sentences in enumerate(c._sent):
+        for s, sh in enumerate(shingles(x) for x in sentences):
             m = MinHash(num_perm=MINHASH_PERMUTATIONS)
             m.update_batch([x.encode("utf-8") for x in sh])
             lsh.insert(f"{i}:{s}", m)
