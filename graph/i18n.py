@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from graph.codes import Code, Rule
-from graph.errors import BudgetGraphError, UsageError
+from graph.errors import BudgetGraphError, InputError, UsageError
 from graph.vocabulary import chinese_header
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "language",
     "message",
     "refusal",
+    "refusal_at",
     "text",
 ]
 
@@ -98,6 +99,18 @@ def refusal(cls: type[E], message_id: str, **fields: object) -> E:
     return exc
 
 
+def refusal_at(path: str, message_id: str, line: int | None = None, **fields: object) -> InputError:
+    """:func:`refusal` of a source file (an :class:`~graph.errors.InputError`, which names the file
+    and line in both languages).
+
+    >>> error_text(refusal_at("a.txt", "no-such-file"), "zh")
+    'a.txt：没有这个文件或文件夹'
+    """
+    exc = InputError(path, _said(message_id, "en", fields), line)
+    exc.message_id, exc.fields = message_id, dict(fields)  # type: ignore[attr-defined]
+    return exc
+
+
 def _said(message_id: str, lang: str, fields: Mapping[str, object]) -> str:
     filled = dict(fields)
     if "what" in filled:
@@ -108,9 +121,12 @@ def _said(message_id: str, lang: str, fields: Mapping[str, object]) -> str:
 def error_text(exc: BaseException, lang: str) -> str:
     """What an error says in ``lang``: its catalogue text where it has one (:func:`refusal`), else its own."""
     message_id = getattr(exc, "message_id", None)
-    if lang == "zh" and message_id:
-        return _said(message_id, lang, getattr(exc, "fields", {}))
-    return str(exc)
+    if lang != "zh" or not message_id:
+        return str(exc)
+    said = _said(message_id, lang, getattr(exc, "fields", {}))
+    if isinstance(exc, InputError):
+        return f"{exc.path}:{exc.line}：{said}" if exc.line is not None else f"{exc.path}：{said}"
+    return said
 
 
 def finding_text(rule: str, values: Mapping[str, object], message: str, lang: str) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 
 from graph.defaults import cache_root
 from graph.errors import IndexFormatError
+from graph.i18n import refusal
 
 __all__ = [
     "GRAPH_FORMAT",
@@ -114,9 +115,13 @@ def write_json(path: Path, data: Any) -> None:
         os.fsync(f.fileno())
 
 
+def _index_of(root: Path) -> Path:
+    """The index directory of a part (``search/``, ``lint/``) or of the graph."""
+    return root.parent if root.name in ("search", "lint") else root
+
+
 def _rebuild_hint(root: Path) -> str:
-    index = root.parent if root.name == "search" else root
-    return f"rebuild with `python build_index.py --out {index}`"
+    return f"rebuild with `python build_index.py --out {_index_of(root)}`"
 
 
 def write_manifest(root: Path, fmt: str, version: int, files: Iterable[str], **meta: Any) -> dict[str, Any]:
@@ -138,7 +143,7 @@ def read_manifest(
     root: str | Path,
     fmt: str,
     version: int,
-    missing: str | None = None,
+    missing: str | BaseException | None = None,
     required: Iterable[str] = (),
     full: bool = False,
 ) -> dict[str, Any]:
@@ -152,8 +157,10 @@ def read_manifest(
     mpath = root / MANIFEST
     hint = _rebuild_hint(root)
     if not mpath.is_file():
-        build = f"build one with `python build_index.py --out {root.parent if root.name == 'search' else root}`"
-        raise IndexFormatError(missing or f"{root}: no {MANIFEST}; is this an index directory? {build}")
+        if isinstance(missing, BaseException):
+            raise missing
+        index = root.parent if root.name in ("search", "lint") else root
+        raise IndexFormatError(missing) if missing else refusal(IndexFormatError, "no-index", root=root, index=index)
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
         files = manifest["files"]
@@ -172,10 +179,10 @@ def read_manifest(
         for name, size, digest in entries:
             fp = root / name
             if not fp.is_file():
-                raise IndexFormatError(f"{fp}: listed in {MANIFEST} but missing; {hint}")
+                raise refusal(IndexFormatError, "file-missing", file=fp, index=_index_of(root))
             st = fp.stat()
             if st.st_size != size or not (verified.holds(fp, st, digest) or _hashed(verified, fp, st, digest)):
-                raise IndexFormatError(f"{fp}: checksum differs from {MANIFEST} (changed after the build); {hint}")
+                raise refusal(IndexFormatError, "file-changed", file=fp, index=_index_of(root))
     return dict(manifest)
 
 

@@ -37,6 +37,7 @@ from graph.codes import Code
 from graph.constants import ENGINE_NAMES, RAY_WORKERS, WARNINGS_SHOWN, EngineName
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError, IndexBusy, InputError, UnreadableFiles, UsageError, require
+from graph.i18n import refusal_at
 from graph.knowledge import build_graph
 from graph.manifest import GRAPH_FORMAT, LINT_DIR, LINT_FORMAT, MANIFEST, SEARCH_FORMAT, read_manifest
 from graph.models import Diagnostic, ParsedDocument, Project
@@ -205,7 +206,7 @@ def read_documents(
     if errors and not keep_going:
         raise UnreadableFiles(errors, len(sources))
     if not docs:
-        raise InputError(", ".join(map(str, paths)), "no readable document among the inputs; nothing to build")
+        raise refusal_at(", ".join(map(str, paths)), "nothing-readable")
     files_read = len(docs)
     docs, repeated = merge_documents(docs)
     repeated += [Diagnostic("warning", Code.NOT_READ, why, str(_shown(f))) for f, why in unread]

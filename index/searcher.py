@@ -45,7 +45,7 @@ from graph.constants import (
     SearchMode,
 )
 from graph.errors import LookupFailed, UsageError
-from graph.i18n import message
+from graph.i18n import message, refusal
 from graph.ids import doc_id
 from graph.lookup import check_place, check_scope, find_one, in_place, nearest
 from graph.models import Project
@@ -312,7 +312,7 @@ class Searcher:
         _check_k(k)
         self._asked += 1
         if not text.strip():
-            raise LookupFailed("empty query; say what you are looking for, e.g. 森林防火 or 'street lighting'")
+            raise refusal(LookupFailed, "empty-query")
         if len(text) > MAX_QUERY_CHARS:
             warnings.warn(
                 f"the query has {len(text)} characters; only the first {MAX_QUERY_CHARS} are searched",

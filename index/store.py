@@ -38,6 +38,7 @@ import numpy as np
 
 from graph.constants import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 from graph.errors import IndexFormatError, require
+from graph.i18n import refusal
 from graph.manifest import (
     GRAPH_FORMAT,
     LINT_DIR,
@@ -338,8 +339,7 @@ def load_search(path: str | Path) -> SearchIndex:
     m = read_manifest(
         root,
         *SEARCH_FORMAT,
-        missing=f"{root}: no search index here; build it with `python build_index.py --out {graph_root}` "
-        "(without --no-search)",
+        missing=refusal(IndexFormatError, "no-search", root=root, index=graph_root),
         required=[IDS, "dense.faiss", "userdict.txt", *(f"vectors.{f}.npy" for f in FIELDS)],
     )
     hint = f"rebuild with `python build_index.py --out {graph_root}`"

@@ -155,10 +155,19 @@ def test_refusals_in_chinese_and_english(sample_index: Index, capsys, monkeypatc
         assert capsys.readouterr().err.startswith(zh)
         assert search.main([*argv, "--lang", "en", "--index", index_dir]) == 1
         assert capsys.readouterr().err.startswith(en)
+    missing = str(sample_index.path.parent / "no-index-here")
+    assert search.main(["cited-by", "x", "--lang", "zh", "--index", missing]) == 1
+    assert capsys.readouterr().err.startswith(f"错误：{missing}：没有 manifest.json，这是索引目录吗？")
+    import build_index
+
+    assert build_index.main([missing + ".txt", "--out", missing, "--lang", "zh"]) == 1
+    assert capsys.readouterr().err.startswith(f"错误：{missing}.txt：没有这个文件或文件夹")
     root = Path(__file__).resolve().parent.parent
     used = set()
-    for path in [*root.glob("graph/**/*.py"), *root.glob("analysis/**/*.py"), *root.glob("workbench/**/*.py")]:
+    for path in [*root.glob("graph/**/*.py"), *root.glob("index/*.py"), *root.glob("analysis/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "refusal" and len(node.args) >= 2:
+            name = getattr(node.func, "id", None) if isinstance(node, ast.Call) else None
+            if name in ("refusal", "refusal_at") and len(node.args) >= 2:
                 used.add(ast.literal_eval(node.args[1]))
-    assert used and {f"error.{u}" for u in used} <= set(catalogue())
+    declared = {k.removeprefix("error.") for k in catalogue() if k.startswith("error.")} - {"prefix"}
+    assert used == declared  # every refusal's id is in the catalogue, and no entry is stale

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.codes import Code
-from graph.errors import InputError, require
+from graph.errors import require
+from graph.i18n import refusal_at
 from graph.models import Diagnostic
 from graph.read.layout_text import layout_rows, looks_like_layout
 from graph.read.limits import MAX_BLANK_RUN, check_file_size, check_rows, check_unpacked
@@ -47,7 +48,7 @@ def detect(path: str | Path) -> str:
         with open(p, "rb") as f:
             head = f.read(8)
     except OSError as exc:
-        raise InputError(str(p), f"cannot read file: {exc.strerror or exc}") from exc
+        raise refusal_at(str(p), "cannot-read", reason=exc.strerror or exc) from exc
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(_OLE):
@@ -58,7 +59,7 @@ def detect(path: str | Path) -> str:
                 names = set(archive.namelist())
                 check_unpacked(p, archive)
         except zipfile.BadZipFile as exc:
-            raise InputError(str(p), f"a damaged ZIP/Office file ({exc})") from exc
+            raise refusal_at(str(p), "damaged-zip", reason=exc) from exc
         if "word/document.xml" in names:
             return "docx"
         if "xl/workbook.xml" in names:
@@ -68,7 +69,7 @@ def detect(path: str | Path) -> str:
                 mimetype = archive.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
             if mimetype.endswith((".spreadsheet", ".text")):
                 return "ods" if mimetype.endswith(".spreadsheet") else "odt"
-        raise InputError(str(p), "a ZIP file that is neither a Word (.docx) nor an Excel (.xlsx) document")
+        raise refusal_at(str(p), "zip-not-office")
     return "csv" if p.suffix.lower() == ".csv" else "text"
 
 
@@ -84,7 +85,7 @@ def _ole_kind(p: Path) -> str:
         return "doc"
     if "Workbook".encode("utf-16-le") in directory or "Book".encode("utf-16-le") in directory:
         return "xls"
-    raise InputError(str(p), "an old binary Office file of an unknown kind; open it and save it as .docx or .xlsx")
+    raise refusal_at(str(p), "old-office-unknown")
 
 
 def read_source(path: str | Path, ocr: str = "auto") -> tuple[list[Row], str, list[Diagnostic]]:
@@ -176,7 +177,7 @@ def docx_rows(path: str | Path) -> list[Row]:
     try:
         document = docx.Document(io.BytesIO(Path(path).read_bytes()))
     except Exception as exc:  # python-docx raises many kinds for a damaged file
-        raise InputError(str(path), f"cannot open the Word file ({type(exc).__name__}: {exc})") from exc
+        raise refusal_at(str(path), "word-unreadable", reason=f"{type(exc).__name__}: {exc}") from exc
     rows: list[Row] = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
@@ -219,7 +220,7 @@ def xlsx_read(path: str | Path) -> tuple[list[Row], str, list[Diagnostic]]:
         data = Path(path).read_bytes()
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise InputError(str(path), f"cannot open the workbook ({type(exc).__name__}: {exc})") from exc
+        raise refusal_at(str(path), "workbook-unreadable", reason=f"{type(exc).__name__}: {exc}") from exc
     rows: list[Row] = []
     filled = 0
     for ws in wb.worksheets:

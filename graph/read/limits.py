@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 from graph.errors import InputError
+from graph.i18n import refusal_at
 
 __all__ = [
     "MAX_BLANK_RUN",
@@ -69,8 +70,7 @@ def check_file_size(path: str | Path, kind: str) -> None:
     size = Path(path).stat().st_size
     limit = MAX_TEXT_BYTES if kind == "text" else MAX_FILE_BYTES
     if size > limit:
-        message = f"{size / MIB:.1f} MiB, over the {limit // MIB} MiB a {kind} file may have; {_TOO_BIG}"
-        raise InputError(str(path), message)
+        raise refusal_at(str(path), "too-big", mib=f"{size / MIB:.1f}", limit=limit // MIB, kind=kind)
 
 
 def check_unpacked(path: str | Path, archive: zipfile.ZipFile) -> None:
@@ -88,7 +88,7 @@ def check_unpacked(path: str | Path, archive: zipfile.ZipFile) -> None:
 def check_pages(path: str | Path, pages: int) -> None:
     """Refuse a PDF of more than :data:`MAX_PAGES` pages."""
     if pages > MAX_PAGES:
-        raise InputError(str(path), f"{pages} pages, over the {MAX_PAGES} a PDF may have; {_TOO_BIG}")
+        raise refusal_at(str(path), "too-many-pages", pages=pages, limit=MAX_PAGES)
 
 
 def check_rows(where: str, rows: int, cells: int = 0) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from graph.codes import Code
 from graph.errors import InputError, UsageError, require
+from graph.i18n import refusal_at
 from graph.models import Diagnostic
 from graph.progress import progress
 from graph.read.clean import join_wrapped, normalise_operator
@@ -156,9 +157,8 @@ def pdf_rows(path: str | Path, ocr: str = "auto") -> tuple[list[Row], list[Diagn
         pages = list(pdf.pages)
     except Exception as exc:  # pdfminer raises many kinds (a password, a damaged file)
         if isinstance(exc, PDFPasswordIncorrect) or b"/Encrypt" in Path(path).read_bytes():
-            message = "the PDF is encrypted; open it with its password and save an unlocked copy"
-            raise InputError(str(path), message) from exc
-        raise InputError(str(path), f"cannot read the PDF ({type(exc).__name__}: {exc})") from exc
+            raise refusal_at(str(path), "pdf-encrypted") from exc
+        raise refusal_at(str(path), "pdf-unreadable", reason=f"{type(exc).__name__}: {exc}") from exc
     check_pages(path, len(pages))
     read, diags = _read_pages(path, pages, ocr)
     footers = _footers(pages, [r.lines for r in read])

@@ -18,7 +18,8 @@ import os
 from pathlib import Path
 
 from graph.codes import Code
-from graph.errors import EmptyFileError, EncodingError, InputError
+from graph.errors import EmptyFileError, EncodingError
+from graph.i18n import refusal_at
 from graph.models import Diagnostic
 
 __all__ = ["SOURCE_SUFFIXES", "find_sources", "read_text", "scan_sources"]
@@ -36,7 +37,7 @@ def read_text(path: str | Path) -> tuple[str, str, list[Diagnostic]]:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError(str(p), f"cannot read file: {exc.strerror or exc}") from exc
+        raise refusal_at(str(p), "cannot-read", reason=exc.strerror or exc) from exc
     diags: list[Diagnostic] = []
     if not data.strip():
         raise EmptyFileError(str(p), "the file is empty; expected the text of a 预算绩效目标表 document")
@@ -132,16 +133,16 @@ def scan_sources(paths: list[str | Path]) -> tuple[list[Path], list[tuple[Path, 
             inside, odd = _in_folder(p)
             files = [f for f in inside if _readable(f)]
             if not files:
-                raise InputError(str(p), f"folder has no {'/'.join(SOURCE_SUFFIXES)} files to read")
+                raise refusal_at(str(p), "empty-folder", suffixes="/".join(SOURCE_SUFFIXES))
             found.extend(files)
             unread.extend((f, f"not a {'/'.join(SOURCE_SUFFIXES)} file; skipped") for f in inside if not _readable(f))
             unread.extend(odd)
         elif p.is_file():
             found.append(p)
         elif p.exists():
-            raise InputError(str(p), "not a regular file (a pipe, a device or a socket); give a document file")
+            raise refusal_at(str(p), "not-regular")
         else:
-            raise InputError(str(p), "no such file or folder")
+            raise refusal_at(str(p), "no-such-file")
     seen: set[Path] = set()
     unique = []
     for f in found:
