@@ -99,19 +99,21 @@ class GraphDB:
         """Give ``nodes`` all their attributes, and add to ``G`` the ``edge_type`` edges into them
         and the nodes those come from."""
         targets = list(nodes)
+        self.whole(G, targets)
         for chunk in _batches(iter(targets), 900):  # SQLite's limit on bound parameters
             marks = ",".join("?" * len(chunk))
-            G.add_nodes_from(self._rows(f"SELECT id, data FROM nodes WHERE id IN ({marks})", chunk))
             edges = self._db.execute(
                 f"SELECT source, target, key, data FROM edges WHERE type = ? AND target IN ({marks})",
                 (edge_type, *chunk),
             ).fetchall()
-            sources = sorted({u for u, _, _, _ in edges} - set(G))
-            for part in _batches(iter(sources), 900):
-                G.add_nodes_from(
-                    self._rows(f"SELECT id, data FROM nodes WHERE id IN ({','.join('?' * len(part))})", part)
-                )
+            self.whole(G, sorted({u for u, _, _, _ in edges} - set(G)))
             G.add_edges_from((u, v, k, json.loads(d)) for u, v, k, d in edges)
+
+    def whole(self, G: nx.MultiDiGraph, nodes: Iterable[str]) -> None:
+        """Give ``nodes`` of ``G`` all their attributes (a part read with some ``fields`` only)."""
+        for chunk in _batches(iter(list(nodes)), 900):  # SQLite's limit on bound parameters
+            marks = ",".join("?" * len(chunk))
+            G.add_nodes_from(self._rows(f"SELECT id, data FROM nodes WHERE id IN ({marks})", chunk))
 
     def places(self) -> list[tuple[str, int | None]]:
         """(region, year) of the projects, each once: what a region or year filter is checked against."""

@@ -38,6 +38,7 @@ from graph.text import squash, title_key
 __all__ = [
     "cited_by",
     "cited_by_in",
+    "document_in",
     "documents_of",
     "find_department",
     "find_document",
@@ -183,6 +184,23 @@ def _by_source(G: nx.MultiDiGraph, p: str) -> tuple[str, int]:
 
 def _citing(G: nx.MultiDiGraph, dn: str) -> list[str]:
     return sorted({u for u, _, d in G.in_edges(dn, data=True) if d["type"] == "cites"})
+
+
+def document_in(index: _Parts, text: str) -> dict[str, object]:
+    """The attributes of the one document ``text`` names (:func:`find_document`), reading only the
+    documents where the index has ``graph.sqlite``.
+
+    >>> from graph.store import load_index
+    >>> document_in(load_index(example_index), '渝府办发[2019]57 号')['key']
+    '渝府办发〔2019〕57号'
+    """
+    db = index.db
+    if db is None:
+        return dict(index.graph.nodes[find_document(index.graph, text)])
+    G = db.nodes_of("document", _DOCUMENT_NAMES)
+    node = find_document(G, text)
+    db.whole(G, [node])
+    return dict(G.nodes[node])
 
 
 def cited_by_in(index: _Parts, document: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:

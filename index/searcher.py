@@ -51,6 +51,7 @@ from graph.lookup import check_place, check_scope, find_one, in_place, nearest
 from graph.models import Project
 from graph.text import split_sentences
 from index.encoder import Encoder, load_encoder
+from index.filters import FILTERS, FilterTable
 from index.lexical import BM25Index, Tokens
 from index.pinyin import PinyinReader, looks_like_pinyin
 from index.store import (
@@ -139,7 +140,6 @@ class Searcher:
         self._encoder = encoder
         self._tokens: Tokens | None = None
         self._bm25: BM25Index | None = None
-        self._graph: Any = None
         self._dup: Any = None
         self.projects: Sequence[Project] = index.projects  # parsed as they are read (graph.records.ProjectRecords)
         self._sentence_cache: dict[int, list[tuple[str, str, list[str]]]] = {}
@@ -151,9 +151,12 @@ class Searcher:
         return self.index.columns()
 
     @functools.cached_property
-    def _filter_columns(self) -> dict[str, list[Any]]:
-        """What filters test, of every row (``search/filters.json``): read by the first question with filters."""
-        return self.index.columns(FILTER_COLUMNS)
+    def _filter_table(self) -> FilterTable:
+        """What filters test, of every row (``search/filters.npz``): read by the first question with filters."""
+        path = self.index.path / FILTERS
+        if path.is_file() and FILTERS in self.index.manifest["files"]:
+            return FilterTable.load(path)
+        return FilterTable.from_columns(self.index.columns(FILTER_COLUMNS))  # an index written before it
 
     @property
     def ids(self) -> list[str]:
@@ -220,28 +223,19 @@ class Searcher:
     # --- filters ------------------------------------------------------------------------
 
     def _allowed(self, filters: Filters | None) -> np.ndarray:
-        mask = np.ones(len(self.projects), dtype=bool)
         if filters is None or filters.empty():
-            return mask
-        check_place(self._regions, self._years, filters.region, filters.year)
+            return np.ones(len(self.projects), dtype=bool)
+        if filters.region or filters.year is not None:  # the places are read only when asked about
+            check_place(self._regions, self._years, filters.region, filters.year)
         doc_key = None
         if filters.cites:
             doc_key = self._document_key(filters.cites)
-        c = self._filter_columns
-        for i in range(len(mask)):
-            amount = c["amounts"][i]
-            if not in_place(self._columns["regions"][i], self._columns["years"][i], filters.region, filters.year):
-                mask[i] = False
-            elif filters.department and filters.department not in c["departments"][i]:
-                mask[i] = False
-            elif filters.unit and filters.unit not in c["units"][i] and filters.unit != c["codes"][i]:
-                mask[i] = False
-            elif filters.min_amount is not None and (amount is None or amount < filters.min_amount):
-                mask[i] = False
-            elif filters.max_amount is not None and (amount is None or amount > filters.max_amount):
-                mask[i] = False
-            elif doc_key is not None and doc_key not in c["documents"][i]:
-                mask[i] = False
+        f = filters
+        mask = self._filter_table.mask(f.department, f.unit, f.min_amount, f.max_amount, doc_key)
+        if f.region or f.year is not None:
+            places = list(zip(self._columns["regions"], self._columns["years"], strict=True))
+            kept = {p for p in set(places) if in_place(p[0], p[1], f.region, f.year)}
+            mask &= np.fromiter((p in kept for p in places), dtype=bool, count=len(places))
         return mask
 
     def _scope_mask(self, region: str, scope: Scope) -> np.ndarray:
@@ -261,14 +255,12 @@ class Searcher:
         return set(self._columns["years"])
 
     def _document_key(self, text: str) -> str:
-        """Resolve a document named any way through the citation graph next to this index."""
-        if self._graph is None:
-            from graph.store import load_index
+        """Resolve a document named any way through the citation graph next to this index (its
+        documents only, where the index has ``graph.sqlite``)."""
+        from graph.queries import document_in
+        from graph.store import load_index
 
-            self._graph = load_index(self.index.path.parent).graph
-        from graph.queries import find_document
-
-        return str(self._graph.nodes[find_document(self._graph, text)]["key"])
+        return str(document_in(load_index(self.index.path.parent), text)["key"])
 
     # --- scoring ------------------------------------------------------------------------
 

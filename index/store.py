@@ -53,6 +53,7 @@ from graph.models import Project
 from graph.records import RECORDS, ProjectRecords
 from index.cache import VectorCache
 from index.encoder import MAX_PIECES, Encoder, ModelSpec
+from index.filters import FILTERS, FilterTable
 from index.lexical import BM25Index, Tokens, corpus_terms, freq_store
 
 __all__ = [
@@ -106,7 +107,7 @@ def empty_fields(projects: Sequence[Project]) -> np.ndarray:
     return np.array([[not t[f] for f in FIELDS[1:]] for t in texts], dtype=bool).reshape(-1, len(FIELDS) - 1)
 
 
-FILTER_COLUMNS = "filters.json"  # what the filters of a question test (read only when a question has filters)
+FILTER_COLUMNS = "filters.json"  # what the filters test, as written before filters.npz (index.filters)
 
 
 def filter_columns(projects: Sequence[Project]) -> dict[str, list[Any]]:
@@ -263,7 +264,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     (out / IDS).write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
     np.save(out / EMPTY, empty_fields(projects), allow_pickle=False)
     (out / COLUMNS).write_text(json.dumps(search_columns(projects), ensure_ascii=False), encoding="utf-8")
-    (out / FILTER_COLUMNS).write_text(json.dumps(filter_columns(projects), ensure_ascii=False), encoding="utf-8")
+    FilterTable.from_columns(filter_columns(projects)).save(out / FILTERS)
     spec = embedded.spec
     return write_manifest(
         out,

@@ -87,3 +87,23 @@ def test_a_damaged_database_is_refused_by_name(index_copy: Path, tmp_path: Path)
         load_index(index_copy)
     with pytest.raises(IndexFormatError, match="unreadable graph database"):
         GraphDB(index_copy / GRAPH_DB)
+
+
+@pytest.mark.parametrize("document", ["渝府办发[2019]57 号", "doc:渝规资〔2020〕678号"])
+def test_one_document_read_from_the_part_is_the_wholes(search_dir: Path, whole, document: str) -> None:
+    got = queries.document_in(_part_read(search_dir.parent), document)
+    assert got == dict(whole.nodes[queries.find_document(whole, document)]) and got["key"]
+
+
+def test_a_question_citing_a_document_parses_no_whole_graph(index_copy: Path, monkeypatch) -> None:
+    import graph.store
+    from index.searcher import Filters, Searcher
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("graph.json was parsed")
+
+    monkeypatch.setattr(graph.store.nx, "node_link_graph", refuse)
+    hits = Searcher.load(index_copy).query("农业", 5, Filters(cites="渝府办发〔2019〕57号"))
+    assert [h.project for h in hits] == ["农业发展专项"]
+    with pytest.raises(AssertionError, match="parsed"):  # the spy works: the whole graph would be caught
+        _ = load_index(index_copy).graph

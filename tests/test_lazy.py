@@ -132,3 +132,36 @@ def test_filters_read_their_own_columns_and_keep_their_answers(copied: Path) -> 
     ):
         allowed = {i for i, p in enumerate(list(ProjectRecords.load(copied))) if ok(p)}
         assert allowed and set(np.flatnonzero(s._allowed(f))) == allowed
+
+
+def test_every_filter_as_arrays_is_the_filter_on_the_records(copied: Path) -> None:
+    """The array filters (search/filters.npz) keep exactly the projects each filter, read plainly
+    on the records, keeps; an index written before the file (filters.json, or neither) the same."""
+    import dataclasses as dc
+
+    from index.filters import FILTERS
+    from index.searcher import Filters
+
+    projects = list(ProjectRecords.load(copied))
+    s = Searcher.load(copied)
+    assert FILTERS in s.index.manifest["files"] and "filters.json" not in s.index.manifest["files"]
+    cases = [
+        (Filters(department="民政"), lambda p: "民政" in p.department),
+        (
+            Filters(unit="北碚区城市管理局"),
+            lambda p: "北碚区城市管理局" in p.unit_name or p.unit_code == "北碚区城市管理局",
+        ),
+        (Filters(unit="105"), lambda p: "105" in p.unit_name or p.unit_code == "105"),
+        (Filters(min_amount=100, max_amount=500), lambda p: p.amount is not None and 100 <= p.amount <= 500),
+        (Filters(max_amount=0), lambda p: p.amount is not None and p.amount <= 0),
+        (
+            Filters(cites="渝规资〔2020〕678号", region="北碚"),
+            lambda p: "渝规资〔2020〕678号" in {c.key for c in p.citations},
+        ),
+        (Filters(department="没有这个部门"), lambda p: False),
+        (Filters(year=2024, department="城市管理"), lambda p: p.year == 2024 and "城市管理" in p.department),
+    ]
+    older = Searcher(dc.replace(s.index, manifest={**s.index.manifest, "files": {}}))  # written before filters.npz
+    for f, ok in cases:
+        want = {i for i, p in enumerate(projects) if ok(p)}
+        assert set(np.flatnonzero(s._allowed(f))) == want == set(np.flatnonzero(older._allowed(f))), f
