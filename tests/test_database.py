@@ -52,22 +52,8 @@ def _free_port() -> int:
 
 
 def test_datasette_serves_it_to_a_browser(database: Path, browser: list[str]) -> None:  # noqa: F811
-    datasette = shutil.which("datasette", path=str(Path(sys.executable).parent))
-    assert datasette, "datasette is not installed: pip install -e '.[browse]'"
-    port = _free_port()
-    server = subprocess.Popen(
-        [datasette, str(database), "--metadata", str(metadata_path(database)), "--port", str(port), "--host",
-         "127.0.0.1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    server, base = _serve(str(database), "--metadata", str(metadata_path(database)))
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):  # at most 20 s to start
-            try:
-                urllib.request.urlopen(base, timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
         url = f"{base}/corpus/projects?_search=%E9%98%B2%E7%81%AB"  # ?_search=防火
         dom = subprocess.run(
             [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=True
