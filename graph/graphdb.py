@@ -109,6 +109,15 @@ class GraphDB:
             self.whole(G, sorted({u for u, _, _, _ in edges} - set(G)))
             G.add_edges_from((u, v, k, json.loads(d)) for u, v, k, d in edges)
 
+    def nodes_named(self, ids: Sequence[str], node_type: str) -> nx.MultiDiGraph:
+        """A graph of those of ``ids`` that are nodes of ``node_type``, whole, and no edges."""
+        G = nx.MultiDiGraph()
+        marks = ",".join("?" * len(ids))
+        G.add_nodes_from(
+            self._rows(f"SELECT id, data FROM nodes WHERE type = ? AND id IN ({marks})", (node_type, *ids))
+        )
+        return G
+
     def whole(self, G: nx.MultiDiGraph, nodes: Iterable[str]) -> None:
         """Give ``nodes`` of ``G`` all their attributes (a part read with some ``fields`` only)."""
         for chunk in _batches(iter(list(nodes)), 900):  # SQLite's limit on bound parameters

@@ -18,6 +18,7 @@ by its full name or any unique part of it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Protocol
 
@@ -150,20 +151,31 @@ class _Parts(Protocol):
 
 def _part(
     index: _Parts,
-    node_type: str,
-    fields: tuple[str, ...],
+    read: Callable[[GraphDB], nx.MultiDiGraph],
     named: Callable[[nx.MultiDiGraph], list[str]],
     edge_type: str,
 ) -> Part:
-    """The nodes of ``node_type`` (their ``fields`` only), those ``named`` of them whole with their
-    ``edge_type`` edges in and the nodes those come from, and the projects' places: the part of
-    the graph a question reads."""
+    """The nodes ``read`` gives, those ``named`` of them whole with their ``edge_type`` edges in and
+    the nodes those come from, and the projects' places: the part of the graph a question reads."""
     db = index.db
     if db is None:
         return index.graph, None
-    G = db.nodes_of(node_type, fields)
+    G = read(db)
     db.grow(G, named(G), edge_type)
     return G, db.places()
+
+
+def _documents_for(text: str) -> Callable[[GraphDB], nx.MultiDiGraph]:
+    """What :func:`find_documents` needs to answer ``text``: the document its id or number names,
+    read alone (it answers, or refuses, from that one); else every document, their names only."""
+
+    def read(db: GraphDB) -> nx.MultiDiGraph:
+        nums = find_numbers(text)
+        direct = [text, *([doc_id(nums[0][2].canonical)] if nums else [])]
+        G = db.nodes_named(direct, "document")
+        return G if len(G) or nums else db.nodes_of("document", _DOCUMENT_NAMES)
+
+    return read
 
 
 def _kept(G: nx.MultiDiGraph, p: str, region: str | None, year: int | None) -> bool:
@@ -197,7 +209,7 @@ def document_in(index: _Parts, text: str) -> dict[str, object]:
     db = index.db
     if db is None:
         return dict(index.graph.nodes[find_document(index.graph, text)])
-    G = db.nodes_of("document", _DOCUMENT_NAMES)
+    G = _documents_for(text)(db)
     node = find_document(G, text)
     db.whole(G, [node])
     return dict(G.nodes[node])
@@ -211,7 +223,7 @@ def cited_by_in(index: _Parts, document: str, region: str | None = None, year: i
     >>> cited_by_in(load_index(example_index), '渝府办发')['project_id'].nunique()
     13
     """
-    G, places = _part(index, "document", _DOCUMENT_NAMES, lambda part: find_documents(part, document), "cites")
+    G, places = _part(index, _documents_for(document), lambda part: find_documents(part, document), "cites")
     return cited_by(G, document, region, year, places)
 
 
@@ -222,7 +234,8 @@ def funded_by_in(index: _Parts, department: str, region: str | None = None, year
     >>> round(float(funded_by_in(load_index(example_index), '城管局')['amount'].sum()), 2)
     5546.02
     """
-    G, places = _part(index, "department", ("name",), lambda part: [find_department(part, department)], "managed_by")
+    departments = functools.partial(GraphDB.nodes_of, node_type="department", fields=("name",))
+    G, places = _part(index, departments, lambda part: [find_department(part, department)], "managed_by")
     return funded_by(G, department, region, year, places)
 
 
