@@ -563,8 +563,12 @@ def write_findings(index_dir: str | Path, docs: Sequence[ParsedDocument]) -> Pat
         (f.rule, f.severity, f.project_id, f.project, f.message, dict(f.values), f.file, f.line, f.review_key)
         for f in documents_findings(docs)
     )
-    places = ((p.span.file, p.id, p.region, p.year) for d in docs for p in d.projects)
-    return keep_findings(index_dir, rows, places)
+    return keep_findings(index_dir, rows, _places(p for d in docs for p in d.projects))
+
+
+def _places(projects: Iterable[Project]) -> list[tuple[str, str, str, int | None]]:
+    """(file, project id, region, year) of each project: what a region or year filter reads (:func:`in_places`)."""
+    return [(p.span.file, p.id, p.region, p.year) for p in projects]
 
 
 def lint_index(
@@ -614,7 +618,7 @@ class LintView:
         toc = index.toc
         short_names = toc["department_short"].dropna().tolist() if len(toc) else []
         found = select(lint(projects, diags, short_names), rules, severity, project)
-        found = in_places(found, [(p.span.file, p.id, p.region, p.year) for p in projects], region, year)
+        found = in_places(found, _places(projects), region, year)
         self._found = [f for f in found if f.review_key not in self._wanted.hidden]
 
     def findings(self, top: int | None = None) -> list[Finding]:

@@ -3,7 +3,7 @@
 record on each call.
 
 The part has its own manifest (format :data:`~graph.manifest.LINT_FORMAT`) naming the graph it
-was made from and the version of the lint code (:func:`lint_version`, a hash of ``analysis/``);
+was made from and the version of the lint code (:func:`lint_version`, a hash of the files it rests on);
 when either differs (the graph was rebuilt without it, or this code lints otherwise) the
 findings are computed from the records, as before, and nothing stale is shown.
 
@@ -20,12 +20,13 @@ of one SQL query (:class:`Wanted`): a summary is a ``GROUP BY``, ``--top N`` rea
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,12 +148,21 @@ class FindingStore:
 
     path: Path
 
-    def _query(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    @contextlib.contextmanager
+    def _connected(self) -> Iterator[sqlite3.Connection]:
+        """The file opened read-only, closed after; an SQLite error is an :class:`IndexFormatError`."""
         try:
-            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
-                return db.execute(sql, tuple(args)).fetchall()
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                yield db
+            finally:
+                db.close()
         except sqlite3.Error as exc:
             raise IndexFormatError(f"{self.path}: unreadable findings ({exc}); rebuild the index") from exc
+
+    def _query(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._connected() as db:
+            return db.execute(sql, tuple(args)).fetchall()
 
     def places(self) -> list[tuple[str, int | None]]:
         """(region, year) of the projects linted, each once: what a region or year filter is checked against."""
@@ -203,12 +213,9 @@ class FindingStore:
             )
         if wanted.hidden:
             where.append("review_key NOT IN (SELECT key FROM hidden)")
-        try:
-            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
-                db.create_function("kept", 2, lambda r, y: in_place(r or "", y, wanted.region, wanted.year))
-                if wanted.hidden:
-                    db.execute("CREATE TEMP TABLE hidden (key TEXT PRIMARY KEY)")
-                    db.executemany("INSERT OR IGNORE INTO hidden VALUES (?)", ((k,) for k in wanted.hidden))
-                return db.execute(sql.format(" AND ".join(where)), args).fetchall()
-        except sqlite3.Error as exc:
-            raise IndexFormatError(f"{self.path}: unreadable findings ({exc}); rebuild the index") from exc
+        with self._connected() as db:
+            db.create_function("kept", 2, lambda r, y: in_place(r or "", y, wanted.region, wanted.year))
+            if wanted.hidden:
+                db.execute("CREATE TEMP TABLE hidden (key TEXT PRIMARY KEY)")
+                db.executemany("INSERT OR IGNORE INTO hidden VALUES (?)", ((k,) for k in wanted.hidden))
+            return db.execute(sql.format(" AND ".join(where)), args).fetchall()

@@ -76,9 +76,9 @@ class GraphDB:
         self.path = Path(path)
         try:
             self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            self._db.execute("SELECT 1 FROM nodes LIMIT 1").fetchall()
         except sqlite3.Error as exc:
-            raise IndexFormatError(f"{self.path}: unreadable graph database ({exc}); rebuild the index") from exc
+            raise self._unreadable(exc) from exc
+        self._fetch("SELECT 1 FROM nodes LIMIT 1")
 
     def nodes_of(self, node_type: str, fields: Sequence[str] = ()) -> nx.MultiDiGraph:
         """A graph of every node of ``node_type`` and no edges; with ``fields``, only those
@@ -88,11 +88,8 @@ class GraphDB:
             G.add_nodes_from(self._rows("SELECT id, data FROM nodes WHERE type = ?", (node_type,)))
             return G
         picked = ", ".join(f"json_extract(data, '$.{f}')" for f in fields if f.isidentifier())
-        try:
-            rows = self._db.execute(f"SELECT id, {picked} FROM nodes WHERE type = ?", (node_type,))
-            G.add_nodes_from((r[0], {"type": node_type, **dict(zip(fields, r[1:], strict=True))}) for r in rows)
-        except sqlite3.Error as exc:
-            raise IndexFormatError(f"{self.path}: unreadable graph database ({exc}); rebuild the index") from exc
+        rows = self._fetch(f"SELECT id, {picked} FROM nodes WHERE type = ?", (node_type,))
+        G.add_nodes_from((r[0], {"type": node_type, **dict(zip(fields, r[1:], strict=True))}) for r in rows)
         return G
 
     def grow(self, G: nx.MultiDiGraph, nodes: Iterable[str], edge_type: str) -> None:
@@ -102,10 +99,10 @@ class GraphDB:
         self.whole(G, targets)
         for chunk in _batches(iter(targets), 900):  # SQLite's limit on bound parameters
             marks = ",".join("?" * len(chunk))
-            edges = self._db.execute(
+            edges = self._fetch(
                 f"SELECT source, target, key, data FROM edges WHERE type = ? AND target IN ({marks})",
                 (edge_type, *chunk),
-            ).fetchall()
+            )
             self.whole(G, sorted({u for u, _, _, _ in edges} - set(G)))
             G.add_edges_from((u, v, k, json.loads(d)) for u, v, k, d in edges)
 
@@ -126,15 +123,25 @@ class GraphDB:
 
     def places(self) -> list[tuple[str, int | None]]:
         """(region, year) of the projects, each once: what a region or year filter is checked against."""
-        rows = self._db.execute("SELECT DISTINCT region, year FROM nodes WHERE type = 'project'").fetchall()
+        rows = self._fetch("SELECT DISTINCT region, year FROM nodes WHERE type = 'project'")
         return [(r or "", y) for r, y in rows]
 
     def _rows(self, sql: str, args: Iterable[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-        try:
-            for node, data in self._db.execute(sql, tuple(args)):
+        """(id, attributes) of the nodes ``sql`` selects."""
+        for node, data in self._fetch(sql, args):
+            try:
                 yield node, json.loads(data)
-        except (sqlite3.Error, ValueError) as exc:
-            raise IndexFormatError(f"{self.path}: unreadable graph database ({exc}); rebuild the index") from exc
+            except ValueError as exc:
+                raise self._unreadable(exc) from exc
+
+    def _fetch(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, tuple(args)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._unreadable(exc) from exc
+
+    def _unreadable(self, exc: Exception) -> IndexFormatError:
+        return IndexFormatError(f"{self.path}: unreadable graph database ({exc}); rebuild the index")
 
 
 def _json(attrs: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.defaults import cache_root
-from graph.errors import IndexFormatError
+from graph.errors import BudgetGraphError, IndexFormatError
 from graph.i18n import refusal
 
 __all__ = [
@@ -143,7 +143,7 @@ def read_manifest(
     root: str | Path,
     fmt: str,
     version: int,
-    missing: str | BaseException | None = None,
+    missing: BudgetGraphError | None = None,
     required: Iterable[str] = (),
     full: bool = False,
 ) -> dict[str, Any]:
@@ -151,16 +151,13 @@ def read_manifest(
     (``required``) must be among them, so no file is read unchecked.  A file's sha256 is computed
     once per change (then its size and times stand for it); ``full`` hashes every file.
 
-    ``missing`` is the message when there is no manifest at all (default: not an index).
+    ``missing`` is the error when there is no manifest at all (default: not an index).
     """
     root = Path(root)
     mpath = root / MANIFEST
     hint = _rebuild_hint(root)
     if not mpath.is_file():
-        if isinstance(missing, BaseException):
-            raise missing
-        index = root.parent if root.name in ("search", "lint") else root
-        raise IndexFormatError(missing) if missing else refusal(IndexFormatError, "no-index", root=root, index=index)
+        raise missing or refusal(IndexFormatError, "no-index", root=root, index=_index_of(root))
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
         files = manifest["files"]

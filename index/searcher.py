@@ -51,12 +51,10 @@ from graph.lookup import check_place, check_scope, find_one, in_place, nearest
 from graph.models import Project
 from graph.text import split_sentences
 from index.encoder import Encoder, load_encoder
-from index.filters import FILTERS, FilterTable
 from index.lexical import BM25Index, Tokens
 from index.pinyin import PinyinReader, looks_like_pinyin
 from index.store import (
     FIELDS,
-    FILTER_COLUMNS,
     SEARCH_DIR,
     SearchIndex,
     load_search,
@@ -150,14 +148,6 @@ class Searcher:
         """Names, regions, years and empty fields of every row (``search/columns.json``)."""
         return self.index.columns()
 
-    @functools.cached_property
-    def _filter_table(self) -> FilterTable:
-        """What filters test, of every row (``search/filters.npz``): read by the first question with filters."""
-        path = self.index.path / FILTERS
-        if path.is_file() and FILTERS in self.index.manifest["files"]:
-            return FilterTable.load(path)
-        return FilterTable.from_columns(self.index.columns(FILTER_COLUMNS))  # an index written before it
-
     @property
     def ids(self) -> list[str]:
         """Project ids in row order."""
@@ -231,7 +221,7 @@ class Searcher:
         if filters.cites:
             doc_key = self._document_key(filters.cites)
         f = filters
-        mask = self._filter_table.mask(f.department, f.unit, f.min_amount, f.max_amount, doc_key)
+        mask = self.index.filters.mask(f.department, f.unit, f.min_amount, f.max_amount, doc_key)
         if f.region or f.year is not None:
             places = list(zip(self._columns["regions"], self._columns["years"], strict=True))
             kept = {p for p in set(places) if in_place(p[0], p[1], f.region, f.year)}

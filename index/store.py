@@ -9,6 +9,9 @@ Layout (every file listed, with size and sha256, in ``manifest.json``)::
     dense.faiss          faiss index over vectors.all.npy (inner product = cosine)
     bm25/                bm25s index (.npy without pickle, JSON)
     userdict.txt         the terms added to jieba's dictionary
+    columns.json         names, regions and years of every row (finding and placing a project)
+    empty.npy            which fields of each row are empty (bool, memory-mapped)
+    filters.npz          what a question's filters test, as arrays (index.filters)
 
 The projects themselves are not copied: :func:`load_search` reads the typed records of the
 graph next to it (``../records.jsonl``) and checks that they are the ones the vectors were made
@@ -308,8 +311,8 @@ class SearchIndex:
     @functools.cached_property
     def empty(self) -> np.ndarray:
         """Which sub-fields (name, overview, goals, indicators) of each row are empty, memory-mapped."""
-        path = self.path / EMPTY
-        if path.is_file() and EMPTY in self.manifest["files"]:
+        path = self._written(EMPTY)
+        if path is not None:
             return np.load(path, mmap_mode="r", allow_pickle=False)
         written = self.columns().get("empty")  # an index written before empty.npy kept them in columns.json
         if written is not None:
@@ -319,10 +322,24 @@ class SearchIndex:
     def columns(self, name: str = COLUMNS) -> dict[str, list[Any]]:
         """:func:`search_columns` (or, for ``FILTER_COLUMNS``, :func:`filter_columns`) as written;
         made from the records for an index written before them."""
-        path = self.path / name
-        if path.is_file() and name in self.manifest["files"]:
+        path = self._written(name)
+        if path is not None:
             return dict(json.loads(path.read_text(encoding="utf-8")))
         return (filter_columns if name == FILTER_COLUMNS else search_columns)(self.projects)
+
+    @functools.cached_property
+    def filters(self) -> FilterTable:
+        """What a question's filters test, of every row (``filters.npz``), read on first use."""
+        path = self._written(FILTERS)
+        if path is not None:
+            return FilterTable.load(path)
+        return FilterTable.from_columns(self.columns(FILTER_COLUMNS))  # an index written before filters.npz
+
+    def _written(self, name: str) -> Path | None:
+        """The file ``name`` of this part when the build wrote it (listed, and so verified); an index
+        written by an earlier version may lack it."""
+        path = self.path / name
+        return path if name in self.manifest["files"] and path.is_file() else None
 
 
 def has_search(index: str | Path) -> bool:
