@@ -127,7 +127,7 @@ def test_a_large_graph_is_drawn_by_department_and_opens_on_a_click(
     from workbench.html_view import overview_for, subgraph_for
 
     G = sample_index.graph
-    drawn, members = overview_for(G, subgraph_for(G))
+    drawn, members = overview_for(subgraph_for(G))
     assert sum(len(m) for m in members.values()) == 94  # every project is in one department
     departments = [n for n, t in drawn.nodes(data="type") if t == "department"]
     assert len(departments) == len({a["department"] for _, a in G.nodes(data=True) if a.get("type") == "project"})

@@ -76,14 +76,14 @@ def subgraph_for(
     return G.subgraph(near).copy()
 
 
-def overview_for(G: nx.MultiDiGraph, view: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, dict[str, list[dict[str, Any]]]]:
-    """The overview of a large citation graph ``view`` (cut from ``G``): one node per department (of
+def overview_for(view: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, dict[str, list[dict[str, Any]]]]:
+    """The overview of a large citation graph ``view`` (:func:`subgraph_for`): one node per department (of
     its region), sized by its projects' 万元, and the documents at least :data:`OVERVIEW_SHARED`
     departments cite, linked to them; with each department's projects, which the page opens on a
     click (each with the drawn documents it cites).
 
     >>> from graph.store import load_index
-    >>> drawn, members = overview_for(G := load_index(example_index).graph, subgraph_for(G))
+    >>> drawn, members = overview_for(subgraph_for(load_index(example_index).graph))
     >>> kinds = {t for _, t in drawn.nodes(data="type")}; sorted(kinds), sum(len(m) for m in members.values())
     (['department', 'document'], 94)
     """
@@ -240,7 +240,7 @@ def write_html(
     members = None
     n_projects = sum(1 for _, t in sub.nodes(data="type") if t == "project")
     if focus is None and overview_above is not None and n_projects > overview_above:
-        sub, members = overview_for(G, sub)
+        sub, members = overview_for(sub)
         name = f"{name} · overview of {n_projects} projects by department (click one to open it)"
     note(f"writing {sub.number_of_nodes()} nodes and {sub.number_of_edges()} links to {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
