@@ -21,19 +21,28 @@ or ``overlap`` (overlapping scope).  Pairs at or above a threshold are grouped i
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from analysis.sentences import (
+    KEY_BASE,
+    PLACE,
+    SentenceTable,
+    band_pairs,
+    minhash,
+    pair_keys,
+    pair_list,
+    shingle_hashes,
+    shingles,
+)
 from graph.constants import (
-    CONTAINED,
     DUP_CLUSTER_THRESHOLD,
     DUP_NEIGHBOURS,
     DUP_WEIGHTS,
@@ -44,9 +53,7 @@ from graph.constants import (
     LSH_BANDS,
     LSH_MAX_BUCKET,
     MIN_PAIR_SCORE,
-    MIN_SENTENCE_CHARS,
-    MINHASH_PERMUTATIONS,
-    MINHASH_SLACK,
+    PAIR_BATCH,
     RAY_PAIR_BLOCK,
     RAY_WORKERS,
     REGION_SCOPES,
@@ -60,8 +67,8 @@ from graph.export import write_workbook
 from graph.ids import pair_key
 from graph.lookup import check_place, check_scope, in_place
 from graph.models import Project, as_float
-from graph.text import split_sentences, text_key
-from index.store import SEARCH_DIR, SearchIndex, load_search
+from graph.records import ProjectRecords
+from index.store import SEARCH_DIR, SearchIndex, load_search, read_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,20 +78,22 @@ if TYPE_CHECKING:
 __all__ = [
     "DupCorpus",
     "DuplicatePair",
+    "PairTable",
+    "ProjectColumns",
     "SharedSentence",
+    "duplicate_table",
     "find_duplicates",
     "minhash",
     "sentence_pairs",
+    "shingle_hashes",
     "shingles",
     "to_frame",
     "write_excel",
 ]
 
-_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:镇|街道|乡|村|社区)")
-_PRIME = (1 << 61) - 1
-_rng = np.random.default_rng(20240101)
-_A = _rng.integers(1, _PRIME, MINHASH_PERMUTATIONS, dtype=np.int64).astype(np.uint64)
-_B = _rng.integers(0, _PRIME, MINHASH_PERMUTATIONS, dtype=np.int64).astype(np.uint64)
+LABELS = ("duplicate", "overlap", "template")  # a pair's label, stored as its position here
+COSINE_FIELDS = ("all", "overview", "goals", "indicators")  # the vector fields a pair is compared on
+_NO_YEAR = -1
 
 
 @dataclass(frozen=True)
@@ -134,63 +143,129 @@ class DuplicatePair:
         return d
 
 
-def _sentences(text: str) -> list[str]:
-    """Sentences long enough to compare (headings and list numbers are not)."""
-    return [s.strip() for s in split_sentences(text) if len(text_key(s)) >= MIN_SENTENCE_CHARS]
+class _Vocabulary:
+    """Codes for names, in the order first seen."""
+
+    def __init__(self) -> None:
+        self.code: dict[Any, int] = {}
+
+    def __call__(self, name: Any) -> int:
+        return self.code.setdefault(name, len(self.code))
+
+    def names(self) -> list[Any]:
+        return list(self.code)
 
 
-def shingles(s: str) -> set[str]:
-    """Character 3-grams with places and numbers masked: a template copied for another village
-    or year still matches.
+@dataclass(frozen=True)
+class ProjectColumns:
+    """What the duplicates pass reads of every project, as arrays and codes (made in one pass over
+    the records, none kept): names and ids for the pairs shown, the rest for filters and scores."""
 
-    >>> sorted(shingles('三圣镇完成 12 户'))
-    ['地完成', '完成0', '成0户']
-    """
-    n = re.sub(r"\d+", "0", _PLACE.sub("地", text_key(s)))
-    return {n[i : i + 3] for i in range(max(1, len(n) - 2))}
+    ids: list[str]
+    names: list[str]
+    departments: np.ndarray  # int32 codes into department_names
+    department_names: list[str]
+    units: np.ndarray  # int32 codes of (unit code, unit name)
+    regions: np.ndarray  # int32 codes into region_names
+    region_names: list[str]
+    years: np.ndarray  # int64, -1 where a project has none
+    amounts: np.ndarray  # float64, NaN where a project has none
+    doc_at: np.ndarray  # row i cites doc_codes[doc_at[i]:doc_at[i + 1]] (each document once, sorted)
+    doc_codes: np.ndarray
+    doc_names: list[str]
+    indicator_at: np.ndarray  # row i's indicator names, the same way
+    indicator_codes: np.ndarray
+    indicator_names: list[str]
+    idf: np.ndarray  # each indicator name's weight (:func:`indicator_idf`)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def year(self, i: int) -> int | None:
+        y = int(self.years[i])
+        return None if y == _NO_YEAR else y
+
+    def documents(self, i: int) -> np.ndarray:
+        return self.doc_codes[self.doc_at[i] : self.doc_at[i + 1]]
+
+    def indicators(self, i: int) -> np.ndarray:
+        return self.indicator_codes[self.indicator_at[i] : self.indicator_at[i + 1]]
+
+    def region_list(self) -> list[str]:
+        return [self.region_names[c] for c in self.regions.tolist()]
+
+    def year_list(self) -> list[int | None]:
+        return [None if y == _NO_YEAR else y for y in self.years.tolist()]
 
 
-def _hash64(shingle: str) -> int:
-    """A 61-bit hash of the whole shingle (every byte of it: a CJK 3-gram is 9 UTF-8 bytes)."""
-    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "little") % _PRIME
+def _columns_and_texts(projects: Iterable[Project], into: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Each project's (overview, goals), filling ``into`` with its columns as it goes."""
+    vocab = {k: _Vocabulary() for k in ("department", "unit", "region", "document", "indicator")}
+    cols: dict[str, Any] = {"ids": [], "names": []}  # the rest typed arrays: 8 bytes a value, not a Python int's 36
+    for name in ("departments", "units", "regions", "years", "doc_codes", "doc_at", "indicator_codes", "indicator_at"):
+        cols[name] = array("q")
+    cols["amounts"] = array("d")
+    cols["doc_at"].append(0)
+    cols["indicator_at"].append(0)
+    for p in projects:
+        cols["ids"].append(p.id)
+        cols["names"].append(p.name)
+        cols["departments"].append(vocab["department"](p.department))
+        cols["units"].append(vocab["unit"]((p.unit_code, p.unit_name)))
+        cols["regions"].append(vocab["region"](p.region))
+        cols["years"].append(_NO_YEAR if p.year is None else p.year)
+        amount = as_float(p.amount)
+        cols["amounts"].append(math.nan if amount is None else amount)
+        for name, items in (("doc", {c.key for c in p.citations}), ("indicator", {x.name for x in p.indicators})):
+            codes = sorted(vocab["document" if name == "doc" else "indicator"](x) for x in items)
+            cols[f"{name}_codes"].extend(codes)
+            cols[f"{name}_at"].append(cols[f"{name}_at"][-1] + len(codes))
+        yield p.overview, p.goals
+    into.update(cols)
+    into.update({f"{k}_vocab": v.names() for k, v in vocab.items()})
 
 
-def minhash(items: set[str]) -> np.ndarray:
-    """MinHash signature: for each of :data:`MINHASH_PERMUTATIONS` hash functions, the least
-    (a·x + b) mod p over the set's hashes.
-
-    >>> bool((minhash({'森林防'}) != minhash({'森林阳'})).any())   # differ only in the last character
-    True
-    """
-    return _signature(shingle_hashes(items))
-
-
-def shingle_hashes(items: set[str]) -> np.ndarray:
-    """The shingles' 61-bit hashes, sorted: a sentence as the duplicates pass keeps it (8 bytes a
-    shingle, where the strings took ten times that); two sentences' overlap is their common hashes.
-
-    >>> len(shingle_hashes(shingles('三圣镇完成 12 户')))
-    3
-    """
-    return np.unique(np.array([_hash64(sh) for sh in items], dtype=np.uint64))
+def _project_columns(c: dict[str, Any]) -> ProjectColumns:
+    n = len(c["ids"])
+    indicator_at = np.array(c["indicator_at"], np.int64)
+    indicator_codes = np.array(c["indicator_codes"], np.int64)
+    df = np.bincount(indicator_codes, minlength=len(c["indicator_vocab"]))
+    idf = np.array([math.log(n / d) + INDICATOR_IDF_FLOOR if d else 0.0 for d in df.tolist()])
+    return ProjectColumns(
+        c["ids"], c["names"], np.array(c["departments"], np.int32), c["department_vocab"],
+        np.array(c["units"], np.int32), np.array(c["regions"], np.int32), c["region_vocab"],
+        np.array(c["years"], np.int64), np.array(c["amounts"], np.float64),
+        np.array(c["doc_at"], np.int64), np.array(c["doc_codes"], np.int64), c["document_vocab"],
+        indicator_at, indicator_codes, c["indicator_vocab"], idf,
+    )  # fmt: skip
 
 
-def _signature(x: np.ndarray) -> np.ndarray:
-    # uint64 products wrap, which keeps (a·x + b) a hash; the minimum over shingles is the signature.
-    return ((x[:, None] * _A[None, :] + _B[None, :]) % np.uint64(_PRIME)).min(axis=0)
+def indicator_idf(projects: Sequence[Project]) -> dict[str, float]:
+    """How rare each indicator name is among the projects (an indicator every project has still counts a little)."""
+    cols = _prepared(projects)[0]
+    return dict(zip(cols.indicator_names, cols.idf.tolist(), strict=True))
+
+
+def _prepared(projects: Sequence[Project]) -> tuple[ProjectColumns, SentenceTable]:
+    """The columns and sentences of every project, read in one pass (records are parsed one at a
+    time and not kept)."""
+    rows = projects.stream() if isinstance(projects, ProjectRecords) else iter(projects)
+    got: dict[str, Any] = {}
+    sentences = SentenceTable.build(_columns_and_texts(rows, got))
+    return _project_columns(got), sentences
 
 
 @dataclass
 class DupCorpus:
-    """What duplicate detection reads: typed projects, their vectors, and a faiss index."""
+    """What duplicate detection reads: the projects (typed records, read once into columns), their
+    vectors (memory-mapped rows, read as needed) and a faiss index."""
 
     projects: Sequence[Project]
     vectors: dict[str, np.ndarray]
     faiss: Any
     path: Path | None = None  # the index directory it was loaded from (Ray workers load it again)
-    _sent: list[list[str]] = field(default_factory=list)
-    _sig: list[np.ndarray] = field(default_factory=list)
-    _hashes: list[list[np.ndarray]] = field(default_factory=list)  # each sentence's shingle_hashes
+    _columns: ProjectColumns | None = None
+    _sentences: SentenceTable | None = None
 
     @classmethod
     def from_search_index(cls, index: SearchIndex) -> DupCorpus:
@@ -202,16 +277,20 @@ class DupCorpus:
         return cls.from_search_index(load_search(Path(path) / SEARCH_DIR))
 
     def prepare(self) -> None:
-        if self._sent:
-            return
-        for p in self.projects:
-            sents = list(dict.fromkeys(_sentences(p.overview) + _sentences(p.goals)))
-            hashes = [shingle_hashes(shingles(s)) for s in sents]
-            self._sent.append(sents)
-            self._hashes.append(hashes)
-            self._sig.append(
-                np.stack([_signature(h) for h in hashes]) if hashes else np.zeros((0, MINHASH_PERMUTATIONS), np.uint64)
-            )
+        if self._columns is None:
+            self._columns, self._sentences = _prepared(self.projects)
+
+    @property
+    def columns(self) -> ProjectColumns:
+        self.prepare()
+        assert self._columns is not None
+        return self._columns
+
+    @property
+    def sentences(self) -> SentenceTable:
+        self.prepare()
+        assert self._sentences is not None
+        return self._sentences
 
 
 def _sem(cos: float) -> float:
@@ -219,35 +298,15 @@ def _sem(cos: float) -> float:
 
 
 def _places(name: str) -> set[str]:
-    return set(_PLACE.findall(re.sub(r"\s+", "", name)))
+    return set(PLACE.findall(re.sub(r"\s+", "", name)))
 
 
 def _shared_sentences(c: DupCorpus, i: int, j: int) -> tuple[float, list[SharedSentence]]:
-    """Share of sentences (of the project with fewer) copied into the other, and the pairs.
-
-    MinHash estimates the containment of every sentence pair; each pair within
-    :data:`MINHASH_SLACK` of :data:`CONTAINED` is checked exactly, and a sentence's best
-    confirmed partner is kept (so a wrong best estimate cannot hide a true copy).
-    """
-    a, b = c._sig[i], c._sig[j]
-    if not len(a) or not len(b):
-        return 0.0, []
-    jac = (a[:, None, :] == b[None, :, :]).mean(-1)  # MinHash estimate of Jaccard, all sentence pairs
-    size_a = np.array([len(h) for h in c._hashes[i]], dtype=np.float64)[:, None]
-    size_b = np.array([len(h) for h in c._hashes[j]], dtype=np.float64)[None, :]
-    # |A∩B| = J/(1+J)·(|A|+|B|); containment divides it by the smaller set.
-    est = jac / (1 + jac) * (size_a + size_b) / np.minimum(size_a, size_b)
-    shared = []
-    for r in range(len(a)):
-        best: tuple[float, int] | None = None
-        for col in np.flatnonzero(est[r] >= CONTAINED - MINHASH_SLACK):
-            sa, sb = c._hashes[i][r], c._hashes[j][int(col)]
-            contained = len(np.intersect1d(sa, sb, assume_unique=True)) / min(len(sa), len(sb))
-            if contained >= CONTAINED and (best is None or contained > best[0]):
-                best = (contained, int(col))
-        if best is not None:
-            shared.append(SharedSentence(c._sent[i][r], c._sent[j][best[1]], round(best[0], 3)))
-    return len(shared) / min(len(a), len(b)), shared
+    """Share of sentences (of the project with fewer) copied into the other, and the pairs
+    (:meth:`SentenceTable.shared`)."""
+    t = c.sentences
+    share, shared = t.shared(i, j)
+    return share, [SharedSentence(t.text(a), t.text(b), sim) for a, b, sim in shared]
 
 
 def _label(name_a: str, name_b: str, sentences: float, cos: dict[str, float]) -> str:
@@ -259,136 +318,298 @@ def _label(name_a: str, name_b: str, sentences: float, cos: dict[str, float]) ->
     return "overlap"
 
 
-def _candidate_pairs(corpus: DupCorpus, k: int, scope: str | None = None) -> list[tuple[int, int]]:
-    """Candidates, never all pairs: each project with its ``k`` nearest neighbours in faiss, and
-    every pair sharing a sentence band in MinHash LSH (:func:`sentence_pairs`: copied goals
+def _candidate_keys(corpus: DupCorpus, k: int, scope: str | None = None) -> np.ndarray:
+    """Candidates as pair keys, never all pairs: each project with its ``k`` nearest neighbours in
+    faiss, and every pair sharing a sentence band in MinHash LSH (:func:`band_pairs`: copied goals
     that the vectors of the whole project do not bring together), among the projects of the same
     year (the same project next year is lineage, not a duplicate).  ``scope`` ``within`` keeps
     pairs of the same region, ``across`` of two regions."""
-    projects = corpus.projects
-    allv = np.ascontiguousarray(corpus.vectors["all"], dtype=np.float32)
-    years = {p.year for p in projects}
-    pairs: set[tuple[int, int]] = set()
+    cols = corpus.columns
+    allv = corpus.vectors["all"]
+    years = np.unique(cols.years)
     if scope is None and len(years) == 1:
-        pairs |= _knn_all(corpus.faiss, allv, k)
+        found = [_knn_all(corpus.faiss, allv, k)]
     else:
-        for year in years:
-            rows = np.array([i for i, p in enumerate(projects) if p.year == year])
-            for queries, base in _scoped(rows, [projects[i].region for i in rows], scope):
-                pairs |= _knn(allv, queries, base, k)
-    same_region = scope == "within"
-    for i, j in sentence_pairs(corpus):
-        a, b = projects[i], projects[j]
-        if a.year == b.year and (scope is None or (a.region == b.region) == same_region):
-            pairs.add((i, j))
-    return sorted(pairs)
+        found = []
+        for year in years.tolist():
+            rows = np.flatnonzero(cols.years == year)
+            for queries, base in _scoped(rows, cols.regions[rows], scope):
+                found.append(_knn(allv, queries, base, k))
+    lsh = band_pairs(corpus.sentences)
+    a, b = lsh // KEY_BASE, lsh % KEY_BASE
+    keep = cols.years[a] == cols.years[b]
+    if scope is not None:
+        keep &= (cols.regions[a] == cols.regions[b]) == (scope == "within")
+    found.append(lsh[keep])
+    return np.unique(np.concatenate(found))
 
 
 def sentence_pairs(corpus: DupCorpus, bands: int = LSH_BANDS, max_bucket: int = LSH_MAX_BUCKET) -> set[tuple[int, int]]:
-    """Pairs of projects with a sentence each whose MinHash signatures agree on a whole band:
-    banded locality-sensitive hashing, linear in the number of sentences.  Bands that more than
-    ``max_bucket`` projects share are boilerplate and give no pairs."""
-    corpus.prepare()
-    rows = MINHASH_PERMUTATIONS // bands
-    buckets: dict[bytes, set[int]] = {}
-    for i, sig in enumerate(corpus._sig):
-        for b in range(bands):
-            for key in {s[b * rows : (b + 1) * rows].tobytes() + bytes([b]) for s in sig}:
-                buckets.setdefault(key, set()).add(i)
-    pairs: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        if 1 < len(members) <= max_bucket:
-            ordered = sorted(members)
-            pairs.update((a, b) for n, a in enumerate(ordered) for b in ordered[n + 1 :])
-    return pairs
+    """Pairs of projects with a sentence each whose MinHash signatures agree on a whole band
+    (:func:`analysis.sentences.band_pairs`); bands that more than ``max_bucket`` projects share are
+    boilerplate and give no pairs."""
+    return set(pair_list(band_pairs(corpus.sentences, bands, max_bucket)))
 
 
-def _knn_all(index: Any, allv: np.ndarray, k: int) -> set[tuple[int, int]]:
-    """Each row's ``k`` nearest in the corpus's own faiss index, :data:`KNN_BATCH` rows at a time."""
+def _knn_all(index: Any, allv: np.ndarray, k: int) -> np.ndarray:
+    """Each row's ``k`` nearest in the corpus's own faiss index, :data:`KNN_BATCH` rows at a time
+    (read with ``pread``: the mapped rows stay out of the process)."""
     n = len(allv)
-    pairs: set[tuple[int, int]] = set()
+    found = []
     for start in range(0, n, KNN_BATCH):
-        _, nbrs = index.search(allv[start : start + KNN_BATCH], min(n, k + 1))
-        for i, row in enumerate(nbrs, start):
-            pairs.update((min(i, int(j)), max(i, int(j))) for j in row if j >= 0 and j != i)
-    return pairs
+        rows = np.arange(start, min(n, start + KNN_BATCH))
+        _, nbrs = index.search(np.ascontiguousarray(read_rows(allv, rows), dtype=np.float32), min(n, k + 1))
+        i = np.repeat(rows, nbrs.shape[1])
+        j = nbrs.ravel().astype(np.int64)
+        ok = (j >= 0) & (j != i)
+        found.append(pair_keys(i[ok], j[ok]))
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 
-def _scoped(rows: np.ndarray, regions: list[str], scope: str | None) -> list[tuple[np.ndarray, np.ndarray]]:
+def _scoped(rows: np.ndarray, regions: np.ndarray, scope: str | None) -> list[tuple[np.ndarray, np.ndarray]]:
     """(query rows, rows they are compared with) for one year's projects under ``scope``."""
     if scope is None:
         return [(rows, rows)]
-    region = np.array(regions)
-    groups = [(rows[region == r], rows[region == r] if scope == "within" else rows[region != r]) for r in set(regions)]
+    groups = [(rows[regions == r], rows[regions == r] if scope == "within" else rows[regions != r])
+              for r in np.unique(regions).tolist()]  # fmt: skip
     return [(q, b) for q, b in groups if len(q) and len(b)]
 
 
-def _knn(allv: np.ndarray, queries: np.ndarray, base: np.ndarray, k: int) -> set[tuple[int, int]]:
+def _knn(allv: np.ndarray, queries: np.ndarray, base: np.ndarray, k: int) -> np.ndarray:
     """Pairs of each query row with its ``k`` nearest base rows (inner product, exact)."""
     import faiss
 
     index = faiss.IndexFlatIP(allv.shape[1])
-    index.add(allv[base])
-    pairs: set[tuple[int, int]] = set()
+    index.add(np.ascontiguousarray(read_rows(allv, base), dtype=np.float32))
+    found = []
     for start in range(0, len(queries), KNN_BATCH):
         batch = queries[start : start + KNN_BATCH]
-        _, nbrs = index.search(allv[batch], min(len(base), k + 1))
-        pairs.update(
-            (min(int(i), int(base[j])), max(int(i), int(base[j])))
-            for i, row in zip(batch, nbrs, strict=True)
-            for j in row
-            if j >= 0 and base[j] != i
+        _, nbrs = index.search(np.ascontiguousarray(read_rows(allv, batch), dtype=np.float32), min(len(base), k + 1))
+        i = np.repeat(batch.astype(np.int64), nbrs.shape[1])
+        j = np.where(nbrs.ravel() >= 0, base[np.maximum(nbrs.ravel(), 0)], -1).astype(np.int64)
+        ok = (j >= 0) & (j != i)
+        found.append(pair_keys(i[ok], j[ok]))
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True)
+class PairTable:
+    """Scored pairs as columns (rows ``a`` and ``b`` of the corpus; each part and cosine in the
+    order of :data:`~graph.constants.DUP_WEIGHTS` and :data:`COSINE_FIELDS`; the label's position in
+    :data:`LABELS`; cluster -1 for none); pair ``r``'s copied sentences are
+    ``shared_a/b/similarity[shared_at[r]:shared_at[r + 1]]`` (sentence numbers of the corpus's
+    :class:`~analysis.sentences.SentenceTable`).  Made block by block, so 10^6 projects' pairs
+    stay arrays; :meth:`pairs` makes records of the rows shown."""
+
+    a: np.ndarray
+    b: np.ndarray
+    score: np.ndarray
+    parts: np.ndarray
+    cosines: np.ndarray
+    label: np.ndarray
+    cluster: np.ndarray
+    shared_at: np.ndarray
+    shared_a: np.ndarray
+    shared_b: np.ndarray
+    similarity: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    @classmethod
+    def joined(cls, blocks: Sequence[PairTable]) -> PairTable:
+        if not blocks:
+            return _table([], [], [], [], [], [], [0], [], [], [])
+        at, total = [blocks[0].shared_at], int(blocks[0].shared_at[-1])
+        for t in blocks[1:]:
+            at.append(t.shared_at[1:] + total)
+            total += int(t.shared_at[-1])
+        merged = {f.name: np.concatenate([getattr(t, f.name) for t in blocks]) for f in fields(cls)}
+        return cls(**{**merged, "shared_at": np.concatenate(at)})
+
+    def take(self, rows: np.ndarray) -> PairTable:
+        """The pairs at ``rows``, in that order, with their evidence."""
+        counts = np.diff(self.shared_at)[rows]
+        at = np.r_[0, np.cumsum(counts)].astype(np.int64)
+        flat = np.repeat(self.shared_at[:-1][rows] - at[:-1], counts) + np.arange(int(at[-1]), dtype=np.int64)
+        return PairTable(
+            self.a[rows], self.b[rows], self.score[rows], self.parts[rows], self.cosines[rows], self.label[rows],
+            self.cluster[rows], at, self.shared_a[flat], self.shared_b[flat], self.similarity[flat],
+        )  # fmt: skip
+
+    def pairs(self, corpus: DupCorpus, rows: Iterable[int] | None = None) -> list[DuplicatePair]:
+        """The pairs (all, or those at ``rows``) as records."""
+        cols, sentences = corpus.columns, corpus.sentences
+        return [self._pair(cols, sentences, r) for r in (range(len(self)) if rows is None else rows)]
+
+    def _pair(self, cols: ProjectColumns, sentences: SentenceTable, r: int) -> DuplicatePair:
+        i, j = int(self.a[r]), int(self.b[r])
+        lo, hi = int(self.shared_at[r]), int(self.shared_at[r + 1])
+        sa, sb, sim = (x[lo:hi].tolist() for x in (self.shared_a, self.shared_b, self.similarity))
+        copies = zip(sa, sb, sim, strict=True)
+        shared = tuple(SharedSentence(sentences.text(x), sentences.text(y), s) for x, y, s in copies)
+        docs = np.intersect1d(cols.documents(i), cols.documents(j)).tolist()
+        inds = np.intersect1d(cols.indicators(i), cols.indicators(j)).tolist()
+        amount_a, amount_b = float(cols.amounts[i]), float(cols.amounts[j])
+        return DuplicatePair(
+            project_id_a=cols.ids[i],
+            project_a=cols.names[i],
+            project_id_b=cols.ids[j],
+            project_b=cols.names[j],
+            score=float(self.score[r]),
+            label=LABELS[int(self.label[r])],
+            parts=dict(zip(DUP_WEIGHTS, self.parts[r].tolist(), strict=True)),
+            cosines=dict(zip(COSINE_FIELDS, self.cosines[r].tolist(), strict=True)),
+            same_department=bool(cols.departments[i] == cols.departments[j]),
+            same_unit=bool(cols.units[i] == cols.units[j]),
+            department_a=cols.department_names[int(cols.departments[i])],
+            department_b=cols.department_names[int(cols.departments[j])],
+            amount_a=None if math.isnan(amount_a) else amount_a,
+            amount_b=None if math.isnan(amount_b) else amount_b,
+            shared_sentences=shared,
+            shared_documents=tuple(sorted(cols.doc_names[d] for d in docs)),
+            shared_indicators=tuple(sorted(cols.indicator_names[x] for x in inds)),
+            cluster=None if self.cluster[r] < 0 else int(self.cluster[r]),
+            region_a=cols.region_names[int(cols.regions[i])],
+            region_b=cols.region_names[int(cols.regions[j])],
+            year=cols.year(i),
         )
-    return pairs
 
 
-def _score_pair(corpus: DupCorpus, i: int, j: int, idf: dict[str, float]) -> DuplicatePair:
-    """Every signal of one pair, the weighted score, the label and the evidence."""
-    pa, pb = corpus.projects[i], corpus.projects[j]
-    cos = {f: float(corpus.vectors[f][i] @ corpus.vectors[f][j]) for f in ("all", "overview", "goals", "indicators")}
-    sent_share, shared = _shared_sentences(corpus, i, j)
-    docs_a, docs_b = {c.key for c in pa.citations}, {c.key for c in pb.citations}
-    ind_a, ind_b = {x.name for x in pa.indicators}, {x.name for x in pb.indicators}
-    union_w = sum(idf[x] for x in ind_a | ind_b)
-    parts = {
-        "semantic": round(max(_sem(cos["all"]), (_sem(cos["overview"]) + _sem(cos["goals"])) / 2), 4),
-        "sentences": round(min(1.0, sent_share), 4),
-        "documents": round(len(docs_a & docs_b) / len(docs_a | docs_b), 4) if docs_a | docs_b else 0.0,
-        "indicators": round(sum(idf[x] for x in ind_a & ind_b) / union_w, 4) if union_w else 0.0,
-    }
-    return DuplicatePair(
-        project_id_a=pa.id,
-        project_a=pa.name,
-        project_id_b=pb.id,
-        project_b=pb.name,
-        score=round(sum(DUP_WEIGHTS[p] * v for p, v in parts.items()), 4),
-        label=_label(pa.name, pb.name, sent_share, cos),
-        parts=parts,
-        cosines={f: round(v, 4) for f, v in cos.items()},
-        same_department=pa.department == pb.department,
-        same_unit=pa.unit_code == pb.unit_code and pa.unit_name == pb.unit_name,
-        department_a=pa.department,
-        department_b=pb.department,
-        amount_a=as_float(pa.amount),
-        amount_b=as_float(pb.amount),
-        shared_sentences=tuple(shared),
-        shared_documents=tuple(sorted(docs_a & docs_b)),
-        shared_indicators=tuple(sorted(ind_a & ind_b)),
-        region_a=pa.region,
-        region_b=pb.region,
-        year=pa.year,
-    )
+def _table(a, b, score, parts, cosines, label, shared_at, shared_a, shared_b, similarity) -> PairTable:  # type: ignore[no-untyped-def]
+    """A :class:`PairTable` from lists, with no clusters yet."""
+    return PairTable(
+        np.array(a, np.int64), np.array(b, np.int64), np.array(score, np.float64),
+        np.array(parts, np.float64).reshape(-1, len(DUP_WEIGHTS)),
+        np.array(cosines, np.float64).reshape(-1, len(COSINE_FIELDS)), np.array(label, np.int8),
+        np.full(len(a), -1, np.int64), np.array(shared_at, np.int64), np.array(shared_a, np.int64),
+        np.array(shared_b, np.int64), np.array(similarity, np.float64),
+    )  # fmt: skip
 
 
-def _clustered(pairs: list[DuplicatePair], threshold: float) -> list[DuplicatePair]:
-    """Pairs at or above ``threshold`` numbered by connected cluster (largest first)."""
-    import networkx as nx
+def score_pairs(corpus: DupCorpus, keys: np.ndarray, min_score: float) -> PairTable:
+    """The candidate pairs (pair keys) scored, those at ``min_score`` or above, in the order
+    given; :data:`~graph.constants.PAIR_BATCH` at a time, their vector rows read at once."""
+    blocks = [_score_block(corpus, keys[at : at + PAIR_BATCH], min_score) for at in range(0, len(keys), PAIR_BATCH)]
+    return PairTable.joined(blocks)
 
-    G = nx.Graph()
-    G.add_edges_from((p.project_id_a, p.project_id_b) for p in pairs if p.score >= threshold)
-    comps = sorted(nx.connected_components(G), key=lambda c: (-len(c), sorted(c)))
-    cluster_of = {node: number for number, comp in enumerate(comps, 1) for node in comp}
-    return [replace(p, cluster=cluster_of.get(p.project_id_a) if p.score >= threshold else None) for p in pairs]
+
+def _score_block(corpus: DupCorpus, keys: np.ndarray, min_score: float) -> PairTable:
+    """Every signal of each pair, the weighted score, the label and the evidence."""
+    cols, sentences = corpus.columns, corpus.sentences
+    ii, jj = keys // KEY_BASE, keys % KEY_BASE
+    rows, back = np.unique(np.r_[ii, jj], return_inverse=True)
+    va = {f: read_rows(corpus.vectors[f], rows) for f in COSINE_FIELDS}
+    ra, rb = back[: len(keys)].tolist(), back[len(keys) :].tolist()
+    out: dict[str, list[Any]] = {k: [] for k in ("a", "b", "score", "parts", "cosines", "label", "sa", "sb", "sim")}
+    shared_at = [0]
+    weights = list(DUP_WEIGHTS.values())
+    for n, (i, j) in enumerate(zip(ii.tolist(), jj.tolist(), strict=True)):
+        cos = {f: float(va[f][ra[n]] @ va[f][rb[n]]) for f in COSINE_FIELDS}
+        share, shared = sentences.shared(i, j)
+        docs_a, docs_b = set(cols.documents(i).tolist()), set(cols.documents(j).tolist())
+        ind_a, ind_b = set(cols.indicators(i).tolist()), set(cols.indicators(j).tolist())
+        union_w = sum(cols.idf[x] for x in ind_a | ind_b)
+        parts = [
+            round(max(_sem(cos["all"]), (_sem(cos["overview"]) + _sem(cos["goals"])) / 2), 4),
+            round(min(1.0, share), 4),
+            round(len(docs_a & docs_b) / len(docs_a | docs_b), 4) if docs_a | docs_b else 0.0,
+            round(float(sum(cols.idf[x] for x in ind_a & ind_b) / union_w), 4) if union_w else 0.0,
+        ]
+        score = round(sum(w * v for w, v in zip(weights, parts, strict=True)), 4)
+        if score < min_score:
+            continue
+        out["a"].append(i)
+        out["b"].append(j)
+        out["score"].append(score)
+        out["parts"].append(parts)
+        out["cosines"].append([round(cos[f], 4) for f in COSINE_FIELDS])
+        out["label"].append(LABELS.index(_label(cols.names[i], cols.names[j], share, cos)))
+        for x, y, sim in shared:
+            out["sa"].append(x)
+            out["sb"].append(y)
+            out["sim"].append(sim)
+        shared_at.append(len(out["sa"]))
+    return _table(out["a"], out["b"], out["score"], out["parts"], out["cosines"], out["label"], shared_at,
+                  out["sa"], out["sb"], out["sim"])  # fmt: skip
+
+
+def _ordered(table: PairTable, cols: ProjectColumns) -> PairTable:
+    """Best first; ties by the two projects' ids."""
+    rank = np.empty(len(cols), np.int64)
+    rank[np.argsort(np.array(cols.ids), kind="stable")] = np.arange(len(cols))
+    return table.take(np.lexsort((rank[table.b], rank[table.a], -table.score)))
+
+
+def _clustered(table: PairTable, cols: ProjectColumns, threshold: float) -> PairTable:
+    """Pairs at or above ``threshold`` numbered by connected cluster: the largest first, then by
+    the cluster's first project id."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    strong = table.score >= threshold
+    if not strong.any():
+        return table
+    n = len(cols)
+    a, b = table.a[strong], table.b[strong]
+    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    nodes = np.unique(np.r_[a, b])
+    sizes = np.bincount(comp[nodes], minlength=n)
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(np.array(cols.ids), kind="stable")] = np.arange(n)
+    first = np.full(n, n, np.int64)
+    np.minimum.at(first, comp[nodes], rank[nodes])
+    present = np.flatnonzero(sizes)
+    order = present[np.lexsort((first[present], -sizes[present]))]
+    number = np.full(n, -1, np.int64)
+    number[order] = np.arange(1, len(order) + 1)
+    cluster = np.where(strong, number[comp[table.a]], -1)
+    return PairTable(**{**{f.name: getattr(table, f.name) for f in fields(table)}, "cluster": cluster})
+
+
+def duplicate_table(
+    corpus: DupCorpus,
+    k: int = DUP_NEIGHBOURS,
+    min_score: float = MIN_PAIR_SCORE,
+    threshold: float = DUP_CLUSTER_THRESHOLD,
+    cross_department: bool = False,
+    department: str | None = None,
+    region: str | None = None,
+    year: int | None = None,
+    scope: str | None = None,
+    engine: Engine | None = None,
+) -> PairTable:
+    """:func:`find_duplicates` as a :class:`PairTable`: the pass for corpora of 10^5–10^6 projects,
+    whose pairs are too many to hold as records."""
+    if not isinstance(k, int) or k < 1:
+        raise UsageError(f"neighbours must be a whole number ≥ 1, got {k!r}")
+    if scope is not None and scope not in REGION_SCOPES:
+        raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
+    cols = corpus.columns
+    check_place(cols.region_list(), cols.year_list(), region, year)
+    check_scope(cols.region_list(), scope)
+    if len(cols) < 2:
+        return PairTable.joined([])
+    keys = _candidate_keys(corpus, k, scope)
+    a, b = keys // KEY_BASE, keys % KEY_BASE
+    keep = np.ones(len(keys), bool)
+    if cross_department:
+        keep &= cols.departments[a] != cols.departments[b]
+    if department:
+        named = np.array([department in d for d in cols.department_names], bool)
+        keep &= named[cols.departments[a]] | named[cols.departments[b]]
+    if region or year is not None:
+        places = {(r, y): in_place(cols.region_names[r], None if y == _NO_YEAR else y, region, year)
+                  for r, y in set(zip(cols.regions.tolist(), cols.years.tolist(), strict=True))}  # fmt: skip
+        asked = np.array([places[r, y] for r, y in zip(cols.regions.tolist(), cols.years.tolist(), strict=True)])
+        keep &= asked[a] | asked[b]
+    wanted = keys[keep]
+    if engine is not None and engine.name == "ray":
+        table = score_on_ray(corpus, wanted, min_score, engine.address, engine.workers)
+    else:
+        table = score_pairs(corpus, wanted, min_score)
+    return _clustered(_ordered(table, cols), cols, threshold)
 
 
 def find_duplicates(
@@ -407,51 +628,9 @@ def find_duplicates(
     ``threshold`` get a cluster number.  ``department`` and ``region`` keep pairs where one
     project's name contains it; ``year`` keeps one year; ``scope`` pairs projects of the same
     region (``within``) or of two regions (``across``).  ``engine`` ``ray`` scores the candidates
-    on Ray (:func:`score_on_ray`): the same pairs."""
-    if not isinstance(k, int) or k < 1:
-        raise UsageError(f"neighbours must be a whole number ≥ 1, got {k!r}")
-    if scope is not None and scope not in REGION_SCOPES:
-        raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
-    projects = corpus.projects
-    check_place((p.region for p in projects), (p.year for p in projects), region, year)
-    check_scope((p.region for p in projects), scope)
-    corpus.prepare()
-    n = len(projects)
-    if n < 2:
-        return []
-    idf = indicator_idf(projects)
-    wanted = []
-    for i, j in _candidate_pairs(corpus, k, scope):
-        a, b = projects[i], projects[j]  # a pair is of one year
-        if cross_department and a.department == b.department:
-            continue
-        if department and department not in a.department and department not in b.department:
-            continue
-        if not (in_place(a.region, a.year, region, year) or in_place(b.region, b.year, region, year)):
-            continue
-        wanted.append((i, j))
-    if engine is not None and engine.name == "ray":
-        out = score_on_ray(corpus, wanted, idf, min_score, engine.address, engine.workers)
-    else:
-        out = score_pairs(corpus, wanted, idf, min_score)
-    out.sort(key=lambda p: (-p.score, p.project_id_a, p.project_id_b))
-    return _clustered(out, threshold)
-
-
-def indicator_idf(projects: Sequence[Project]) -> dict[str, float]:
-    """How rare each indicator name is among the projects (an indicator every project has still counts a little)."""
-    n = len(projects)
-    df = Counter(x for p in projects for x in {i.name for i in p.indicators})
-    return {x: math.log(n / c) + INDICATOR_IDF_FLOOR for x, c in df.items()}
-
-
-def score_pairs(
-    corpus: DupCorpus, pairs: Sequence[tuple[int, int]], idf: dict[str, float], min_score: float
-) -> list[DuplicatePair]:
-    """The pairs scored (:func:`_score_pair`), those at ``min_score`` or above, in the order given."""
-    corpus.prepare()
-    scored = (_score_pair(corpus, i, j, idf) for i, j in pairs)
-    return [p for p in scored if p.score >= min_score]
+    on Ray (:func:`score_on_ray`): the same pairs.  The records of :func:`duplicate_table`."""
+    table = duplicate_table(corpus, k, min_score, threshold, cross_department, department, region, year, scope, engine)
+    return table.pairs(corpus)
 
 
 def to_frame(pairs: Sequence[DuplicatePair]) -> pd.DataFrame:
@@ -509,42 +688,43 @@ def write_excel(pairs: Sequence[DuplicatePair], path: str | Path) -> Path:
 class _ScoreActor:
     """One loaded corpus per actor; each call scores a block of candidate pairs."""
 
-    def __init__(self, path: str, idf: dict[str, float], min_score: float) -> None:
+    def __init__(self, path: str, min_score: float) -> None:
         self.corpus = DupCorpus.load(path)
         self.corpus.prepare()
-        self.idf, self.min_score = idf, min_score
+        self.min_score = min_score
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {"block": row["block"], "pairs": score_pairs(self.corpus, row["pairs"], self.idf, self.min_score)}
+        keys = np.asarray(row["keys"], dtype=np.int64)
+        return {"block": row["block"], "pairs": score_pairs(self.corpus, keys, self.min_score)}
 
 
 def score_on_ray(
     corpus: DupCorpus,
-    pairs: Sequence[tuple[int, int]],
-    idf: dict[str, float],
+    keys: np.ndarray,
     min_score: float,
     address: str | None = None,
     workers: int = RAY_WORKERS,
-) -> list[DuplicatePair]:
-    """The duplicates pass on Ray: the candidate ``pairs`` of ``corpus`` (loaded from an index
-    directory; every node must see it at the same path) scored as Ray Data tasks, by an actor pool
-    whose actors each load the index once, in blocks of :data:`~graph.constants.RAY_PAIR_BLOCK`, in the order given."""
+) -> PairTable:
+    """The duplicates pass on Ray: the candidate pairs of ``corpus`` (pair keys; the corpus loaded
+    from an index directory, which every node must see at the same path) scored as Ray Data tasks,
+    by an actor pool whose actors each load the index once, in blocks of
+    :data:`~graph.constants.RAY_PAIR_BLOCK`, in the order given."""
     if corpus.path is None:
         raise UsageError("the duplicates pass on Ray reads the index from its folder; load the corpus from one")
-    if not pairs:
-        return []
+    if not len(keys):
+        return PairTable.joined([])
     from index.distributed import start
 
     ray = start(address, workers)
     blocks = [
-        {"block": b, "pairs": [(int(i), int(j)) for i, j in pairs[at : at + RAY_PAIR_BLOCK]]}
-        for b, at in enumerate(range(0, len(pairs), RAY_PAIR_BLOCK))
+        {"block": b, "keys": keys[at : at + RAY_PAIR_BLOCK].tolist()}
+        for b, at in enumerate(range(0, len(keys), RAY_PAIR_BLOCK))
     ]
     scored = ray.data.from_items(blocks).map(
         _ScoreActor,
-        fn_constructor_kwargs={"path": str(Path(corpus.path).resolve()), "idf": idf, "min_score": min_score},
+        fn_constructor_kwargs={"path": str(Path(corpus.path).resolve()), "min_score": min_score},
         compute=ray.data.ActorPoolStrategy(size=min(workers, len(blocks))),
         num_cpus=1,
     )
     done = sorted(scored.take_all(), key=lambda r: r["block"])  # the order of the local pass
-    return [p for r in done for p in r["pairs"]]
+    return PairTable.joined([r["pairs"] for r in done])

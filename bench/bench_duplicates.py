@@ -183,7 +183,8 @@ def compare_lsh(c: DupCorpus) -> None:
     t = time.perf_counter()
     lsh = MinHashLSH(num_perm=MINHASH_PERMUTATIONS, params=(LSH_BANDS, rows))
     keys = []
-    for i, sentences in enumerate(c._sent):
+    for i in range(len(c.projects)):
+        sentences = c.sentences.sentences_of(i)
         for s, sh in enumerate(shingles(x) for x in sentences):
             m = MinHash(num_perm=MINHASH_PERMUTATIONS)
             m.update_batch([x.encode("utf-8") for x in sh])

@@ -160,3 +160,14 @@ class ProjectRecords(Sequence[Project]):
                     if k not in self._parsed:
                         self._parsed[k] = project_from_json(json.loads(line))
         return (self._parsed[k] for k in range(len(self)))
+
+    def stream(self) -> Iterator[Project]:
+        """Every record in order, parsed one at a time and not kept (a pass over 10^6 records
+        holds one of them).
+
+        >>> [p.id for p in ProjectRecords(example_index).stream()][:1] == [ProjectRecords(example_index)[0].id]
+        True
+        """
+        with open(self.path, encoding="utf-8") as f:
+            for k, line in enumerate(f):
+                yield self._parsed.get(k) or project_from_json(json.loads(line))

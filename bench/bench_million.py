@@ -1,0 +1,193 @@
+#!/usr/bin/env python
+"""10^6 projects on one machine: a synthetic corpus written in batches, then the duplicates pass.
+
+    .venv/bin/python bench/bench_million.py [--sizes 100000 1000000] [--keep build/bench_million]
+
+Needs `make run` first (build/index: the sample's 94 records and real vectors seed the synthetic ones).
+
+Synthetic, as in bench_duplicates.py: project i mixes two of the sample's projects (two thirds of
+one's sentences, a third of the other's, its documents and indicators, its vectors mixed and
+noised), every project of one region and year.  Each size runs as two fresh processes, so each
+peak resident memory is that stage's alone:
+
+1. write: ``records.jsonl`` (graph.records.ProjectRecords.save, fed one project at a time), four
+   float32 vector files written through a memory map 65,536 rows at a time, and faiss HNSW over
+   8-bit codes (index.store's kind above 20,000), trained on 200,000 rows and filled in batches.
+   This is the synthetic corpus's build, not build_index.py's (no parsing, graph files or BM25).
+2. duplicates: ``duplicate_table`` over the records (read once into columns and a sentence
+   table, none kept), the mapped vectors (rows read with pread) and faiss; time per stage
+   (sentences and columns, faiss kNN + MinHash LSH, scoring, order and clusters), the pairs and
+   the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analysis.duplicates import (  # noqa: E402
+    COSINE_FIELDS,
+    LABELS,
+    DupCorpus,
+    _candidate_keys,
+    _clustered,
+    _ordered,
+    score_pairs,
+)
+from graph.constants import (  # noqa: E402
+    DUP_CLUSTER_THRESHOLD,
+    DUP_NEIGHBOURS,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    MIN_PAIR_SCORE,
+)
+from graph.models import Project  # noqa: E402
+from graph.records import ProjectRecords  # noqa: E402
+from index.store import SEARCH_DIR, load_search, read_rows  # noqa: E402
+
+BATCH = 65_536  # rows of vectors made and written at a time
+TRAIN_ROWS = 200_000  # rows the 8-bit quantizer learns each dimension's range from
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _mixed(x: str, y: str) -> str:
+    sa, sb = x.split("。"), y.split("。")
+    return "。".join(sa[: max(1, len(sa) * 2 // 3)] + sb[: max(1, len(sb) // 3)])
+
+
+def synthetic_projects(base: list[Project], src: np.ndarray) -> Iterator[Project]:
+    """Project i made from base projects ``src[i]`` (bench_duplicates.synthetic, one at a time)."""
+    for i, (a, b) in enumerate(src.tolist()):
+        da, db = base[a], base[b]
+        yield replace(
+            da,
+            id=f"synthetic:{i}",
+            name=f"{da.name}·{i}",
+            overview=_mixed(da.overview, db.overview),
+            goals=_mixed(da.goals, db.goals),
+            citations=da.citations + db.citations[:1],
+            indicators=da.indicators[:4] + db.indicators[:2],
+        )
+
+
+def write_corpus(n: int, out: Path) -> dict[str, float]:
+    """Records, vectors and faiss of ``n`` synthetic projects in ``out``."""
+    import faiss
+
+    sample = load_search(ROOT / "build" / "index" / SEARCH_DIR)
+    base = list(sample.projects)
+    rng = np.random.default_rng(n)
+    src = rng.integers(0, len(base), (n, 2))
+    mix = rng.uniform(0.5, 1.0, (n, 1)).astype(np.float32)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    ProjectRecords.save(out, synthetic_projects(base, src))
+    t1 = time.perf_counter()
+    for f in COSINE_FIELDS:
+        v = np.asarray(sample.vectors[f])
+        target = np.lib.format.open_memmap(out / f"vectors.{f}.npy", mode="w+", dtype=np.float32, shape=(n, v.shape[1]))
+        for at in range(0, n, BATCH):
+            s, m = src[at : at + BATCH], mix[at : at + BATCH]
+            x = m * v[s[:, 0]] + (1 - m) * v[s[:, 1]] + rng.normal(0, 0.02, (len(s), v.shape[1])).astype(np.float32)
+            target[at : at + len(s)] = x / np.linalg.norm(x, axis=1, keepdims=True)
+        target.flush()
+        del target
+    t2 = time.perf_counter()
+    allv = np.load(out / "vectors.all.npy", mmap_mode="r")
+    index = faiss.IndexHNSWSQ(allv.shape[1], faiss.ScalarQuantizer.QT_8bit, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.train(read_rows(allv, np.sort(rng.choice(n, min(n, TRAIN_ROWS), replace=False))))
+    for at in range(0, n, BATCH):
+        index.add(read_rows(allv, np.arange(at, min(n, at + BATCH))))
+    faiss.write_index(index, str(out / "dense.faiss"))
+    t3 = time.perf_counter()
+    size = sum(p.stat().st_size for p in out.iterdir()) / (1 << 30)
+    return {"records_s": t1 - t0, "vectors_s": t2 - t1, "faiss_s": t3 - t2, "total_s": t3 - t0, "disk_gib": size,
+            "peak_mib": _peak_mib()}  # fmt: skip
+
+
+def duplicates(folder: Path) -> dict[str, float]:
+    """The duplicates pass over the corpus in ``folder``, stage by stage."""
+    import faiss
+
+    vectors = {f: np.load(folder / f"vectors.{f}.npy", mmap_mode="r") for f in COSINE_FIELDS}
+    t0 = time.perf_counter()
+    corpus = DupCorpus(ProjectRecords(folder), vectors, faiss.read_index(str(folder / "dense.faiss")))
+    corpus.prepare()
+    t1 = time.perf_counter()
+    prepared_mib = _peak_mib()
+    keys = _candidate_keys(corpus, DUP_NEIGHBOURS)
+    t2 = time.perf_counter()
+    scored = score_pairs(corpus, keys, MIN_PAIR_SCORE)
+    t3 = time.perf_counter()
+    table = _clustered(_ordered(scored, corpus.columns), corpus.columns, DUP_CLUSTER_THRESHOLD)
+    t4 = time.perf_counter()
+    top = table.pairs(corpus, range(min(3, len(table))))
+    return {
+        "projects": len(corpus.columns), "sentences": int(corpus.sentences.first[-1]), "candidates": len(keys),
+        "pairs": len(table), "clusters": int(table.cluster.max(initial=0)),
+        "labels": {name: int((table.label == n).sum()) for n, name in enumerate(LABELS)},
+        "prepare_s": t1 - t0, "candidates_s": t2 - t1, "score_s": t3 - t2, "order_s": t4 - t3, "total_s": t4 - t0,
+        "prepared_peak_mib": prepared_mib, "peak_mib": _peak_mib(),
+        "top": [(p.project_a, p.project_b, p.score, p.label) for p in top],
+    }  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--keep", type=Path, default=ROOT / "build" / "bench_million")
+    ap.add_argument("--stage", choices=["write", "duplicates"], help=argparse.SUPPRESS)  # one stage, in this process
+    ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.stage == "write":
+        print(json.dumps(write_corpus(args.sizes[0], args.folder)))
+        return
+    if args.stage == "duplicates":
+        print(json.dumps(duplicates(args.folder), ensure_ascii=False))
+        return
+    for n in args.sizes:
+        folder = args.keep / f"corpus_{n}"
+        runs = {}
+        for stage in ("write", "duplicates"):
+            if stage == "write" and (folder / "dense.faiss").is_file():
+                runs[stage] = {"reused": True}
+                continue
+            cmd = [sys.executable, __file__, "--stage", stage, "--folder", str(folder), "--sizes", str(n)]
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            runs[stage] = json.loads(done.stdout.strip().splitlines()[-1])
+        w, d = runs["write"], runs["duplicates"]
+        print(f"\n{n:,} synthetic projects")
+        if "reused" in w:
+            print(f"  write: reused {folder}")
+        else:
+            print(f"  write: records {w['records_s']:.0f} s, vectors {w['vectors_s']:.0f} s, faiss {w['faiss_s']:.0f} s; "
+                  f"total {w['total_s']:.0f} s, peak {w['peak_mib']:,.0f} MiB, {w['disk_gib']:.1f} GiB on disk")  # fmt: skip
+        print(
+            f"  duplicates: {d['sentences']:,} sentences; sentences and columns {d['prepare_s']:.0f} s "
+            f"(peak so far {d['prepared_peak_mib']:,.0f} MiB), kNN + LSH {d['candidates_s']:.0f} s "
+            f"({d['candidates']:,} candidates), scoring {d['score_s']:.0f} s, order and clusters {d['order_s']:.0f} s; "
+            f"total {d['total_s']:.0f} s ({d['total_s'] / n * 1e3:.2f} ms/project), peak {d['peak_mib']:,.0f} MiB"
+        )
+        print(f"  {d['pairs']:,} pairs ({d['labels']}), {d['clusters']:,} clusters; best: {d['top'][:1]}")
+
+
+if __name__ == "__main__":
+    main()
