@@ -105,13 +105,18 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
         cross_department=args.cross_department, department=args.department, region=args.region, year=args.year,
         scope=args.scope, engine=Engine(args.engine, args.ray_address, args.workers),
     )  # fmt: skip
-    reviewed = corpus.decided(corpus.duplicate_pairs(**options), args.hide_dismissed)
-    pairs = [p for p, _ in reviewed]
-    decided = {p.review_key: d for p, d in reviewed}
+    found = corpus.duplicate_table(**options)
+    rows = corpus.undismissed(found) if args.hide_dismissed else list(range(len(found)))
+
+    def every_pair() -> list[Any]:  # every candidate at or above --min-score, not only the top: made when written
+        return found.pairs(corpus.dup_corpus, rows)
+
     if args.excel:
-        write_excel(pairs, args.excel)  # every candidate at or above --min-score, not only the top
+        pairs = every_pair()
+        write_excel(pairs, args.excel)
         print(f"wrote {len(pairs)} candidate pairs to {args.excel}", file=sys.stderr)
-    shown = pairs[: args.top]
+    shown = found.pairs(corpus.dup_corpus, rows[: args.top])
+    decided = {p.review_key: d for p, d in corpus.decided(shown)}
     show_decisions = any(decided[p.review_key] for p in shown)
     table = [_pair_row(r, p, decided[p.review_key], show_decisions) for r, p in enumerate(shown, 1)]
     if any(p.region_a != p.region_b for p in shown):  # which district is which, when pairs span two
@@ -119,7 +124,7 @@ def run_duplicates(args: argparse.Namespace) -> Rows:
             row["regions"] = places().apart(p.region_a, p.region_b)
     full = [{**p.to_json(), "decision": decided[p.review_key], "key": short_key(p.review_key)} for p in shown]
     # JSON: the records as they are; CSV: every candidate with every signal, one row each.
-    return Rows(full, table, csv=records(corpus.with_decisions(to_frame(pairs))))
+    return Rows(full, table, csv=lambda: records(corpus.with_decisions(to_frame(every_pair()))))
 
 
 def _pair_row(rank: int, p: Any, decision: str, show_decision: bool) -> dict[str, Any]:

@@ -437,6 +437,11 @@ class PairTable:
             self.cluster[rows], at, self.shared_a[flat], self.shared_b[flat], self.similarity[flat],
         )  # fmt: skip
 
+    def review_keys(self, corpus: DupCorpus) -> list[str]:
+        """Each pair's review key (:attr:`DuplicatePair.review_key`), in row order."""
+        ids = corpus.columns.ids
+        return [pair_key(ids[i], ids[j]) for i, j in zip(self.a.tolist(), self.b.tolist(), strict=True)]
+
     def pairs(self, corpus: DupCorpus, rows: Iterable[int] | None = None) -> list[DuplicatePair]:
         """The pairs (all, or those at ``rows``) as records."""
         cols, sentences = corpus.columns, corpus.sentences

@@ -76,3 +76,20 @@ def test_the_duplicates_pass_on_ray_equals_the_local_one(
     on_ray = find_duplicates(DupCorpus.load(search_dir.parent), engine=ray_engine)
     assert len(local) > 40 and on_ray == local
     assert find_duplicates(corpus, min_score=0.5, engine=ray_engine) == find_duplicates(corpus, min_score=0.5)
+
+
+def test_the_duplicates_pass_on_ray_equals_the_local_one_on_a_generated_corpus(
+    small_corpus: Path, tmp_path: Path, ray_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two districts (one of them synthetic): the candidate blocks scored by Ray Data tasks give the
+    local pass's pairs, within each region and across the two."""
+    import analysis.duplicates
+    from analysis.duplicates import DupCorpus, find_duplicates
+
+    build([small_corpus], tmp_path / "idx", model=DEFAULT_MODEL, vector_cache=False)
+    monkeypatch.setattr(analysis.duplicates, "RAY_PAIR_BLOCK", 7)
+    for scope in (None, "across"):
+        local = find_duplicates(DupCorpus.load(tmp_path / "idx"), min_score=0.0, scope=scope)
+        on_ray = find_duplicates(DupCorpus.load(tmp_path / "idx"), min_score=0.0, scope=scope, engine=ray_engine)
+        assert len(local) > 7 and on_ray == local
+        assert scope is None or all(p.region_a != p.region_b for p in local)

@@ -28,7 +28,7 @@ import networkx as nx
 import pandas as pd
 
 from analysis import relations
-from analysis.duplicates import DupCorpus, DuplicatePair, find_duplicates, to_frame
+from analysis.duplicates import DupCorpus, DuplicatePair, PairTable, duplicate_table, find_duplicates, to_frame
 from analysis.lineage import Link, arrange, lineage
 from analysis.lineage import to_frame as lineage_frame
 from analysis.lint import Finding, LintView, Severity, lint_index
@@ -137,11 +137,30 @@ class Corpus:
         hits = self.searcher.similar(project, k, Filters(**filters) if filters else None, scope)
         return pd.DataFrame([h.to_json() for h in hits], columns=HIT_COLUMNS)
 
-    def duplicate_pairs(self, **options: Any) -> list[DuplicatePair]:
-        """Candidate duplicate or overlapping pairs as records (see :func:`analysis.duplicates.find_duplicates`)."""
+    @property
+    def dup_corpus(self) -> DupCorpus:
+        """What the duplicates pass reads (its columns and sentences made once, on first use)."""
         if self._dup is None:
             self._dup = DupCorpus.from_search_index(self.searcher.index)
-        return find_duplicates(self._dup, **options)
+        return self._dup
+
+    def duplicate_pairs(self, **options: Any) -> list[DuplicatePair]:
+        """Candidate duplicate or overlapping pairs as records (see :func:`analysis.duplicates.find_duplicates`)."""
+        return find_duplicates(self.dup_corpus, **options)
+
+    def duplicate_table(self, **options: Any) -> PairTable:
+        """The same pairs as columns (:func:`analysis.duplicates.duplicate_table`): at 10^5 projects
+        and more, make records only of those shown (``table.pairs(c.dup_corpus, rows)``)."""
+        return duplicate_table(self.dup_corpus, **options)
+
+    def undismissed(self, table: PairTable) -> list[int]:
+        """The rows of ``table`` whose pair no decision dismissed (each pair's key is made only when
+        some decision dismisses a pair)."""
+        current = self.reviews.current()
+        if not any(d.decision == "dismissed" for d in current.values()):
+            return list(range(len(table)))
+        keys = table.review_keys(self.dup_corpus)
+        return [r for r, k in enumerate(keys) if not (k in current and current[k].decision == "dismissed")]
 
     def duplicates(self, hide_dismissed: bool = False, **options: Any) -> pd.DataFrame:
         """Candidate duplicate or overlapping pairs with every signal, one row each, with the
