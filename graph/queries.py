@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import networkx as nx
-import pandas as pd
 
 from graph.constants import MIN_SHARED_PROJECTS, SHARED_ACROSS
 from graph.errors import LookupFailed
-from graph.graphdb import GraphDB
+from graph.graphdb import GRAPH_DB, GraphDB
 from graph.i18n import UsageError, message, refusal
 from graph.ids import dept_id, doc_id
 from graph.knowledge import issuer_of
@@ -36,10 +36,14 @@ from graph.read.aliases import name_variants
 from graph.read.citations import find_numbers
 from graph.text import squash, title_key
 
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a table is made: resolving a document (a question's --cites) needs none
+
 __all__ = [
     "cited_by",
     "cited_by_in",
     "document_in",
+    "document_key_at",
     "documents_of",
     "find_department",
     "find_document",
@@ -215,6 +219,28 @@ def document_in(index: _Parts, text: str) -> dict[str, object]:
     return dict(G.nodes[node])
 
 
+def document_key_at(root: str | Path, text: str) -> str:
+    """The key of the one document ``text`` names, in the index directory ``root``: read from
+    ``graph.sqlite`` alone (its manifest entry checked), without the tables or pandas, which a
+    question's ``--cites`` does not need; from the whole graph for an index written before it.
+
+    >>> document_key_at(example_index, '渝府办发[2019]57 号')
+    '渝府办发〔2019〕57号'
+    """
+    from graph.manifest import GRAPH_FORMAT, read_manifest
+
+    root = Path(root)
+    if GRAPH_DB not in read_manifest(root, *GRAPH_FORMAT, required=[])["files"]:
+        from graph.store import load_index
+
+        return str(document_in(load_index(root), text)["key"])
+    db = GraphDB(root / GRAPH_DB)
+    G = _documents_for(text)(db)
+    node = find_document(G, text)
+    db.whole(G, [node])
+    return str(G.nodes[node]["key"])
+
+
 def cited_by_in(index: _Parts, document: str, region: str | None = None, year: int | None = None) -> pd.DataFrame:
     """:func:`cited_by` on an index, reading the documents and the projects citing those named
     (not the whole graph) where the index has ``graph.sqlite``.
@@ -260,6 +286,8 @@ def cited_by(
         shown = G.nodes[dn].get("number") or G.nodes[dn].get("title") or dn
         for r in _project_rows(G, sorted(fields, key=lambda p: _by_source(G, p))):
             rows.append({**r, "fields": "、".join(fields[str(r["project_id"])]), "document": shown})
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=[*PROJECT_COLUMNS[:6], "fields", "document", *PROJECT_COLUMNS[6:]])
 
 
@@ -283,6 +311,8 @@ def documents_of(G: nx.MultiDiGraph, project: str) -> pd.DataFrame:
             }
         )
     columns = ["document_id", "number", "document_title", "field", "issuer", "issuer_level", "line"]
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -298,6 +328,8 @@ def funded_by(
     dn = find_department(G, department)
     _check_place(G, region, year, places)
     ids = [u for u, _, k in G.in_edges(dn, keys=True) if k == "managed_by" and _kept(G, u, region, year)]
+    import pandas as pd
+
     df = pd.DataFrame(_project_rows(G, ids), columns=PROJECT_COLUMNS)
     return df.sort_values("amount", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -337,6 +369,8 @@ def shared_documents(
             }
         )
     columns = ["document_id", "document_title", "issuer", "n_projects", "regions", "years", "departments", "projects"]
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=columns)
     return df.sort_values(["n_projects", "document_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
@@ -367,6 +401,8 @@ def issuers_of(G: nx.MultiDiGraph, projects: list[str] | None = None) -> pd.Data
         }
         for i, s in stats.items()
     ]
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=["issuer", "issuer_level", "codes", "n_documents", "n_projects", "amount"])
     return df.sort_values(
         ["n_projects", "n_documents", "issuer"], ascending=[False, False, True], kind="stable"
@@ -377,6 +413,7 @@ def projects_total(df: pd.DataFrame, lang: str = "en") -> str | None:
     """The line under a listing of projects: how many, and their budget in 万元 (each project once),
     in ``lang`` (:mod:`graph.i18n`).
 
+    >>> import pandas as pd
     >>> projects_total(pd.DataFrame({'project_id': ['a', 'b', 'b'], 'amount': [1.5, 2.0, 2.0]}))
     '2 projects, 3.50 万元'
     """

@@ -247,10 +247,9 @@ class Searcher:
     def _document_key(self, text: str) -> str:
         """Resolve a document named any way through the citation graph next to this index (its
         documents only, where the index has ``graph.sqlite``)."""
-        from graph.queries import document_in
-        from graph.store import load_index
+        from graph.queries import document_key_at
 
-        return str(document_in(load_index(self.index.path.parent), text)["key"])
+        return document_key_at(self.index.path.parent, text)
 
     # --- scoring ------------------------------------------------------------------------
 

@@ -165,3 +165,25 @@ def test_every_filter_as_arrays_is_the_filter_on_the_records(copied: Path) -> No
     for f, ok in cases:
         want = {i for i, p in enumerate(projects) if ok(p)}
         assert set(np.flatnonzero(s._allowed(f))) == want == set(np.flatnonzero(older._allowed(f))), f
+
+
+def test_a_cited_document_is_resolved_without_the_tables(copied: Path) -> None:
+    """``--cites`` reads the document from graph.sqlite: no pandas, no table (100 MiB of a 10^5
+    index's question), and the key the whole graph gives; an edited graph.sqlite is refused."""
+    import subprocess
+    import sys
+
+    from graph.queries import document_in, document_key_at
+
+    code = (
+        "import sys; from graph.queries import document_key_at; "
+        f"print(document_key_at({str(copied)!r}, '渝府办发[2019]57 号'), 'pandas' in sys.modules)"
+    )
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert got == ["渝府办发〔2019〕57号", "False"]
+    for text in ("道路照明设施维护技术规程", "渝城管局〔2022〕88号"):
+        assert document_key_at(copied, text) == document_in(load_index(copied), text)["key"]
+    with open(copied / "graph.sqlite", "ab") as f:
+        f.write(b"x")
+    with pytest.raises(IndexFormatError, match=r"graph\.sqlite"):
+        document_key_at(copied, "渝府办发〔2019〕57号")
