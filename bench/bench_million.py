@@ -18,6 +18,10 @@ peak resident memory is that stage's alone:
    table, none kept), the mapped vectors (rows read with pread) and faiss; time per stage
    (sentences and columns, faiss kNN + MinHash LSH, scoring, order and clusters), the pairs and
    the process's peak RSS.
+3. build (``--build 10000 100000``): the index build's own stages (bench_cold.make_index: synthetic
+   districts read and parsed for real, graph, graph files, search files with synthetic vectors,
+   lint's findings), each size in a fresh process, with the peak resident memory after each stage:
+   what a streamed build has to bound, extrapolated to 10^6 (not run: it holds every document).
 """
 
 from __future__ import annotations
@@ -150,11 +154,64 @@ def duplicates(folder: Path) -> dict[str, float]:
     }  # fmt: skip
 
 
+def build_stages(n: int, folder: Path) -> dict[str, float]:
+    """The build's stages at ``n`` projects (bench_cold.make_index, timed), peak RSS after each."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_scale import synthetic_vectors, write_corpus
+
+    from analysis.lint import write_findings
+    from graph.knowledge import build_graph
+    from graph.read.issuers import IssuerResolver
+    from graph.store import write_graph
+    from index.build import LOCAL, read_documents
+    from index.encoder import DEFAULT_SPEC
+    from index.store import FIELDS, Embedded, write_search
+
+    src, out = folder / "src", folder / "idx"
+    src.mkdir(parents=True, exist_ok=True)
+    paths = sorted(src.glob("*.txt")) or write_corpus(n, src)
+    got: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def mark(stage: str) -> None:
+        nonlocal t
+        got[f"{stage}_s"], got[f"{stage}_mib"] = time.perf_counter() - t, _peak_mib()
+        t = time.perf_counter()
+
+    resolver = IssuerResolver.from_package()
+    docs, _, _ = read_documents(paths, resolver, False, engine=LOCAL)
+    left, cut = n, []
+    for d in docs:
+        cut.append(replace(d, projects=d.projects[: max(0, left)]))
+        left -= len(cut[-1].projects)
+    docs = [d for d in cut if d.projects]
+    mark("parse")
+    built = build_graph(docs, resolver)
+    mark("graph")
+    out.mkdir(parents=True, exist_ok=True)
+    write_graph(docs, built, out)
+    mark("graph_files")
+    projects = tuple(p for d in docs for p in d.projects)
+    vectors = synthetic_vectors(projects, load_search(ROOT / "build" / "index" / SEARCH_DIR), np.random.default_rng(n))
+    write_search(
+        Embedded(projects, vectors, dict.fromkeys(FIELDS, 0), DEFAULT_SPEC), out / SEARCH_DIR, out / "manifest.json"
+    )
+    mark("search_files")
+    write_findings(out, docs)
+    mark("lint")
+    got["projects"] = len(projects)
+    return got
+
+
+BUILD_STAGES = ("parse", "graph", "graph_files", "search_files", "lint")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--keep", type=Path, default=ROOT / "build" / "bench_million")
-    ap.add_argument("--stage", choices=["write", "duplicates"], help=argparse.SUPPRESS)  # one stage, in this process
+    ap.add_argument("--build", type=int, nargs="*", help="measure the index build's stages at these sizes instead")
+    ap.add_argument("--stage", choices=["write", "duplicates", "build"], help=argparse.SUPPRESS)  # in this process
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.stage == "write":
@@ -163,6 +220,11 @@ def main() -> None:
     if args.stage == "duplicates":
         print(json.dumps(duplicates(args.folder), ensure_ascii=False))
         return
+    if args.stage == "build":
+        print(json.dumps(build_stages(args.sizes[0], args.folder)))
+        return
+    if args.build:
+        return build_table(args.build, args.keep)
     for n in args.sizes:
         folder = args.keep / f"corpus_{n}"
         runs = {}
@@ -187,6 +249,32 @@ def main() -> None:
             f"total {d['total_s']:.0f} s ({d['total_s'] / n * 1e3:.2f} ms/project), peak {d['peak_mib']:,.0f} MiB"
         )
         print(f"  {d['pairs']:,} pairs ({d['labels']}), {d['clusters']:,} clusters; best: {d['top'][:1]}")
+
+
+def build_table(sizes: list[int], keep: Path) -> None:
+    """The build's stages, each size in a fresh process; then the peak per project, times 10^6."""
+    import shutil
+
+    print(f"{'projects':>9} " + " ".join(f"{s:>22}" for s in BUILD_STAGES) + "  (seconds, peak MiB after the stage)")
+    rows = []
+    for n in sizes:
+        folder = keep / f"build_{n}"
+        shutil.rmtree(folder / "idx", ignore_errors=True)
+        cmd = [sys.executable, __file__, "--stage", "build", "--folder", str(folder), "--sizes", str(n)]
+        r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        print(
+            f"{r['projects']:>9,} "
+            + " ".join(f"{r[s + '_s']:>10.0f} s {r[s + '_mib']:>7,.0f} MiB" for s in BUILD_STAGES)
+        )
+        rows.append(r)
+    if len(rows) >= 2:  # the growth per project between the two largest sizes, so the imports do not count
+        a, b = rows[-2], rows[-1]
+        per = {s: (b[f"{s}_mib"] - a[f"{s}_mib"]) / (b["projects"] - a["projects"]) for s in BUILD_STAGES}
+        total = {s: (b[f"{s}_mib"] + per[s] * (10**6 - b["projects"])) / 1024 for s in BUILD_STAGES}
+        print(f"extrapolated to 10^6 projects (peak grown linearly at its rate from {a['projects']:,} to "
+              f"{b['projects']:,}): " + ", ".join(f"{s} {total[s]:,.1f} GiB" for s in BUILD_STAGES))  # fmt: skip
+        seconds = sum(b[f"{s}_s"] for s in BUILD_STAGES) * 10**6 / b["projects"] / 3600
+        print(f"and about {seconds:.1f} h (time linear in n from {b['projects']:,})")
 
 
 if __name__ == "__main__":
