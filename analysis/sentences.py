@@ -272,16 +272,18 @@ def band_pairs(table: SentenceTable, bands: int = LSH_BANDS, max_bucket: int = L
     more than ``max_bucket`` projects share is boilerplate and gives no pairs."""
     rows = MINHASH_PERMUTATIONS // bands
     owner = np.repeat(np.arange(table.projects, dtype=np.int64), np.diff(table.first))
-    found: list[np.ndarray] = []
+    found = np.zeros(0, np.int64)
     for b in range(bands):
         band = np.ascontiguousarray(table.signatures[:, b * rows : (b + 1) * rows])
         keyed = band.view(np.dtype((np.void, band.dtype.itemsize * rows))).ravel()
         _, group = np.unique(keyed, return_inverse=True)
+        del band, keyed
         members = np.unique(group.ravel().astype(np.int64) * KEY_BASE + owner)  # (group, project), each once
-        found.extend(_group_pairs(members // KEY_BASE, members % KEY_BASE, max_bucket))
-    if not found:
-        return np.zeros(0, np.int64)
-    return np.unique(np.concatenate(found))
+        del group
+        pairs = _group_pairs(members // KEY_BASE, members % KEY_BASE, max_bucket)
+        if pairs:  # merged band by band: the pairs of 16 bands are never held at once
+            found = np.union1d(found, np.concatenate(pairs))
+    return found
 
 
 def _group_pairs(group: np.ndarray, member: np.ndarray, max_bucket: int) -> list[np.ndarray]:

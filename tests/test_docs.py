@@ -49,4 +49,5 @@ def test_readme_python_example_runs(tmp_path: Path, search_dir: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "歇马街道农荣村土地整理项目" in r.stdout and "doc:渝规资〔2020〕678号" in r.stdout
     assert "findings = c.lint(" in block
+    assert "29 pairs; 7 in clusters; best [0.8754, 0.8214, 0.7361]" in r.stdout  # the README shows this output
     assert "1 森林防火基础设施建设" in r.stdout and "['路灯运行设施维护费', '迎春灯饰（重点）']" in r.stdout
