@@ -25,6 +25,7 @@ import hashlib
 import os
 import re
 import tempfile
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO
@@ -144,37 +145,39 @@ class SentenceTable:
     def build(cls, texts: Iterable[Sequence[str]], batch: int = SENTENCE_BATCH) -> SentenceTable:
         """From each project's texts (overview, goals), :data:`SENTENCE_BATCH` projects at a time."""
         spill = tempfile.TemporaryFile()
-        first, bounds, text_at = [0], [0], [0]
-        hashes: list[np.ndarray] = []
-        signatures: list[np.ndarray] = []
-        pending: list[list[str]] = []
+        first, bounds, text_at = array("q", [0]), array("q", [0]), array("q", [0])
+        # Each batch's hashes and signatures go to a file as made and are read back once, whole:
+        # kept as blocks, the freed blocks stayed in the heap and doubled the peak (14.3 GiB at 10^6).
+        with tempfile.TemporaryFile() as hash_file, tempfile.TemporaryFile() as sig_file:
+            pending: list[list[str]] = []
 
-        def flush() -> None:
-            sets = [_hashed(shingles(s)) for sents in pending for s in sents]
-            for sents in pending:
-                first.append(first[-1] + len(sents))
-                for s in sents:
-                    data = s.encode("utf-8")
-                    spill.write(data)
-                    text_at.append(text_at[-1] + len(data))
-            sizes = np.array([len(h) for h in sets], dtype=np.int64)
-            flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
-            bounds.extend((bounds[-1] + np.cumsum(sizes)).tolist())
-            hashes.append(flat)
-            signatures.append(_signatures(flat, np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)))
-            pending.clear()
+            def flush() -> None:
+                sets = [_hashed(shingles(s)) for sents in pending for s in sents]
+                for sents in pending:
+                    first.append(first[-1] + len(sents))
+                    for s in sents:
+                        data = s.encode("utf-8")
+                        spill.write(data)
+                        text_at.append(text_at[-1] + len(data))
+                sizes = np.array([len(h) for h in sets], dtype=np.int64)
+                flat = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
+                bounds.extend((bounds[-1] + np.cumsum(sizes)).tolist())
+                flat.tofile(hash_file)
+                _signatures(flat, np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)).tofile(sig_file)
+                pending.clear()
 
-        for text in texts:
-            pending.append(project_sentences(text))
-            if len(pending) >= batch:
-                flush()
-        flush()
-        spill.flush()
+            for text in texts:
+                pending.append(project_sentences(text))
+                if len(pending) >= batch:
+                    flush()
+            flush()
+            spill.flush()
+            hashes, signatures = (_read_back(f, np.uint64) for f in (hash_file, sig_file))
         return cls(
             np.array(first, np.int64),
             np.array(bounds, np.int64),
-            _drained(hashes),
-            _drained(signatures),
+            hashes,
+            signatures.reshape(-1, MINHASH_PERMUTATIONS),
             np.array(text_at, np.int64),
             spill,
         )
@@ -203,7 +206,8 @@ class SentenceTable:
         :data:`MINHASH_SLACK` of :data:`CONTAINED` is checked exactly, and a sentence's best
         confirmed partner is kept (so a wrong best estimate cannot hide a true copy).  The copies
         are counted from the project that has more of them (several of its sentences may copy one
-        of the other's), over the sentences of the project with fewer, at most 1.
+        of the other's), over the sentences of the project with fewer, at most 1; the evidence is
+        each sentence of the project with fewer and its copy.
         """
         a0, a1, b0, b1 = int(self.first[i]), int(self.first[i + 1]), int(self.first[j]), int(self.first[j + 1])
         if a0 == a1 or b0 == b1:
@@ -228,26 +232,23 @@ class SentenceTable:
                     from_a[r] = (contained, col)
                 if col not in from_b or contained > from_b[col][0]:
                     from_b[col] = (contained, r)
-        if len(from_a) >= len(from_b):
+        n_a, n_b = a1 - a0, b1 - b0
+        copies = max(len(from_a), len(from_b))
+        if n_a < n_b or (n_a == n_b and len(from_a) >= len(from_b)):  # each sentence of the shorter, its copy
             shared = [(a0 + r, b0 + col, round(c, 3)) for r, (c, col) in sorted(from_a.items())]
         else:
             shared = [(a0 + r, b0 + col, round(c, 3)) for col, (c, r) in sorted(from_b.items())]
-        return min(1.0, len(shared) / min(a1 - a0, b1 - b0)), shared
+        return min(1.0, copies / min(n_a, n_b)), shared
 
 
 KEY_BASE = 1 << 31  # a pair of rows (i, j) is the one int64 i·KEY_BASE + j: rows stay below 2^31
 
 
-def _drained(blocks: list[np.ndarray]) -> np.ndarray:
-    """The blocks as one array, each freed once copied (the peak is the whole plus one block, not twice the whole)."""
-    out = np.empty((sum(len(b) for b in blocks), *blocks[0].shape[1:]), dtype=blocks[0].dtype)
-    at = 0
-    blocks.reverse()
-    while blocks:
-        b = blocks.pop()
-        out[at : at + len(b)] = b
-        at += len(b)
-    return out
+def _read_back(f: IO[bytes], dtype: type) -> np.ndarray:
+    """The whole of a spill file as one array."""
+    f.flush()
+    f.seek(0)
+    return np.fromfile(f, dtype=dtype)
 
 
 def pair_keys(i: np.ndarray, j: np.ndarray) -> np.ndarray:
