@@ -21,6 +21,7 @@ or ``overlap`` (overlapping scope).  Pairs at or above a threshold are grouped i
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from array import array
@@ -191,6 +192,13 @@ class ProjectColumns:
     def indicators(self, i: int) -> np.ndarray:
         return self.indicator_codes[self.indicator_at[i] : self.indicator_at[i + 1]]
 
+    @functools.cached_property
+    def id_rank(self) -> np.ndarray:
+        """Each row's position among the ids sorted (ties of the pass are broken by id)."""
+        rank = np.empty(len(self.ids), np.int64)
+        rank[np.argsort(np.array(self.ids), kind="stable")] = np.arange(len(self.ids))
+        return rank
+
     def region_list(self) -> list[str]:
         return [self.region_names[c] for c in self.regions.tolist()]
 
@@ -242,7 +250,10 @@ def _project_columns(c: dict[str, Any]) -> ProjectColumns:
 
 def indicator_idf(projects: Sequence[Project]) -> dict[str, float]:
     """How rare each indicator name is among the projects (an indicator every project has still counts a little)."""
-    cols = _prepared(projects)[0]
+    got: dict[str, Any] = {}
+    for _ in _columns_and_texts(projects, got):  # the columns only: no sentence is hashed
+        pass
+    cols = _project_columns(got)
     return dict(zip(cols.indicator_names, cols.idf.tolist(), strict=True))
 
 
@@ -541,8 +552,7 @@ def _score_block(corpus: DupCorpus, keys: np.ndarray, min_score: float) -> PairT
 
 def _ordered(table: PairTable, cols: ProjectColumns) -> PairTable:
     """Best first; ties by the two projects' ids."""
-    rank = np.empty(len(cols), np.int64)
-    rank[np.argsort(np.array(cols.ids), kind="stable")] = np.arange(len(cols))
+    rank = cols.id_rank
     return table.take(np.lexsort((rank[table.b], rank[table.a], -table.score)))
 
 
@@ -561,8 +571,7 @@ def _clustered(table: PairTable, cols: ProjectColumns, threshold: float) -> Pair
     _, comp = connected_components(graph, directed=False)
     nodes = np.unique(np.r_[a, b])
     sizes = np.bincount(comp[nodes], minlength=n)
-    rank = np.empty(n, np.int64)
-    rank[np.argsort(np.array(cols.ids), kind="stable")] = np.arange(n)
+    rank = cols.id_rank
     first = np.full(n, n, np.int64)
     np.minimum.at(first, comp[nodes], rank[nodes])
     present = np.flatnonzero(sizes)
@@ -592,8 +601,9 @@ def duplicate_table(
     if scope is not None and scope not in REGION_SCOPES:
         raise UsageError(f"scope must be one of {', '.join(REGION_SCOPES)}, got {scope!r}")
     cols = corpus.columns
-    check_place(cols.region_list(), cols.year_list(), region, year)
-    check_scope(cols.region_list(), scope)
+    regions = cols.region_list()
+    check_place(regions, cols.year_list(), region, year)
+    check_scope(regions, scope)
     if len(cols) < 2:
         return PairTable.joined([])
     keys = _candidate_keys(corpus, k, scope)
