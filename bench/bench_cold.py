@@ -53,6 +53,15 @@ print(faiss.read_index(sys.argv[2]).search(q, 5)[1][0].tolist())
 """
 
 
+def cut_to(docs: list, n: int) -> list:
+    """The documents cut to their first ``n`` projects (the corpus is whole districts)."""
+    left, cut = n, []
+    for d in docs:
+        cut.append(replace(d, projects=d.projects[: max(0, left)]))
+        left -= len(cut[-1].projects)
+    return [d for d in cut if d.projects]
+
+
 def make_index(n: int, keep: Path, sample: Path) -> Path:
     out = keep / f"idx_{n}"
     if (out / SEARCH_DIR / "manifest.json").is_file():
@@ -61,12 +70,7 @@ def make_index(n: int, keep: Path, sample: Path) -> Path:
     src.mkdir(parents=True, exist_ok=True)
     paths = write_corpus(n, src)
     resolver = IssuerResolver.from_package()
-    docs, _, _ = read_documents(paths, resolver, False, engine=LOCAL)
-    left, cut = n, []
-    for d in docs:
-        cut.append(replace(d, projects=d.projects[: max(0, left)]))
-        left -= len(cut[-1].projects)
-    docs = [d for d in cut if d.projects]
+    docs = cut_to(read_documents(paths, resolver, False, engine=LOCAL)[0], n)
     built = build_graph(docs, resolver)
     tmp = keep / f".idx_{n}.tmp"
     tmp.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,6 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -34,6 +33,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_million import synthetic_projects  # noqa: E402
 
 from analysis.duplicates import DupCorpus, find_duplicates, sentence_pairs, shingles  # noqa: E402
 from graph.models import Project  # noqa: E402
@@ -69,25 +70,7 @@ def synthetic(base: DupCorpus, n: int, rng: np.random.Generator) -> DupCorpus:
         x = mix * np.asarray(v)[src[:, 0]] + (1 - mix) * np.asarray(v)[src[:, 1]]
         x += rng.normal(0, 0.02, x.shape).astype(np.float32)
         vectors[f] = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
-    out = []
-    for i, (a, b) in enumerate(src):
-        da, db = docs[a], docs[b]
-
-        def mixed(x: str, y: str) -> str:
-            sa, sb = x.split("。"), y.split("。")
-            return "。".join(sa[: max(1, len(sa) * 2 // 3)] + sb[: max(1, len(sb) // 3)])
-
-        out.append(
-            replace(
-                da,
-                id=f"synthetic:{i}",
-                name=f"{da.name}·{i}",
-                overview=mixed(da.overview, db.overview),
-                goals=mixed(da.goals, db.goals),
-                citations=da.citations + db.citations[:1],
-                indicators=da.indicators[:4] + db.indicators[:2],
-            )
-        )
+    out = list(synthetic_projects(list(docs), src))  # the projects of bench_million.py, held in memory here
     return DupCorpus(out, vectors, None)
 
 

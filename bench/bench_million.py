@@ -157,6 +157,7 @@ def duplicates(folder: Path) -> dict[str, float]:
 def build_stages(n: int, folder: Path) -> dict[str, float]:
     """The build's stages at ``n`` projects (bench_cold.make_index, timed), peak RSS after each."""
     sys.path.insert(0, str(ROOT / "bench"))
+    from bench_cold import cut_to
     from bench_scale import synthetic_vectors, write_corpus
 
     from analysis.lint import write_findings
@@ -179,12 +180,7 @@ def build_stages(n: int, folder: Path) -> dict[str, float]:
         t = time.perf_counter()
 
     resolver = IssuerResolver.from_package()
-    docs, _, _ = read_documents(paths, resolver, False, engine=LOCAL)
-    left, cut = n, []
-    for d in docs:
-        cut.append(replace(d, projects=d.projects[: max(0, left)]))
-        left -= len(cut[-1].projects)
-    docs = [d for d in cut if d.projects]
+    docs = cut_to(read_documents(paths, resolver, False, engine=LOCAL)[0], n)
     mark("parse")
     built = build_graph(docs, resolver)
     mark("graph")
