@@ -23,8 +23,12 @@ project,lines,year
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,38 +170,137 @@ def write_workbook(frames: Mapping[str, pd.DataFrame], path: str | Path, chinese
     return path
 
 
-# GEXF reserves `type` on edges (directed/undirected) and `key` on nodes: Gephi would drop them.
-_GEPHI_NAMES = {"type": "relation", "key": "document_key"}
+# GEXF reserves `type` and `id` on edges (directed/undirected; the edge's id) and `key` on nodes: Gephi
+# would drop them.
+_GEPHI_NAMES = {"type": "relation", "key": "document_key", "id": "edge_id"}
+GEPHI_BATCH = 10_000  # nodes or edges made into XML at a time: writing a graph holds one batch, not the graph
+_INDENT = "  "  # networkx's pretty-printing: two spaces a level; a node or an edge sits at level 3
 
 
-def _flat_copy(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML and GEXF take scalars only: None dropped, lists joined with "; ", and the names
-    those formats reserve renamed (``type`` → ``relation`` on edges, ``key`` → ``document_key``)."""
+def _flat(d: dict[str, Any], edge: bool) -> dict[str, Any]:
+    """GraphML and GEXF take scalars only: None dropped, lists joined with "; ", and the names those
+    formats reserve renamed (``type`` → ``relation`` on edges, ``key`` → ``document_key``)."""
+    out = {}
+    for k, v in d.items():
+        if v is None:
+            continue
+        name = _GEPHI_NAMES.get(k, k) if (edge or k == "key") else k
+        out[name] = "; ".join(map(str, v)) if isinstance(v, list) else v
+    return out
+
+
+class _FlatGraph:
+    """A MultiDiGraph as networkx's GraphML and GEXF writers read it, every attribute :func:`_flat`,
+    made one node or edge at a time as they ask: no flat copy of the graph is held.  ``nodes`` and
+    ``edges`` given: only those (a batch of the GEXF writer)."""
+
+    def __init__(self, G: nx.MultiDiGraph, nodes: list[Any] | None = None, edges: list[Any] | None = None) -> None:
+        self._G, self._nodes, self._edges = G, nodes, edges
+        self.graph: dict[str, Any] = {}  # the writers read (and pop from) the graph's own attributes
+        self.nodes = _FlatNodes(self)
+
+    def is_directed(self) -> bool:
+        return True
+
+    def is_multigraph(self) -> bool:
+        return True
+
+    def flat_nodes(self) -> Iterator[tuple[Any, dict[str, Any]]]:
+        if self._nodes is not None:
+            return iter(self._nodes)
+        return ((n, _flat(a, edge=False)) for n, a in self._G.nodes(data=True))
+
+    def edges(self, keys: bool = True, data: bool = True) -> Iterator[tuple[Any, Any, Any, dict[str, Any]]]:
+        if self._edges is not None:
+            return iter(self._edges)
+        return ((u, v, k, _flat(a, edge=True)) for u, v, k, a in self._G.edges(keys=True, data=True))
+
+    def node(self, n: Any) -> dict[str, Any]:
+        return _flat(self._G.nodes[n], edge=False)
+
+
+class _FlatNodes:
+    """``G.nodes(data=True)`` and ``G.nodes[n]``, as the writers use them."""
+
+    def __init__(self, graph: _FlatGraph) -> None:
+        self._graph = graph
+
+    def __call__(self, data: bool = True) -> Iterator[tuple[Any, dict[str, Any]]]:
+        return self._graph.flat_nodes()
+
+    def __getitem__(self, n: Any) -> dict[str, Any]:
+        return self._graph.node(n)
+
+
+class _CountedIds(set):
+    """The GEXF writer's set of edge ids taken: every id here is counted (no flat edge carries ``id``),
+    so none is taken twice and none need be kept (at 10^6 projects, millions of strings)."""
+
+    def __contains__(self, _: object) -> bool:
+        return False
+
+    def add(self, _: object) -> None:
+        pass
+
+
+def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+def _write_gexf(G: nx.MultiDiGraph, path: Path, batch: int) -> None:
+    """``nx.write_gexf`` of the flat graph, byte for byte, made in batches: networkx's writer makes each
+    batch's elements, which are written out and dropped; its attribute declarations, which come first
+    in the file, are complete only at the end, so nodes and edges wait in temporary files."""
+    from xml.etree.ElementTree import Element, ElementTree, tostring
+
+    from networkx.readwrite.gexf import GEXFWriter
+
+    flat = _FlatGraph(G)
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True)
+    writer.all_edge_ids = _CountedIds()
+    writer.graph_element = Element("graph", defaultedgetype="directed", mode="static", name="")
+    parts = {"nodes": flat.flat_nodes(), "edges": flat.edges()}
+    with tempfile.TemporaryFile(dir=path.parent) as nodes, tempfile.TemporaryFile(dir=path.parent) as edges:
+        for (tag, items), body in zip(parts.items(), (nodes, edges), strict=True):
+            for some in _batches(items, batch):
+                holder = Element("graph")
+                if tag == "nodes":
+                    writer.add_nodes(_FlatGraph(G, nodes=some), holder)
+                else:
+                    writer.add_edges(_FlatGraph(G, edges=some), holder)
+                for el in holder[0]:
+                    writer.indent(el, 3)
+                    el.tail = None
+                    body.write(("\n" + _INDENT * 3 + tostring(el, encoding="unicode")).encode("utf-8"))
+            body.write(("\n" + _INDENT * 2).encode("utf-8"))
+        marks = {tag: f"@@{tag}@@" for tag in parts}
+        for tag, mark in marks.items():
+            placeholder = Element(tag)
+            placeholder.text = mark
+            writer.graph_element.append(placeholder)
+        writer.xml.append(writer.graph_element)
+        writer.indent(writer.xml)
+        skeleton = io.BytesIO()
+        ElementTree(writer.xml).write(skeleton, encoding="utf-8", xml_declaration=True)
+        head, rest = skeleton.getvalue().split(marks["nodes"].encode())
+        middle, tail = rest.split(marks["edges"].encode())
+        with open(path, "wb") as f:
+            for chunk, body in ((head, nodes), (middle, edges)):
+                f.write(chunk)
+                body.seek(0)
+                shutil.copyfileobj(body, f)
+            f.write(tail)
+
+
+def write_graph_files(G: nx.MultiDiGraph, out: Path, batch: int = GEPHI_BATCH) -> list[Path]:
+    """The graph as GraphML and GEXF (Gephi, yEd, Cytoscape) in the folder ``out``, as networkx writes
+    them, a node at a time (lxml's incremental writer) for GraphML and ``batch`` at a time for GEXF."""
     import networkx as nx
 
-    def fix(d: dict[str, Any], edge: bool) -> dict[str, Any]:
-        out = {}
-        for k, v in d.items():
-            if v is None:
-                continue
-            name = _GEPHI_NAMES.get(k, k) if (edge or k == "key") else k
-            out[name] = "; ".join(map(str, v)) if isinstance(v, list) else v
-        return out
-
-    H = nx.MultiDiGraph()
-    H.add_nodes_from((n, fix(a, edge=False)) for n, a in G.nodes(data=True))
-    H.add_edges_from((u, v, k, fix(a, edge=True)) for u, v, k, a in G.edges(keys=True, data=True))
-    return H
-
-
-def write_graph_files(G: nx.MultiDiGraph, out: Path) -> list[Path]:
-    """The graph as GraphML and GEXF (Gephi, yEd, Cytoscape) in the folder ``out``."""
-    import networkx as nx
-
-    flat = _flat_copy(G)
     graphml, gexf = (out / name for name in GEPHI_FILES)
-    nx.write_graphml(flat, graphml)
-    nx.write_gexf(flat, gexf)
+    nx.write_graphml(_FlatGraph(G), graphml)
+    _write_gexf(G, gexf, batch)
     return [graphml, gexf]
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -36,7 +37,7 @@ import networkx as nx
 import pandas as pd
 
 from graph.cells import csv_unsafe_frame
-from graph.errors import IndexFormatError
+from graph.errors import IndexFormatError, UsageError
 from graph.export import GEPHI_FILES, write_graph_files, write_index_table, write_jsonl
 from graph.graphdb import GRAPH_DB, GraphDB, write_graph_db
 from graph.ids import doc_id, indicator_id
@@ -68,6 +69,7 @@ GRAPH_FILES = (
     RECORDS,
     SOURCES,
 )
+_JSON_BATCH = 10_000  # nodes or edges of graph.json made into text at a time
 WRITTEN_FILES = (*GRAPH_FILES, OFFSETS, GRAPH_DB)  # what write_graph writes; older indexes lack the last two
 
 
@@ -211,34 +213,58 @@ def _issuer_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
     return rows
 
 
-def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, pd.DataFrame]:
-    """The flat tables (one DataFrame each) written next to the graph, in the shared vocabulary."""
-    projects = [p for d in docs for p in d.projects]
-    rows: dict[str, list[dict[str, Any]]] = {
-        "projects": [_project_row(p) for p in projects],
-        "indicators": [r for p in projects for r in _indicator_rows(p)],
-        "citations": _citation_rows(built, {p.id: p.name for p in projects}),
-        "documents": _document_rows(built.graph),
-        "issuers": _issuer_rows(built.graph),
-        "toc": [
-            {
-                "file": e.span.file,
-                "line": e.span.line,
-                "entry": e.number,
-                "project": e.name,
-                "department_short": e.department_short,
-                "page": e.page,
-            }
+def _table_rows(name: str, docs: Sequence[ParsedDocument], built: BuiltGraph) -> Iterator[dict[str, Any]]:
+    """The rows of one flat table, made one at a time."""
+    projects = (p for d in docs for p in d.projects)
+    if name == "projects":
+        return map(_project_row, projects)
+    if name == "indicators":
+        return (r for p in projects for r in _indicator_rows(p))
+    if name == "citations":
+        return iter(_citation_rows(built, {p.id: p.name for p in projects}))
+    if name == "documents":
+        return iter(_document_rows(built.graph))
+    if name == "issuers":
+        return iter(_issuer_rows(built.graph))
+    if name == "toc":
+        return (
+            {"file": e.span.file, "line": e.span.line, "entry": e.number, "project": e.name,
+             "department_short": e.department_short, "page": e.page}
             for d in docs
             for e in d.toc
-        ],
-        "diagnostics": [
+        )  # fmt: skip
+    if name == "diagnostics":
+        return (
             {"severity": g.severity, "code": g.code, "message": g.message, "file": g.file, "line": g.line}
             for d in docs
             for g in d.diagnostics
-        ],
-    }
-    return {k: pd.DataFrame(rows[k], columns=list(TABLE_COLUMNS[k])) for k in TABLES}
+        )
+    raise AssertionError(name)  # pragma: no cover - table_for checks the name
+
+
+def table_for(name: str, docs: Sequence[ParsedDocument], built: BuiltGraph) -> pd.DataFrame:
+    """One flat table (:data:`TABLES`) in the shared vocabulary.  Its rows go into columns as they are
+    made (a row's dict is dropped at once), so a table of 10^6 rows does not hold 10^6 dicts.
+
+    >>> from graph.read.layouts import parse_file
+    >>> from graph.knowledge import build_graph
+    >>> doc = parse_file('data/beibei_2024_key_projects.txt')
+    >>> table_for('indicators', [doc], build_graph([doc])).shape
+    (520, 17)
+    """
+    if name not in TABLE_COLUMNS:
+        raise UsageError(f"no table {name!r}; the tables: {', '.join(TABLES)}")
+    cols = TABLE_COLUMNS[name]
+    columns: dict[str, list[Any]] = {c: [] for c in cols}
+    for row in _table_rows(name, docs, built):
+        for c in cols:
+            columns[c].append(row[c])
+    return pd.DataFrame(columns, columns=list(cols))
+
+
+def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, pd.DataFrame]:
+    """The flat tables (one DataFrame each) written next to the graph, in the shared vocabulary."""
+    return {name: table_for(name, docs, built) for name in TABLES}
 
 
 def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Path) -> dict[str, Any]:
@@ -246,12 +272,11 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     then the manifest that lists them.  Returns the manifest."""
     out = Path(out)
     G = built.graph
-    with open(out / GRAPH_JSON, "w", encoding="utf-8") as f:
-        json.dump(nx.node_link_data(G, edges="edges"), f, ensure_ascii=False)
+    write_node_link(G, out / GRAPH_JSON)
     write_graph_db(G, out / GRAPH_DB)
     write_graph_files(G, out)
-    for name, df in tables_for(docs, built).items():
-        write_index_table(df, out / f"{name}.csv")  # no cell starts a formula for Excel
+    for name in TABLES:  # one table at a time: the graph files and tables never hold more than one
+        write_index_table(table_for(name, docs, built), out / f"{name}.csv")  # no cell starts a formula for Excel
     ProjectRecords.save(out, (p for d in docs for p in d.projects))
     write_jsonl(
         out / SOURCES,
@@ -285,6 +310,26 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
         ],
         counts=summary_counts(docs, built),
     )
+
+
+def write_node_link(G: nx.MultiDiGraph, path: Path, batch: int = _JSON_BATCH) -> None:
+    """``json.dump(nx.node_link_data(G, edges="edges"))``, byte for byte, a batch of nodes or edges at a
+    time: the dict of the whole graph that ``node_link_data`` makes is never held."""
+
+    def dumped(items: Iterator[dict[str, Any]]) -> Iterator[str]:
+        first = True
+        while some := list(itertools.islice(items, batch)):
+            yield ("" if first else ", ") + ", ".join(json.dumps(x, ensure_ascii=False) for x in some)
+            first = False
+
+    graph = json.dumps(G.graph, ensure_ascii=False)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f'{{"directed": {json.dumps(G.is_directed())}, "multigraph": true, "graph": {graph}, "nodes": [')
+        f.writelines(dumped({**a, "id": n} for n, a in G.nodes(data=True)))
+        f.write('], "edges": [')
+        edges = ({**d, "source": u, "target": v, "key": k} for u, v, k, d in G.edges(keys=True, data=True))
+        f.writelines(dumped(edges))
+        f.write("]}")
 
 
 def _opened(d: ParsedDocument) -> str:
