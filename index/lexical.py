@@ -192,6 +192,21 @@ class BM25Index:
         )
         return scores
 
+    def holds(self, term: str, doc: int) -> bool:
+        """Whether document ``doc`` scores for ``term`` (``scores([term])[doc] > 0``), from the term's
+        postings alone: no array over every document.
+
+        >>> postings = np.array([0.5, 0.4, 0.9]), np.array([0, 2, 2]), np.array([0, 2, 3])  # data, docs, starts
+        >>> bm = BM25Index({"森林": 0, "防火": 1}, 3, *postings)
+        >>> bm.holds("森林", 2), bm.holds("森林", 1), bm.holds("防火", 2), bm.holds("火灾", 2)
+        (True, False, True, False)
+        """
+        tid = self.vocab.get(term)
+        if tid is None or tid + 1 >= len(self._indptr):
+            return False
+        a, b = int(self._indptr[tid]), int(self._indptr[tid + 1])
+        return bool(np.any(self._data[a:b][self._indices[a:b] == doc] > 0))
+
     def idf(self, term: str) -> float | None:
         """BM25 idf of a term in this corpus, None when the corpus never has it."""
         tid = self.vocab.get(term)

@@ -385,7 +385,7 @@ class Searcher:
             return 0.0
         top = int(lex.argmax())
         terms = list(dict.fromkeys(q_tokens))
-        held = [self.bm25.idf(t) if self.bm25.scores([t])[top] > 0 else None for t in terms]
+        held = [self.bm25.idf(t) if self.bm25.holds(t, top) else None for t in terms]
         idfs = [self.bm25.idf(t) for t in terms]
         known = [i for i in idfs if i is not None]
         # Terms the top project lacks count at their own idf, or at the query's highest if unknown.

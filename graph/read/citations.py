@@ -19,6 +19,7 @@ canonical form ``渝府办发〔2019〕57号``:
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 
 from graph.models import Citation, DocumentNumber, Span
@@ -123,7 +124,7 @@ def _year(text: str) -> int:
 def _serial(text: str) -> str:
     s = squash(text).upper()
     m = re.match(r"([A-Z]?)0*(\d+)$", s)
-    return f"{m.group(1)}{m.group(2) or '0'}" if m else s
+    return sys.intern(f"{m.group(1)}{m.group(2) or '0'}" if m else s)
 
 
 def trim_issuer(run: str, known_codes: frozenset[str] = frozenset()) -> str:
@@ -178,7 +179,7 @@ def find_numbers(text: str, known_codes: frozenset[str] = frozenset()) -> list[t
                 continue
             if len(m.group("year")) == 2:
                 continue
-        code = trim_issuer(m.group("pre"), known_codes)
+        code = sys.intern(trim_issuer(m.group("pre"), known_codes))  # one string per issuer, not per mention
         if len(code) < 2 or code.isdigit():
             continue
         start = m.start("pre") + m.group("pre").rfind(code) if code in m.group("pre") else m.start()
@@ -265,7 +266,8 @@ def extract_citations(
                 used_titles.add(ti)
                 title, raw_start = tt, ts
                 break
-        out.append((start, Citation(num.canonical, num, title, field, Span(file, line, line, text[raw_start:end]))))
+        key, title = sys.intern(num.canonical), sys.intern(title) if title else title  # cited again and again
+        out.append((start, Citation(key, num, title, field, Span(file, line, line, text[raw_start:end]))))
     for ti, (ts, _, tt) in enumerate(titles):
         if ti in used_titles:
             continue
@@ -273,7 +275,8 @@ def extract_citations(
             continue
         if len(squash(tt)) <= 3:
             continue
-        out.append((ts, Citation(title_key(tt), None, tt, field, Span(file, line, line, tt))))
+        tt = sys.intern(tt)
+        out.append((ts, Citation(sys.intern(title_key(tt)), None, tt, field, Span(file, line, line, tt))))
     out.sort(key=lambda t: t[0])
     return [c for _, c in out]
 
