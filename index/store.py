@@ -263,7 +263,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     tokens = Tokens(corpus_terms([p.name for p in projects] + [i.name for p in projects for i in p.indicators]))
     tokens.save(out / "userdict.txt")
     freq_store()  # made once per machine here, so the first query does not pay for it
-    BM25Index.build([tokens.cut(project_fields(p)["all"]) for p in projects]).save(out / "bm25")
+    BM25Index.build(tokens.cut(project_fields(p)["all"]) for p in projects).save(out / "bm25")
     (out / IDS).write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
     np.save(out / EMPTY, empty_fields(projects), allow_pickle=False)
     (out / COLUMNS).write_text(json.dumps(search_columns(projects), ensure_ascii=False), encoding="utf-8")

@@ -187,3 +187,33 @@ def test_a_cited_document_is_resolved_without_the_tables(copied: Path) -> None:
         f.write(b"x")
     with pytest.raises(IndexFormatError, match=r"graph\.sqlite"):
         document_key_at(copied, "渝府办发〔2019〕57号")
+
+
+def test_bm25_built_from_token_ids_scores_as_bm25s_from_the_strings(tmp_path: Path) -> None:
+    """The build turns each document's tokens into ids as they come (no token strings of the whole
+    corpus held); every score equals bm25s's own index of the strings, on the sample's texts, a
+    generated corpus of them in a seeded order, and empty documents."""
+    import random
+
+    import bm25s
+
+    from graph.constants import BM25_B, BM25_K1
+    from graph.defaults import DEFAULT_SAMPLE
+    from graph.read.layouts import parse_file
+    from index.lexical import BM25Index, Tokens
+    from index.store import project_fields
+
+    projects = parse_file(DEFAULT_SAMPLE).projects
+    tokens = Tokens([p.name for p in projects])
+    texts = [tokens.cut(project_fields(p)["all"]) for p in projects]
+    rng = random.Random(7)
+    generated = [rng.sample(t, len(t) // 2) for t in rng.choices(texts, k=150)] + [[], []]
+    for docs in (texts, generated):
+        ours = tmp_path / f"ours{len(docs)}"
+        BM25Index.build(iter(docs)).save(ours)
+        theirs = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+        theirs.index([d or [""] for d in docs], show_progress=False)
+        got = BM25Index.load(ours)
+        for q in [*(rng.sample(t, min(3, len(t))) for t in rng.choices(texts, k=40)), ["未见过的词"], []]:
+            want = theirs.get_scores(q) if any(t in theirs.vocab_dict for t in q) else np.zeros(len(docs))
+            assert np.array_equal(got.scores(q), want.astype(np.float32)), q
