@@ -346,18 +346,23 @@ def ids_changed(out: Path, projects: Sequence[Project]) -> list[Diagnostic]:
     编制单位 code or unit changed): the id is what review decisions and lineage hold on to, so each
     change is said, naming both ids.  Nothing when ``out`` holds no index yet."""
     try:
-        old = list(ProjectRecords.load(out))
+        old = ProjectRecords.load(out)
     except BudgetGraphError:
         return []
-    new_ids, old_ids = {p.id for p in projects}, {p.id for p in old}
-    gone = {(p.region, p.year, p.name): p for p in old if p.id not in new_ids}
+    new_ids = {p.id for p in projects}
+    old_ids, gone = set(), {}
+    for p in old.stream():  # one record at a time: an index of 10^6 is not parsed whole
+        old_ids.add(p.id)
+        if p.id not in new_ids:
+            gone[p.region, p.year, p.name] = (p.id, p.unit_code)
     out_notes = []
     for p in projects:
         was = gone.get((p.region, p.year, p.name))
         if was is not None and p.id not in old_ids:
-            codes = f"编制单位 {was.unit_code or '-'} → {p.unit_code or '-'}"
+            was_id, was_code = was
+            codes = f"编制单位 {was_code or '-'} → {p.unit_code or '-'}"
             said = (
-                f"{p.name}: id changed from {was.id} to {p.id} ({codes}); review decisions and lineage on the "
+                f"{p.name}: id changed from {was_id} to {p.id} ({codes}); review decisions and lineage on the "
                 "old id no longer apply to it"
             )
             out_notes.append(Diagnostic("warning", Code.ID_CHANGED, said, p.span.file, p.span.line))
