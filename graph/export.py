@@ -45,9 +45,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GEPHI_FILES",
+    "GRAPH_BATCH",
     "NUMBER_FORMATS",
     "SHEETS",
     "SHEET_TITLES",
+    "batches",
     "csv_text",
     "flat_cell",
     "rows_frame",
@@ -173,7 +175,7 @@ def write_workbook(frames: Mapping[str, pd.DataFrame], path: str | Path, chinese
 # GEXF reserves `type` and `id` on edges (directed/undirected; the edge's id) and `key` on nodes: Gephi
 # would drop them.
 _GEPHI_NAMES = {"type": "relation", "key": "document_key", "id": "edge_id"}
-GEPHI_BATCH = 10_000  # nodes or edges made into XML at a time: writing a graph holds one batch, not the graph
+GRAPH_BATCH = 10_000  # nodes or edges made into XML or JSON at a time: writing a graph holds one batch, not the graph
 _INDENT = "  "  # networkx's pretty-printing: two spaces a level; a node or an edge sits at level 3
 
 
@@ -243,7 +245,14 @@ class _CountedIds(set):
         pass
 
 
-def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (the last shorter), taken as they come: what every writer of a
+    large graph holds at once.
+
+    >>> [len(b) for b in batches(iter(range(7)), 3)]
+    [3, 3, 1]
+    """
+    items = iter(items)
     while batch := list(itertools.islice(items, size)):
         yield batch
 
@@ -263,7 +272,7 @@ def _write_gexf(G: nx.MultiDiGraph, path: Path, batch: int) -> None:
     parts = {"nodes": flat.flat_nodes(), "edges": flat.edges()}
     with tempfile.TemporaryFile(dir=path.parent) as nodes, tempfile.TemporaryFile(dir=path.parent) as edges:
         for (tag, items), body in zip(parts.items(), (nodes, edges), strict=True):
-            for some in _batches(items, batch):
+            for some in batches(items, batch):
                 holder = Element("graph")
                 if tag == "nodes":
                     writer.add_nodes(_FlatGraph(G, nodes=some), holder)
@@ -293,7 +302,7 @@ def _write_gexf(G: nx.MultiDiGraph, path: Path, batch: int) -> None:
             f.write(tail)
 
 
-def write_graph_files(G: nx.MultiDiGraph, out: Path, batch: int = GEPHI_BATCH) -> list[Path]:
+def write_graph_files(G: nx.MultiDiGraph, out: Path, batch: int = GRAPH_BATCH) -> list[Path]:
     """The graph as GraphML and GEXF (Gephi, yEd, Cytoscape) in the folder ``out``, as networkx writes
     them, a node at a time (lxml's incremental writer) for GraphML and ``batch`` at a time for GEXF."""
     import networkx as nx

@@ -32,6 +32,7 @@ from typing import Any
 import networkx as nx
 
 from graph.errors import IndexFormatError
+from graph.export import batches
 
 __all__ = ["GRAPH_DB", "GraphDB", "write_graph_db"]
 
@@ -57,10 +58,10 @@ def write_graph_db(G: nx.MultiDiGraph, path: str | Path) -> None:
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
         nodes = ((n, a.get("type"), a.get("region"), a.get("year"), _json(a)) for n, a in G.nodes(data=True))
-        for rows in _batches(nodes):
+        for rows in batches(nodes, _BATCH):
             db.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)", rows)
         edges = ((u, v, k, d.get("type"), _json(d)) for u, v, k, d in G.edges(keys=True, data=True))
-        for rows in _batches(edges):
+        for rows in batches(edges, _BATCH):
             db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?)", rows)
         db.executescript(_INDEXES)
         db.commit()
@@ -97,7 +98,7 @@ class GraphDB:
         and the nodes those come from."""
         targets = list(nodes)
         self.whole(G, targets)
-        for chunk in _batches(iter(targets), 900):  # SQLite's limit on bound parameters
+        for chunk in batches(targets, 900):  # SQLite's limit on bound parameters
             marks = ",".join("?" * len(chunk))
             edges = self._fetch(
                 f"SELECT source, target, key, data FROM edges WHERE type = ? AND target IN ({marks})",
@@ -117,7 +118,7 @@ class GraphDB:
 
     def whole(self, G: nx.MultiDiGraph, nodes: Iterable[str]) -> None:
         """Give ``nodes`` of ``G`` all their attributes (a part read with some ``fields`` only)."""
-        for chunk in _batches(iter(list(nodes)), 900):  # SQLite's limit on bound parameters
+        for chunk in batches(list(nodes), 900):  # SQLite's limit on bound parameters
             marks = ",".join("?" * len(chunk))
             G.add_nodes_from(self._rows(f"SELECT id, data FROM nodes WHERE id IN ({marks})", chunk))
 
@@ -146,14 +147,3 @@ class GraphDB:
 
 def _json(attrs: dict[str, Any]) -> str:
     return json.dumps(attrs, ensure_ascii=False)
-
-
-def _batches(rows: Iterator[Any], size: int = _BATCH) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

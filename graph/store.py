@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -38,7 +37,7 @@ import pandas as pd
 
 from graph.cells import csv_unsafe_frame
 from graph.errors import IndexFormatError, UsageError
-from graph.export import GEPHI_FILES, write_graph_files, write_index_table, write_jsonl
+from graph.export import GEPHI_FILES, GRAPH_BATCH, batches, write_graph_files, write_index_table, write_jsonl
 from graph.graphdb import GRAPH_DB, GraphDB, write_graph_db
 from graph.ids import doc_id, indicator_id
 from graph.knowledge import BuiltGraph, issuer_of
@@ -55,7 +54,6 @@ __all__ = [
     "load_index",
     "load_records",
     "summary_counts",
-    "tables_for",
     "write_graph",
 ]
 
@@ -69,7 +67,6 @@ GRAPH_FILES = (
     RECORDS,
     SOURCES,
 )
-_JSON_BATCH = 10_000  # nodes or edges of graph.json made into text at a time
 WRITTEN_FILES = (*GRAPH_FILES, OFFSETS, GRAPH_DB)  # what write_graph writes; older indexes lack the last two
 
 
@@ -262,11 +259,6 @@ def table_for(name: str, docs: Sequence[ParsedDocument], built: BuiltGraph) -> p
     return pd.DataFrame(columns, columns=list(cols))
 
 
-def tables_for(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, pd.DataFrame]:
-    """The flat tables (one DataFrame each) written next to the graph, in the shared vocabulary."""
-    return {name: table_for(name, docs, built) for name in TABLES}
-
-
 def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Path) -> dict[str, Any]:
     """Write the graph, its tables and the records into ``out`` (an existing, empty directory),
     then the manifest that lists them.  Returns the manifest."""
@@ -312,15 +304,13 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     )
 
 
-def write_node_link(G: nx.MultiDiGraph, path: Path, batch: int = _JSON_BATCH) -> None:
+def write_node_link(G: nx.MultiDiGraph, path: Path, batch: int = GRAPH_BATCH) -> None:
     """``json.dump(nx.node_link_data(G, edges="edges"))``, byte for byte, a batch of nodes or edges at a
     time: the dict of the whole graph that ``node_link_data`` makes is never held."""
 
     def dumped(items: Iterator[dict[str, Any]]) -> Iterator[str]:
-        first = True
-        while some := list(itertools.islice(items, batch)):
-            yield ("" if first else ", ") + ", ".join(json.dumps(x, ensure_ascii=False) for x in some)
-            first = False
+        for n, some in enumerate(batches(items, batch)):
+            yield ("" if n == 0 else ", ") + ", ".join(json.dumps(x, ensure_ascii=False) for x in some)
 
     graph = json.dumps(G.graph, ensure_ascii=False)
     with open(path, "w", encoding="utf-8") as f:

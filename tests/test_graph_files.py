@@ -105,9 +105,8 @@ def test_graph_json_is_node_link_data(corpus: list, tmp_path: Path, batch: int) 
             json.dump(nx.node_link_data(G, edges="edges"), f, ensure_ascii=False)
         write_node_link(G, got, batch)
         assert got.read_bytes() == ref.read_bytes(), n
-        if (
-            n < 2
-        ):  # the build's graphs read back whole (the random ones may hold `key` and `id`, which the format takes)
+        # the build's graphs read back whole (the random ones may hold `key` and `id`, which the format takes)
+        if n < 2:
             back = nx.node_link_graph(json.loads(got.read_text(encoding="utf-8")), edges="edges")
             assert nx.utils.graphs_equal(back, G)
 
