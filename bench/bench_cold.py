@@ -29,6 +29,7 @@ from analysis.lint import write_findings
 from graph.defaults import DEFAULT_SAMPLE
 from graph.knowledge import build_graph
 from graph.read.issuers import IssuerResolver
+from graph.spill import DocumentSpill
 from graph.store import write_graph
 from index.build import LOCAL, build, read_documents
 from index.encoder import DEFAULT_SPEC
@@ -53,13 +54,16 @@ print(faiss.read_index(sys.argv[2]).search(q, 5)[1][0].tolist())
 """
 
 
-def cut_to(docs: list, n: int) -> list:
-    """The documents cut to their first ``n`` projects (the corpus is whole districts)."""
-    left, cut = n, []
+def cut_to(docs: DocumentSpill, n: int) -> DocumentSpill:
+    """The documents cut to their first ``n`` projects (the corpus is whole districts), spilled
+    as the build spills them (beside the first spill)."""
+    left, cut = n, DocumentSpill.create(docs.folder.parent)
     for d in docs:
-        cut.append(replace(d, projects=d.projects[: max(0, left)]))
-        left -= len(cut[-1].projects)
-    return [d for d in cut if d.projects]
+        if left > 0:
+            cut.add(replace(d, projects=d.projects[:left]))
+            left -= min(left, len(d.projects))
+    cut.close()
+    return cut
 
 
 def make_index(n: int, keep: Path, sample: Path) -> Path:
@@ -75,7 +79,8 @@ def make_index(n: int, keep: Path, sample: Path) -> Path:
     tmp = keep / f".idx_{n}.tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     write_graph(docs, built, tmp)
-    projects = tuple(p for d in docs for p in d.projects)
+    del built
+    projects = docs.projects
     vectors = synthetic_vectors(projects, load_search(sample / SEARCH_DIR), np.random.default_rng(n))
     write_search(
         Embedded(projects, vectors, dict.fromkeys(FIELDS, 0), DEFAULT_SPEC), tmp / SEARCH_DIR, tmp / "manifest.json"

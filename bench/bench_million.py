@@ -18,10 +18,11 @@ peak resident memory is that stage's alone:
    table, none kept), the mapped vectors (rows read with pread) and faiss; time per stage
    (sentences and columns, faiss kNN + MinHash LSH, scoring, order and clusters), the pairs and
    the process's peak RSS.
-3. build (``--build 10000 100000``): the index build's own stages (bench_cold.make_index: synthetic
-   districts read and parsed for real, graph, graph files, search files with synthetic vectors,
-   lint's findings), each size in a fresh process, with the peak resident memory after each stage:
-   what a streamed build has to bound, extrapolated to 10^6 (not run: it holds every document).
+3. build (``--build 10000 100000``): the index build's own stages, as index.build runs them
+   (synthetic districts read and parsed for real and spilled to disk, graph, graph files, search
+   files embedded by :class:`SyntheticEncoder` through the build's own batches, lint's findings),
+   each size in a fresh process, with the peak resident memory after each stage, extrapolated to
+   10^6.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,6 +55,7 @@ from analysis.duplicates import (  # noqa: E402
 from graph.constants import (  # noqa: E402
     DUP_CLUSTER_THRESHOLD,
     DUP_NEIGHBOURS,
+    FAISS_TRAIN_ROWS,
     HNSW_EF_CONSTRUCTION,
     HNSW_EF_SEARCH,
     HNSW_M,
@@ -60,10 +63,10 @@ from graph.constants import (  # noqa: E402
 )
 from graph.models import Project  # noqa: E402
 from graph.records import ProjectRecords  # noqa: E402
+from index.encoder import DEFAULT_SPEC, Encoder  # noqa: E402
 from index.store import SEARCH_DIR, load_search, read_rows  # noqa: E402
 
 BATCH = 65_536  # rows of vectors made and written at a time
-TRAIN_ROWS = 200_000  # rows the 8-bit quantizer learns each dimension's range from
 
 
 def _peak_mib() -> float:
@@ -117,7 +120,7 @@ def write_corpus(n: int, out: Path) -> dict[str, float]:
     index = faiss.IndexHNSWSQ(allv.shape[1], faiss.ScalarQuantizer.QT_8bit, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     index.hnsw.efSearch = HNSW_EF_SEARCH
-    index.train(read_rows(allv, np.sort(rng.choice(n, min(n, TRAIN_ROWS), replace=False))))
+    index.train(read_rows(allv, np.sort(rng.choice(n, min(n, FAISS_TRAIN_ROWS), replace=False))))
     for at in range(0, n, BATCH):
         index.add(read_rows(allv, np.arange(at, min(n, at + BATCH))))
     faiss.write_index(index, str(out / "dense.faiss"))
@@ -155,18 +158,17 @@ def duplicates(folder: Path) -> dict[str, float]:
 
 
 def build_stages(n: int, folder: Path) -> dict[str, float]:
-    """The build's stages at ``n`` projects (bench_cold.make_index, timed), peak RSS after each."""
+    """The build's stages at ``n`` projects, as index.build runs them (timed), peak RSS after each."""
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_cold import cut_to
-    from bench_scale import synthetic_vectors, write_corpus
+    from bench_scale import write_corpus
 
     from analysis.lint import write_findings
     from graph.knowledge import build_graph
     from graph.read.issuers import IssuerResolver
     from graph.store import write_graph
     from index.build import LOCAL, read_documents
-    from index.encoder import DEFAULT_SPEC
-    from index.store import FIELDS, Embedded, write_search
+    from index.store import embed, write_search
 
     src, out = folder / "src", folder / "idx"
     src.mkdir(parents=True, exist_ok=True)
@@ -186,20 +188,33 @@ def build_stages(n: int, folder: Path) -> dict[str, float]:
     mark("graph")
     out.mkdir(parents=True, exist_ok=True)
     write_graph(docs, built, out)
+    del built  # as index.build drops each part once written
     mark("graph_files")
-    projects = tuple(p for d in docs for p in d.projects)
-    vectors = synthetic_vectors(projects, load_search(ROOT / "build" / "index" / SEARCH_DIR), np.random.default_rng(n))
-    write_search(
-        Embedded(projects, vectors, dict.fromkeys(FIELDS, 0), DEFAULT_SPEC), out / SEARCH_DIR, out / "manifest.json"
-    )
+    embedded = embed(docs.projects, SyntheticEncoder(), None, docs.folder)  # as index.build embeds, batch by batch
+    write_search(embedded, out / SEARCH_DIR, out / "manifest.json")
+    del embedded
     mark("search_files")
     write_findings(out, docs)
     mark("lint")
-    got["projects"] = len(projects)
+    got["projects"] = len(docs.projects)
     return got
 
 
 BUILD_STAGES = ("parse", "graph", "graph_files", "search_files", "lint")
+
+
+class SyntheticEncoder(Encoder):
+    """Vectors without the model, for the build's memory and time at 10^5 and more: a text's vector
+    is drawn from a generator seeded by its CRC (the same text, the same vector), so the build's own
+    path (texts a batch at a time, vectors written to files as they come, faiss from the files) runs
+    as with the model, without hours of embedding."""
+
+    spec = DEFAULT_SPEC
+
+    def encode(self, texts: Sequence[str], kind: str = "passage") -> tuple[np.ndarray, list[int]]:
+        dim = self.spec.dim
+        out = np.stack([np.random.default_rng(zlib.crc32(t.encode())).standard_normal(dim, np.float32) for t in texts])
+        return out / np.linalg.norm(out, axis=1, keepdims=True), [1] * len(texts)
 
 
 def main() -> None:

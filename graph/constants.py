@@ -20,11 +20,19 @@ WEIGHT_TOLERANCE = 0.01  # indicator weights + 预算执行率权重 may miss 10
 MAX_AMOUNT_WAN = 10**9
 MAX_WEIGHT = 100  # a weight (权重, 预算执行率权重) is a share of 100 points
 
+# A build keeps the parsed projects in memory up to this many (about 14 KB each: 280 MiB); past it,
+# every stage reads them back from the spill on disk (graph.spill), one at a time, which costs
+# about 0.12 ms a project a pass (bench/bench_million.py --build).
+SPILL_HELD = 20_000
+
 # --- search index -----------------------------------------------------------------------------
 FLAT_MAX = 20_000  # bench/bench_faiss.py: flat costs 0.6 ms at 10k, 6.6 ms at 50k; HNSW ~0.5 ms, recall@10 0.998
 HNSW_M = 32  # HNSW links per node (faiss default range 16-64; 32 kept recall@10 at 0.998)
 HNSW_EF_CONSTRUCTION = 200  # build-time beam; higher buys recall with build time
 HNSW_EF_SEARCH = 128  # query-time beam
+FAISS_TRAIN_ROWS = 200_000  # rows, evenly spread, the 8-bit codes learn each dimension's range from
+FAISS_ADD_BATCH = 65_536  # rows added to faiss at a time (read from the vectors file, not all at once)
+EMBED_BATCH = 8_192  # projects whose texts are embedded and written at a time (all four fields)
 BM25_K1 = 1.2  # term-frequency saturation (the usual 1.2)
 BM25_B = 0.75  # length normalisation (the usual 0.75)
 USERDICT_MAX_TERM = 10  # corpus terms longer than this (characters) are not added to jieba's dictionary

@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import networkx as nx
@@ -53,13 +53,19 @@ def issuer_of(G: nx.MultiDiGraph, document: str) -> str | None:
     return next((v for _, v, k in G.out_edges(document, keys=True) if k == "issued_by"), None)
 
 
-def _merge_titles(projects: Sequence[Project]) -> dict[str, str]:
-    """Map title keys to document keys: a title seen once with a number joins that number."""
+def _learn_titles(projects: Iterable[Project], resolver: IssuerResolver) -> dict[str, str]:
+    """Teach ``resolver`` the corpus's issuer names, and map title keys to document keys (a title
+    seen once with a number joins that number): one pass over the projects."""
     by_title: dict[str, str] = {}
-    for p in projects:
-        for c in p.citations:
-            if c.number is not None and c.title:
-                by_title.setdefault(title_key(c.title), c.key)
+
+    def citations() -> Iterator[Citation]:
+        for p in projects:
+            for c in p.citations:
+                if c.number is not None and c.title:
+                    by_title.setdefault(title_key(c.title), c.key)
+                yield c
+
+    resolver.learn(citations())
     return by_title
 
 
@@ -84,13 +90,11 @@ def build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None 
 
 def _build_graph(docs: Sequence[ParsedDocument], resolver: IssuerResolver | None) -> BuiltGraph:
     resolver = resolver or IssuerResolver.from_package()
-    projects = [p for d in docs for p in d.projects]
-    resolver.learn(c for p in projects for c in p.citations)
-    title_to_number = _merge_titles(projects)
-    G = nx.MultiDiGraph()
+    title_to_number = _learn_titles((p for d in docs for p in d.projects), resolver)  # docs are walked twice:
+    G = nx.MultiDiGraph()  # a spill (graph.spill) reads them from disk each time, holding one project
     cited: list[tuple[str, Citation]] = []
     doc_titles: dict[str, dict[str, int]] = defaultdict(dict)
-    for p in projects:
+    for p in (p for d in docs for p in d.projects):
         _add_project(G, p)
         _add_indicators(G, p)
         for c in p.citations:

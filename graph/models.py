@@ -14,6 +14,7 @@ normalised identity (issuer code, year, serial — or normalised title), not by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -251,7 +252,7 @@ class ParsedDocument:
 
     path: str
     encoding: str
-    projects: tuple[Project, ...]
+    projects: Sequence[Project]  # a tuple as read; read from disk, one at a time, once spilled (graph.spill)
     toc: tuple[TocEntry, ...]
     diagnostics: tuple[Diagnostic, ...]
     preamble: str = ""  # text before the contents / first table, kept as read

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -25,11 +27,13 @@ import numpy as np
 
 from graph.manifest import GRAPH_FORMAT, read_manifest
 from graph.models import Citation, DocumentNumber, Indicator, Project, Span, as_decimal
+from graph.read.clean import INTERNED_CELL
 
 __all__ = [
     "OFFSETS",
     "RECORDS",
     "ProjectRecords",
+    "RecordsWriter",
     "project_from_json",
     "project_to_json",
 ]
@@ -58,38 +62,84 @@ def project_to_json(p: Project) -> dict[str, Any]:
     return out
 
 
+def _interned(d: dict[str, Any]) -> dict[str, Any]:
+    """``d`` with its short strings interned, as the reader interns its cells (graph.read.clean):
+    records read back for a graph of 10^6 projects share one copy of each name, level and file."""
+    return {k: sys.intern(v) if isinstance(v, str) and len(v) <= INTERNED_CELL else v for k, v in d.items()}
+
+
 def _span(d: dict[str, Any]) -> Span:
-    return Span(d["file"], d["line"], d["end_line"], d.get("raw", ""))
+    return Span(sys.intern(d["file"]), d["line"], d["end_line"], d.get("raw", ""))
+
+
+def _indicator(i: dict[str, Any]) -> Indicator:
+    return Indicator(**{**_interned(i), "span": _span(i["span"])})
 
 
 def project_from_json(d: dict[str, Any]) -> Project:
     """A :class:`Project` back from its ``records.jsonl`` line."""
-    inds = tuple(Indicator(**{**i, "span": _span(i["span"])}) for i in d["indicators"])
     cites = tuple(
         Citation(
-            c["key"],
-            DocumentNumber(**c["number"]) if c["number"] else None,
-            c["title"],
-            c["field"],
+            sys.intern(c["key"]),
+            DocumentNumber(**_interned(c["number"])) if c["number"] else None,
+            sys.intern(c["title"]) if c["title"] else c["title"],
+            sys.intern(c["field"]),
             _span(c["span"]),
         )
         for c in d["citations"]
     )
     return Project(
         **{
-            **d,
+            **_interned(d),
             "amount": as_decimal(d["amount"]),
             "retained": as_decimal(d["retained"]),
             "to_towns": as_decimal(d["to_towns"]),
             "basis": tuple(d["basis"]),
-            "indicators": inds,
-            "long_term": tuple(Indicator(**{**i, "span": _span(i["span"])}) for i in d.get("long_term", ())),
+            "indicators": tuple(map(_indicator, d["indicators"])),
+            "long_term": tuple(map(_indicator, d.get("long_term", ()))),
             "attributes": tuple(tuple(a) for a in d.get("attributes", ())),
             "citations": cites,
             "unparsed": tuple(_span(u) for u in d["unparsed"]),
             "span": _span(d["span"]),
         }
     )
+
+
+class RecordsWriter:
+    """``records.jsonl`` and its offsets written as projects come (``add`` may be called many
+    times); the offsets are saved on ``close``.  What :meth:`ProjectRecords.save` and a spill use.
+
+    >>> with RecordsWriter(tmp_path) as w:
+    ...     w.add(ProjectRecords(example_index)[:2])
+    >>> len(w), len(ProjectRecords(tmp_path))
+    (2, 2)
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / RECORDS
+        self.offsets = array("q", [0])  # 8 bytes a project, not a Python int each
+        self._file = open(self.path, "wb")
+
+    def add(self, projects: Iterable[Project]) -> None:
+        for p in projects:
+            line = (json.dumps(project_to_json(p), ensure_ascii=False) + "\n").encode("utf-8")
+            self._file.write(line)
+            self.offsets.append(self.offsets[-1] + len(line))
+        self._file.flush()  # what was added can be read back at once
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+            np.save(self.path.parent / OFFSETS, np.frombuffer(self.offsets, dtype=np.int64), allow_pickle=False)
+
+    def __enter__(self) -> RecordsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class ProjectRecords(Sequence[Project]):
@@ -122,15 +172,9 @@ class ProjectRecords(Sequence[Project]):
     def save(folder: Path, projects: Iterable[Project]) -> Path:
         """``records.jsonl`` in ``folder`` (one project per line) and, beside it, the byte offset of
         each line, so a reader opens the records in O(1) and parses only the lines it is asked for."""
-        path = folder / RECORDS
-        offsets = [0]
-        with open(path, "wb") as f:
-            for p in projects:
-                line = (json.dumps(project_to_json(p), ensure_ascii=False) + "\n").encode("utf-8")
-                f.write(line)
-                offsets.append(offsets[-1] + len(line))
-        np.save(folder / OFFSETS, np.asarray(offsets, dtype=np.int64), allow_pickle=False)
-        return path
+        with RecordsWriter(folder) as w:
+            w.add(projects)
+        return w.path
 
     def __len__(self) -> int:
         return len(self._offsets) - 1

@@ -27,6 +27,7 @@ import contextlib
 import functools
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ from graph.manifest import GRAPH_FORMAT, read_manifest, sha256_file, write_manif
 from graph.models import Diagnostic, ParsedDocument, Project, as_float
 from graph.read.clean import indicator_key
 from graph.records import OFFSETS, RECORDS, ProjectRecords
+from graph.spill import DocumentSpill
 
 __all__ = [
     "GRAPH_FILES",
@@ -269,7 +271,10 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     write_graph_files(G, out)
     for name in TABLES:  # one table at a time: the graph files and tables never hold more than one
         write_index_table(table_for(name, docs, built), out / f"{name}.csv")  # no cell starts a formula for Excel
-    ProjectRecords.save(out, (p for d in docs for p in d.projects))
+    if isinstance(docs, DocumentSpill):
+        docs.save_records(out)  # the file the projects were spilled to is the records file
+    else:
+        ProjectRecords.save(out, (p for d in docs for p in d.projects))
     write_jsonl(
         out / SOURCES,
         (
@@ -340,17 +345,17 @@ def _identity_json(d: ParsedDocument) -> dict[str, Any]:
 
 def summary_counts(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, int]:
     G = built.graph
-    types = [t for _, t in G.nodes(data="type")]
+    types = Counter(t for _, t in G.nodes(data="type"))
     return {
         "sources": len(docs),
         "projects": sum(len(d.projects) for d in docs),
         "indicators": sum(len(p.indicators) for d in docs for p in d.projects),
-        "indicator_nodes": types.count("indicator"),
+        "indicator_nodes": types["indicator"],
         "citations": len(built.citations),
-        "documents": types.count("document"),
-        "issuers": types.count("issuer"),
-        "departments": types.count("department"),
-        "units": types.count("unit"),
+        "documents": types["document"],
+        "issuers": types["issuer"],
+        "departments": types["department"],
+        "units": types["unit"],
         "toc_entries": sum(len(d.toc) for d in docs),
         "warnings": sum(1 for d in docs for g in d.diagnostics if g.severity == "warning"),
         "nodes": G.number_of_nodes(),

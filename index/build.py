@@ -28,7 +28,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,11 @@ from graph.progress import note, progress
 from graph.read.identity import NO_OVERRIDE, Override
 from graph.read.issuers import IssuerResolver
 from graph.read.layouts import parse_file
-from graph.read.merge import merge_documents
+from graph.read.merge import Merger
 from graph.read.source import scan_sources
 from graph.read.spec import load_layouts
 from graph.records import ProjectRecords
+from graph.spill import DocumentSpill, process_alive, remove_left
 from graph.store import write_graph
 from graph.text import printable
 from index.cache import VectorCache, default_cache
@@ -146,26 +147,27 @@ def _parse_all(
     keep_going: bool,
     layout_dirs: Sequence[Path] = (),
     ocr: str = "auto",
-) -> list[ParsedDocument | Diagnostic]:
-    """Each file's document, or (with ``keep_going``) the error that names it, in order; on Ray
-    when asked.  Locally an unreadable file raises its own :class:`InputError`."""
+) -> Iterator[ParsedDocument | Diagnostic]:
+    """Each file's document, or (with ``keep_going``) the error that names it, in order and one at a
+    time; on Ray when asked.  Locally an unreadable file raises its own :class:`InputError`."""
     if engine.name == "ray":
         from index.distributed import parse_files
 
         given = list(zip(files, overrides_for(files, overrides), strict=True))
-        return parse_files(given, resolver.known_codes, engine.address, engine.workers, layout_dirs, ocr)
+        yield from parse_files(given, resolver.known_codes, engine.address, engine.workers, layout_dirs, ocr)
+        return
     layouts = load_layouts(layout_dirs)
-    out: list[ParsedDocument | Diagnostic] = []
     pairs = zip(files, overrides_for(files, overrides), strict=True)
     for n, (f, override) in enumerate(progress(pairs, "reading", total=len(files)), start=1):
+        got: ParsedDocument | Diagnostic
         try:
-            out.append(parse_file(f, resolver.known_codes, override, layouts, ocr))
+            got = parse_file(f, resolver.known_codes, override, layouts, ocr)
         except InputError as exc:
             if not keep_going and len(files) == 1:
                 raise
-            out.append(exc.diagnostic())  # several files: every one that fails is named at the end
-        note(_file_line(n, len(files), out[-1]))
-    return out
+            got = exc.diagnostic()  # several files: every one that fails is named at the end
+        note(_file_line(n, len(files), got))
+        yield got
 
 
 def _file_line(n: int, total: int, got: ParsedDocument | Diagnostic) -> str:
@@ -184,35 +186,38 @@ def read_documents(
     engine: Engine = LOCAL,
     layout_dirs: Sequence[Path] = (),
     ocr: str = "auto",
-) -> tuple[list[ParsedDocument], list[Diagnostic], int]:
-    """Parse every document under ``paths``, each project once (see :func:`merge_documents`);
-    returns the documents, the files skipped and how many files were read.
+    spill_dir: Path | None = None,
+) -> tuple[DocumentSpill, list[Diagnostic], int]:
+    """Parse every document under ``paths``, each project once (see :class:`Merger`); returns the
+    documents, the files skipped and how many files were read.  The documents' projects are kept on
+    disk, in a folder under ``spill_dir`` (the system's temporary folder when None), as each file is
+    read (:class:`~graph.spill.DocumentSpill`): reading 10^6 projects holds one document at a time.
 
     An unreadable file raises :class:`~graph.errors.InputError` naming it; of several files, every
     one that cannot be read is named in one :class:`~graph.errors.UnreadableFiles`, after all were
     tried; with ``keep_going`` they are skipped and reported instead.  ``layout_dirs`` hold layout
     descriptions of the user's own (:func:`~graph.read.spec.load_layouts`); ``ocr`` says which PDF
     pages are read from their image (:data:`~graph.read.ocr.OCR_MODES`)."""
-    docs: list[ParsedDocument] = []
     errors: list[Diagnostic] = []
     sources, unread = scan_sources(list(paths))
+    docs, merger, files_read = DocumentSpill.create(spill_dir), Merger(), 0
     for got in _parse_all([_shown(f) for f in sources], resolver, overrides, engine, keep_going, layout_dirs, ocr):
         if isinstance(got, ParsedDocument):
-            docs.append(got)
+            files_read += 1
+            if (kept := merger.add(got)) is not None:
+                docs.add(kept)
         elif not keep_going and len(sources) == 1:  # from Ray, which carries the error as its report
             raise InputError(got.file, got.message, got.line)
         else:
             errors.append(got)
+    docs.close()
     if errors and not keep_going:
         raise UnreadableFiles(errors, len(sources))
     if not docs:
         raise refusal_at(", ".join(map(str, paths)), "nothing-readable")
-    files_read = len(docs)
-    docs, repeated = merge_documents(docs)
-    repeated += [Diagnostic("warning", Code.NOT_READ, why, str(_shown(f))) for f, why in unread]
+    repeated = merger.finish() + [Diagnostic("warning", Code.NOT_READ, why, str(_shown(f))) for f, why in unread]
     if errors or repeated:  # keep skipped files and repeats on record in the index itself (diagnostics.csv)
-        first = docs[0]
-        docs[0] = replace(first, diagnostics=(*errors, *repeated, *first.diagnostics))
+        docs.with_diagnostics(0, (*errors, *repeated))
     return docs, errors, files_read
 
 
@@ -241,29 +246,55 @@ def build(
     _check_target(out)
     resolver = IssuerResolver.from_csv(issuers_csv) if issuers_csv else IssuerResolver.from_package()
     dirs = [Path(d) for d in layout_dirs]
-    docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine, dirs, ocr)
-    encoder = _encoder(model, engine)  # a missing model fails here, before anything is written
-    note(f"graph: {sum(len(d.projects) for d in docs)} projects of {files_read} files")
-    built = build_graph(docs, resolver)
-    projects = [p for d in docs for p in d.projects]
-    cache = _cache(encoder) if vector_cache and encoder is not None else None
-    if encoder is not None:
-        note(f"search: embedding {len(projects)} projects (texts embedded before come from the cache)")
-    embedded = None if encoder is None else embed(projects, encoder, cache)
-    notes = [Diagnostic("warning", Code.VECTOR_CACHE, t, str(cache.path), None) for t in cache.trouble] if cache else []
+    with _lock(out):  # before reading: the documents are spilled beside the target, which the lock owns
+        notes = _left_behind(out)
+        docs, errors, files_read = read_documents(paths, resolver, keep_going, overrides, engine, dirs, ocr, out.parent)
+        note(f"graph: {len(docs.projects)} projects of {files_read} files")
+        manifest, search = _write(docs, out, resolver, model, engine, vector_cache, parts, notes)
+    return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read, tuple(notes))
+
+
+def _write(
+    docs: DocumentSpill,
+    out: Path,
+    resolver: IssuerResolver,
+    model: str | Encoder | None,
+    engine: Engine,
+    vector_cache: bool,
+    parts: Sequence[Part],
+    notes: list[Diagnostic],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Graph, vectors and parts of ``docs``, written beside ``out`` and swapped in.  Each is dropped
+    once written (the documents stay on disk): the graph before the texts are embedded, the vectors
+    before the parts, so the largest of them is held, not their sum."""
+    encoder = _encoder(model, engine)  # a missing model fails here, before anything is built
+    projects = docs.projects  # read from the spill each time they are walked
     notes += ids_changed(out, projects)
-    with _lock(out), _staging(out, notes) as tmp:
+    with _staging(out, notes) as tmp:
         note(f"writing the index beside {printable(out)}")
-        manifest = write_graph(docs, built, tmp)
+        manifest = write_graph(docs, build_graph(docs, resolver), tmp)
         search = None
-        if embedded is not None:
+        if encoder is not None:
+            note(f"search: embedding {len(projects)} projects (texts embedded before come from the cache)")
+            cache = _cache(encoder) if vector_cache else None
+            embedded = embed(projects, encoder, cache, docs.folder)  # the vectors written as they come
+            if cache is not None:
+                notes += [Diagnostic("warning", Code.VECTOR_CACHE, t, str(cache.path), None) for t in cache.trouble]
             search = write_search(embedded, tmp / SEARCH_DIR, tmp / MANIFEST)
+            del embedded
             load_search(tmp / SEARCH_DIR)  # verify the search part against the graph it was made from
         for part in parts:
             part(tmp, docs)
         read_manifest(tmp, *GRAPH_FORMAT)
         _swap_into_place(tmp, out)
-    return BuildReport(out, tuple(docs), tuple(errors), manifest["counts"], manifest, search, files_read, tuple(notes))
+    return manifest, search
+
+
+def _left_behind(out: Path) -> list[Diagnostic]:
+    """Spilled documents that killed builds left beside ``out``, removed and said (the lock is ours)."""
+    said = "removed {}, documents spilled by a build that was killed"
+    gone = remove_left(out.parent)
+    return [Diagnostic("warning", Code.STAGING_LEFT, said.format(f.name), str(out.parent)) for f in gone]
 
 
 def warning_lines(diagnostics: Sequence[Diagnostic], out: Path) -> list[str]:
@@ -433,7 +464,7 @@ def _lock(out: Path) -> Iterator[Path]:
                 break
             except FileExistsError:
                 pid = _lock_owner(path)
-                if pid is not None and _alive(pid):
+                if pid is not None and process_alive(pid):
                     raise IndexBusy(
                         f"{out}: another build (pid {pid}) is writing this index; wait for it to finish, "
                         f"or remove {path} if no build is running"
@@ -454,16 +485,6 @@ def _lock_owner(path: Path) -> int | None:
         return int(path.read_text().strip() or "x")
     except (OSError, ValueError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 @contextlib.contextmanager

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -39,8 +40,17 @@ from typing import Any
 
 import numpy as np
 
-from graph.constants import FLAT_MAX, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
+from graph.constants import (
+    EMBED_BATCH,
+    FAISS_ADD_BATCH,
+    FAISS_TRAIN_ROWS,
+    FLAT_MAX,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+)
 from graph.errors import IndexFormatError, require
+from graph.export import batches
 from graph.i18n import refusal
 from graph.manifest import (
     GRAPH_FORMAT,
@@ -192,47 +202,100 @@ def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def _faiss_index(vectors: np.ndarray) -> Any:
+    """Flat inner product up to FLAT_MAX rows, else HNSW over 8-bit codes trained on at most
+    :data:`~graph.constants.FAISS_TRAIN_ROWS` rows spread evenly; rows are added a batch at a
+    time, read with ``pread`` when ``vectors`` is mapped (:func:`read_rows`)."""
     import faiss
 
-    dim = vectors.shape[1]
+    n, dim = vectors.shape
     index: Any
-    if faiss_kind(len(vectors)) == "flat-ip":
+    if faiss_kind(n) == "flat-ip":
         index = faiss.IndexFlatIP(dim)  # exact inner product; vectors are normalised, so cosine
     else:
         sq8: Any = faiss.ScalarQuantizer.QT_8bit  # an int the stubs type as a ScalarQuantizer
         index = faiss.IndexHNSWSQ(dim, sq8, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
-        index.train(np.ascontiguousarray(vectors, dtype=np.float32))  # each dimension's range, for its 8 bits
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        train = np.linspace(0, n - 1, min(n, FAISS_TRAIN_ROWS)).round().astype(np.int64)
+        index.train(read_rows(vectors, np.unique(train)))  # each dimension's range, for its 8 bits
+    for at in range(0, n, FAISS_ADD_BATCH):
+        index.add(read_rows(vectors, np.arange(at, min(n, at + FAISS_ADD_BATCH))))
     return index
+
+
+def _save_rows(vectors: np.ndarray, path: Path) -> None:
+    """``np.save(path, vectors)``; a matrix :func:`embed` wrote to a file is linked (or copied), not read."""
+    source = getattr(vectors, "filename", None)
+    if isinstance(vectors, np.memmap) and source is not None:
+        try:
+            os.link(source, path)
+        except OSError:
+            shutil.copyfile(source, path)
+        return
+    np.save(path, vectors, allow_pickle=False)
 
 
 @dataclass(frozen=True)
 class Embedded:
     """The vectors of every project's fields, ready to be written: one matrix per field."""
 
-    projects: tuple[Project, ...]
+    projects: Sequence[Project]  # as given (a spill's are read from disk each time they are walked)
     vectors: dict[str, np.ndarray]  # field -> (n, dim) float32, L2-normalised
     split_pieces: dict[str, int]  # field -> texts split into more than one piece to fit the model
     spec: ModelSpec
     cut_texts: dict[str, int] = field(default_factory=dict)  # field -> texts over MAX_PIECES pieces
 
 
-def embed(projects: Sequence[Project], encoder: Encoder, cache: VectorCache | None = None) -> Embedded:
+def embed(
+    projects: Sequence[Project], encoder: Encoder, cache: VectorCache | None = None, folder: Path | None = None
+) -> Embedded:
     """Embed each project's fields (see :func:`project_fields`) with ``encoder``; texts found in
-    ``cache`` are not embedded again, and new ones are added to it."""
-    texts = [project_fields(p) for p in projects]
-    vectors: dict[str, np.ndarray] = {}
-    pieces: dict[str, int] = {}
-    cut: dict[str, int] = {}
-    for name in FIELDS:
-        column = [t[name] for t in texts]
-        vecs, n_pieces = _embed_cached(column, encoder, cache)
-        vectors[name] = vecs
-        pieces[name] = sum(n - 1 for n in n_pieces)
-        cut[name] = sum(1 for n in n_pieces if n > MAX_PIECES)
-    return Embedded(tuple(projects), vectors, pieces, encoder.spec, cut)
+    ``cache`` are not embedded again, and new ones are added to it.  The projects are taken
+    :data:`~graph.constants.EMBED_BATCH` at a time.  With ``folder``, each field's vectors are
+    written to ``folder/vectors.<field>.npy`` as they come and opened memory-mapped: 10^6 projects
+    hold one batch of texts and vectors, not all of them (without, they are arrays in memory)."""
+    n, dim = len(projects), encoder.spec.dim
+    writers = {name: _Rows(folder / f"vectors.{name}.npy" if folder else None, n, dim) for name in FIELDS}
+    pieces, cut = dict.fromkeys(FIELDS, 0), dict.fromkeys(FIELDS, 0)
+    for batch in batches(projects, EMBED_BATCH):
+        texts = [project_fields(p) for p in batch]
+        for name in FIELDS:
+            vecs, n_pieces = _embed_cached([t[name] for t in texts], encoder, cache)
+            writers[name].add(vecs)
+            pieces[name] += sum(k - 1 for k in n_pieces)
+            cut[name] += sum(1 for k in n_pieces if k > MAX_PIECES)
+    return Embedded(projects, {name: w.done() for name, w in writers.items()}, pieces, encoder.spec, cut)
+
+
+class _Rows:
+    """A float32 matrix of ``n`` rows filled in order, in memory or (with ``path``) written to an
+    ``.npy`` file a batch at a time (plain writes: the rows are never mapped while written)."""
+
+    def __init__(self, path: Path | None, n: int, dim: int) -> None:
+        self.path, self.n, self.dim, self.at = path, n, dim, 0
+        self.memory = np.zeros((n, dim), dtype=np.float32) if path is None else None
+        if path is not None:
+            self.file = open(path, "wb")
+            header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
+                      "shape": (n, dim)}  # fmt: skip
+            np.lib.format.write_array_header_1_0(self.file, header)
+
+    def add(self, rows: np.ndarray) -> None:
+        rows = np.ascontiguousarray(rows, dtype=np.float32).reshape(-1, self.dim)
+        if self.memory is not None:
+            self.memory[self.at : self.at + len(rows)] = rows
+        else:
+            self.file.write(rows.tobytes())
+        self.at += len(rows)
+
+    def done(self) -> np.ndarray:
+        if self.at != self.n:  # pragma: no cover - embed adds one row a project
+            raise AssertionError(f"{self.at} rows of {self.n}")
+        if self.memory is not None:
+            return self.memory
+        self.file.close()
+        assert self.path is not None
+        return np.load(self.path, mmap_mode="r", allow_pickle=False)
 
 
 def _embed_cached(texts: list[str], encoder: Encoder, cache: VectorCache | None) -> tuple[np.ndarray, list[int]]:
@@ -258,7 +321,7 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
     out.mkdir(parents=True)
     projects = embedded.projects
     for name, vecs in embedded.vectors.items():
-        np.save(out / f"vectors.{name}.npy", vecs, allow_pickle=False)
+        _save_rows(vecs, out / f"vectors.{name}.npy")
     faiss.write_index(_faiss_index(embedded.vectors["all"]), str(out / "dense.faiss"))
     tokens = Tokens(corpus_terms([p.name for p in projects] + [i.name for p in projects for i in p.indicators]))
     tokens.save(out / "userdict.txt")

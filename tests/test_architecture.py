@@ -5,7 +5,7 @@ Stages, lowest first; a module may import from its own stage or a lower one, nev
     foundation  graph.errors, codes, i18n, constants, text, cells, export, ids, models, manifest, lookup,
                 vocabulary, defaults, progress
     read        graph.read.*            bytes → rows of cells → records (+ citations, issuers)
-    graph       graph.knowledge, records, graphdb, store, queries
+    graph       graph.knowledge, records, spill, graphdb, store, queries
     search      index.*                 embed, lexical, store, searcher; index.build is the pipeline
     analysis    analysis.*              lint, duplicates
     workbench   workbench.*             corpus, views, plots, output
@@ -45,7 +45,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("read", ("graph.read",)),
-    ("graph", ("graph.knowledge", "graph.records", "graph.graphdb", "graph.store", "graph.queries")),
+    ("graph", ("graph.knowledge", "graph.records", "graph.spill", "graph.graphdb", "graph.store", "graph.queries")),
     ("search", ("index",)),
     ("analysis", ("analysis",)),
     ("workbench", ("workbench",)),
