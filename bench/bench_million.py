@@ -184,7 +184,7 @@ def build_stages(n: int, folder: Path) -> dict[str, float]:
     resolver = IssuerResolver.from_package()
     docs = cut_to(read_documents(paths, resolver, False, engine=LOCAL)[0], n)
     mark("parse")
-    built = build_graph(docs, resolver)
+    built = build_graph(docs, resolver, docs.folder)  # projects' nodes and edges to disk, as index.build does
     mark("graph")
     out.mkdir(parents=True, exist_ok=True)
     write_graph(docs, built, out)

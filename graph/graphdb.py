@@ -32,7 +32,7 @@ from typing import Any
 import networkx as nx
 
 from graph.errors import IndexFormatError
-from graph.export import batches
+from graph.export import WritableGraph, batches
 
 __all__ = ["GRAPH_DB", "GraphDB", "write_graph_db"]
 
@@ -49,7 +49,7 @@ CREATE INDEX edges_by_source ON edges (source, type);
 """
 
 
-def write_graph_db(G: nx.MultiDiGraph, path: str | Path) -> None:
+def write_graph_db(G: WritableGraph, path: str | Path) -> None:
     """Write ``G`` to ``path`` (replaced whole: written beside it, then renamed)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")

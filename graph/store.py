@@ -38,7 +38,15 @@ import pandas as pd
 
 from graph.cells import csv_unsafe_frame
 from graph.errors import IndexFormatError, UsageError
-from graph.export import GEPHI_FILES, GRAPH_BATCH, batches, write_graph_files, write_index_table, write_jsonl
+from graph.export import (
+    GEPHI_FILES,
+    GRAPH_BATCH,
+    WritableGraph,
+    batches,
+    write_graph_files,
+    write_index_rows,
+    write_jsonl,
+)
 from graph.graphdb import GRAPH_DB, GraphDB, write_graph_db
 from graph.ids import doc_id, indicator_id
 from graph.knowledge import BuiltGraph, issuer_of
@@ -149,32 +157,35 @@ def _indicator_rows(p: Project) -> list[dict[str, Any]]:
     ]
 
 
-def _citation_rows(built: BuiltGraph, names: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "project_id": pid,
-            "project": names[pid],
-            "field": c.field,
-            "document_id": doc_id(c.key),
-            "number": c.number.canonical if c.number else None,
-            "issuer_code": c.number.issuer_code if c.number else None,
-            "document_year": c.number.year if c.number else None,
-            "document_title": c.title,
-            "file": c.span.file,
-            "line": c.span.line,
-            "raw": c.span.raw,
-        }
-        for pid, c in built.citations
-    ]
+def _citation_rows(built: BuiltGraph, p: Project) -> list[dict[str, Any]]:
+    rows = []
+    for c in map(built.resolved, p.citations):
+        rows.append(
+            {
+                "project_id": p.id,
+                "project": p.name,
+                "field": c.field,
+                "document_id": doc_id(c.key),
+                "number": c.number.canonical if c.number else None,
+                "issuer_code": c.number.issuer_code if c.number else None,
+                "document_year": c.number.year if c.number else None,
+                "document_title": c.title,
+                "file": c.span.file,
+                "line": c.span.line,
+                "raw": c.span.raw,
+            }
+        )
+    return rows
 
 
-def _document_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
+def _document_rows(built: BuiltGraph) -> list[dict[str, Any]]:
+    G = built.spilled.shared  # documents and issuers are shared nodes; who cites them, counted as built
     rows = []
     for n, a in G.nodes(data=True):
         if a["type"] != "document":
             continue
-        cites = [(u, d) for u, _, d in G.in_edges(n, data=True) if d["type"] == "cites"]
         iss = issuer_of(G, n)
+        n_projects, n_mentions = built.document_use.get(n, (0, 0))
         rows.append(
             {
                 "document_id": n,
@@ -185,19 +196,19 @@ def _document_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
                 "issuer": G.nodes[iss]["name"] if iss else None,
                 "issuer_level": a.get("issuer_level"),
                 "issuer_method": G.edges[n, iss, "issued_by"]["method"] if iss else None,
-                "n_projects": len({u for u, _ in cites}),
-                "n_mentions": sum(d.get("mentions", 1) for _, d in cites),
+                "n_projects": n_projects,
+                "n_mentions": n_mentions,
             }
         )
     return rows
 
 
-def _issuer_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
+def _issuer_rows(built: BuiltGraph) -> list[dict[str, Any]]:
+    G = built.spilled.shared
     rows = []
     for n, a in G.nodes(data=True):
         if a["type"] != "issuer":
             continue
-        docs_of = [u for u, _ in G.in_edges(n)]
         rows.append(
             {
                 "issuer_id": n,
@@ -205,8 +216,8 @@ def _issuer_rows(G: nx.MultiDiGraph) -> list[dict[str, Any]]:
                 "issuer_level": a["issuer_level"],
                 "codes": "; ".join(a["codes"]),
                 "methods": "; ".join(a["methods"]),
-                "n_documents": len(docs_of),
-                "n_projects": len({p for dn in docs_of for p, _ in G.in_edges(dn)}),
+                "n_documents": G.in_degree(n),
+                "n_projects": built.issuer_use.get(n, 0),
             }
         )
     return rows
@@ -220,11 +231,11 @@ def _table_rows(name: str, docs: Sequence[ParsedDocument], built: BuiltGraph) ->
     if name == "indicators":
         return (r for p in projects for r in _indicator_rows(p))
     if name == "citations":
-        return iter(_citation_rows(built, {p.id: p.name for p in projects}))
+        return (r for p in projects for r in _citation_rows(built, p))
     if name == "documents":
-        return iter(_document_rows(built.graph))
+        return iter(_document_rows(built))
     if name == "issuers":
-        return iter(_issuer_rows(built.graph))
+        return iter(_issuer_rows(built))
     if name == "toc":
         return (
             {"file": e.span.file, "line": e.span.line, "entry": e.number, "project": e.name,
@@ -265,12 +276,13 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     """Write the graph, its tables and the records into ``out`` (an existing, empty directory),
     then the manifest that lists them.  Returns the manifest."""
     out = Path(out)
-    G = built.graph
+    G = built.spilled  # the projects' nodes and edges are read back from disk by each writer
     write_node_link(G, out / GRAPH_JSON)
     write_graph_db(G, out / GRAPH_DB)
     write_graph_files(G, out)
     for name in TABLES:  # one table at a time: the graph files and tables never hold more than one
-        write_index_table(table_for(name, docs, built), out / f"{name}.csv")  # no cell starts a formula for Excel
+        rows = functools.partial(_table_rows, name, docs, built)  # walked twice: the columns' types, then the rows
+        write_index_rows(TABLE_COLUMNS[name], rows, out / f"{name}.csv")  # no cell starts a formula for Excel
     if isinstance(docs, DocumentSpill):
         docs.save_records(out)  # the file the projects were spilled to is the records file
     else:
@@ -309,7 +321,7 @@ def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Pa
     )
 
 
-def write_node_link(G: nx.MultiDiGraph, path: Path, batch: int = GRAPH_BATCH) -> None:
+def write_node_link(G: WritableGraph, path: Path, batch: int = GRAPH_BATCH) -> None:
     """``json.dump(nx.node_link_data(G, edges="edges"))``, byte for byte, a batch of nodes or edges at a
     time: the dict of the whole graph that ``node_link_data`` makes is never held."""
 
@@ -344,14 +356,18 @@ def _identity_json(d: ParsedDocument) -> dict[str, Any]:
 
 
 def summary_counts(docs: Sequence[ParsedDocument], built: BuiltGraph) -> dict[str, int]:
-    G = built.graph
-    types = Counter(t for _, t in G.nodes(data="type"))
+    G = built.spilled
+    types = Counter(t for _, t in G.shared.nodes(data="type"))
+    indicators = citations = 0
+    for p in (p for d in docs for p in d.projects):  # one pass: spilled projects are read from disk
+        indicators += len(p.indicators)
+        citations += len(p.citations)
     return {
         "sources": len(docs),
-        "projects": sum(len(d.projects) for d in docs),
-        "indicators": sum(len(p.indicators) for d in docs for p in d.projects),
+        "projects": G.number_of_projects(),
+        "indicators": indicators,
         "indicator_nodes": types["indicator"],
-        "citations": len(built.citations),
+        "citations": citations,
         "documents": types["document"],
         "issuers": types["issuer"],
         "departments": types["department"],

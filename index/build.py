@@ -272,7 +272,7 @@ def _write(
     notes += ids_changed(out, projects)
     with _staging(out, notes) as tmp:
         note(f"writing the index beside {printable(out)}")
-        manifest = write_graph(docs, build_graph(docs, resolver), tmp)
+        manifest = write_graph(docs, build_graph(docs, resolver, docs.folder), tmp)
         search = None
         if encoder is not None:
             note(f"search: embedding {len(projects)} projects (texts embedded before come from the cache)")

@@ -42,10 +42,10 @@ def test_a_killed_build_leaves_the_previous_index(index: Path) -> None:
     """SIGKILL in the middle of writing (the graph files are being written): the old index loads."""
     code = (
         "import sys, time, graph.store as s\n"
-        "orig = s.table_for\n"
+        "orig = s.write_index_rows\n"
         "def slow(*a):\n"
         "    print('writing', flush=True); time.sleep(30); return orig(*a)\n"
-        "s.table_for = slow\n"
+        "s.write_index_rows = slow\n"
         "import build_index\n"
         f"sys.exit(build_index.main([{str(DEFAULT_SAMPLE)!r}, '--out', {str(index)!r}, '--no-search']))\n"
     )
@@ -119,7 +119,7 @@ def test_ctrl_c_is_one_line(tmp_path: Path) -> None:
         "import graph.store as s\n"
         "def interrupted(*a):\n"
         "    raise KeyboardInterrupt\n"
-        "s.table_for = interrupted\n"
+        "s.write_index_rows = interrupted\n"
         "import build_index\n"
         "build_index.run()\n"
     )
