@@ -28,9 +28,9 @@ import itertools
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from graph.cells import csv_safe_frame, strings_not_formulas
 from graph.constants import CSV_ENCODING
@@ -40,7 +40,6 @@ from graph.vocabulary import chinese as chinese_headers
 from graph.vocabulary import column_of
 
 if TYPE_CHECKING:
-    import networkx as nx
     import pandas as pd
 
 __all__ = [
@@ -49,12 +48,14 @@ __all__ = [
     "NUMBER_FORMATS",
     "SHEETS",
     "SHEET_TITLES",
+    "WritableGraph",
     "batches",
     "csv_text",
     "flat_cell",
     "rows_frame",
     "write_csv",
     "write_graph_files",
+    "write_index_rows",
     "write_index_table",
     "write_jsonl",
     "write_workbook",
@@ -89,6 +90,7 @@ MAX_WIDTH = 60  # characters: longer texts wrap in the cell instead of widening 
 MIN_WIDTH = 6
 WIDTH_SAMPLE_ROWS = 200  # a column's width is fitted to its header and first rows
 GEPHI_FILES = ("graph.graphml", "graph.gexf")  # the graph for Gephi, yEd, Cytoscape
+TABLE_BATCH = 50_000  # rows of an index table made into one DataFrame: a table of 10^6 rows is not held whole
 
 
 def flat_cell(value: Any) -> Any:
@@ -129,6 +131,64 @@ def write_csv(df: pd.DataFrame, path: str | Path, bom: bool = True, chinese: boo
 def write_index_table(df: pd.DataFrame, path: Path) -> Path:
     """One of the index's own tables (``projects.csv`` …), into the folder a build is staging."""
     return _csv(df, path, CSV_ENCODING)
+
+
+def write_index_rows(
+    columns: Sequence[str], rows: Callable[[], Iterable[Mapping[str, Any]]], path: Path, batch: int = TABLE_BATCH
+) -> Path:
+    """:func:`write_index_table` of the DataFrame of all the rows ``rows()`` gives, byte for byte, made
+    ``batch`` rows at a time: a first pass finds the type pandas gives each column of the whole table
+    (ints with a None are floats there, in every row), a second writes the rows in frames of that type.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> rows = lambda: iter([{"year": 2024, "name": "甲"}, {"year": None, "name": "=1"}])
+    >>> write_index_rows(("year", "name"), rows, path, batch=1).read_text(encoding="utf-8-sig").splitlines()
+    ['year,name', '2024.0,甲', ",'=1"]
+    """
+    import pandas as pd
+
+    dtypes = _whole_dtypes(columns, rows())
+    if dtypes is None:  # a type whose inference is not reproduced here: the table made whole
+        return write_index_table(pd.DataFrame(list(rows()), columns=list(columns)), path)
+    with open(path, "w", encoding=CSV_ENCODING, newline="") as f:
+        for n, some in enumerate(itertools.chain(batches(rows(), batch), [[]])):
+            if some or n == 0:
+                frame = {c: pd.Series([r[c] for r in some], dtype=dtypes[c]) for c in columns}
+                df = pd.DataFrame(frame, columns=list(columns))
+                csv_safe_frame(df).to_csv(f, index=False, header=n == 0, lineterminator="\n")
+    return path
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _whole_dtypes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The dtype pandas infers for each column of the DataFrame of all ``rows``; None when a column
+    holds a type this does not know (the caller then makes the table whole)."""
+    seen: dict[str, set[type]] = {c: set() for c in columns}
+    for r in rows:
+        for c in columns:
+            v = r[c]
+            seen[c].add(type(v))
+            if type(v) is int and not _INT64[0] <= v <= _INT64[1]:
+                return None
+    out: dict[str, Any] = {}
+    for c, types in seen.items():
+        values = types - {type(None)}
+        if not values <= {str, int, float, bool}:
+            return None
+        if values == {int} and len(types) == 1:
+            out[c] = "int64"
+        elif values and values <= {int, float}:
+            out[c] = "float64"  # ints with a None or a float: NaN for None, 2024.0 for 2024
+        elif types == {bool}:
+            out[c] = "bool"
+        elif values == {str}:
+            out[c] = "str"
+        else:
+            out[c] = object  # bools with a None, mixed types, or no value at all
+    return out
 
 
 def _format_sheet(ws: Any, df: pd.DataFrame) -> None:  # ws: an openpyxl Worksheet
@@ -191,12 +251,25 @@ def _flat(d: dict[str, Any], edge: bool) -> dict[str, Any]:
     return out
 
 
+class WritableGraph(Protocol):
+    """What the graph writers read of a graph: a networkx ``MultiDiGraph``, or a
+    :class:`graph.spilled_graph.SpilledGraph` whose projects are on disk."""
+
+    graph: dict[str, Any]
+
+    def is_directed(self) -> bool: ...
+
+    def nodes(self, data: Any = ...) -> Any: ...
+
+    def edges(self, keys: bool = ..., data: Any = ...) -> Any: ...
+
+
 class _FlatGraph:
     """A MultiDiGraph as networkx's GraphML and GEXF writers read it, every attribute :func:`_flat`,
     made one node or edge at a time as they ask: no flat copy of the graph is held.  ``nodes`` and
     ``edges`` given: only those (a batch of the GEXF writer)."""
 
-    def __init__(self, G: nx.MultiDiGraph, nodes: list[Any] | None = None, edges: list[Any] | None = None) -> None:
+    def __init__(self, G: WritableGraph, nodes: list[Any] | None = None, edges: list[Any] | None = None) -> None:
         self._G, self._nodes, self._edges = G, nodes, edges
         self.graph: dict[str, Any] = {}  # the writers read (and pop from) the graph's own attributes
         self.nodes = _FlatNodes(self)
@@ -218,7 +291,9 @@ class _FlatGraph:
         return ((u, v, k, _flat(a, edge=True)) for u, v, k, a in self._G.edges(keys=True, data=True))
 
     def node(self, n: Any) -> dict[str, Any]:
-        return _flat(self._G.nodes[n], edge=False)
+        """What GEXF's edge writer reads of an edge's ends: their ``id`` attribute, which no node of
+        ours has (node-link JSON's ``id`` is the node itself), so a node need not be looked up."""
+        return {}
 
 
 class _FlatNodes:
@@ -257,7 +332,7 @@ def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _write_gexf(G: nx.MultiDiGraph, path: Path, batch: int) -> None:
+def _write_gexf(G: WritableGraph, path: Path, batch: int) -> None:
     """``nx.write_gexf`` of the flat graph, byte for byte, made in batches: networkx's writer makes each
     batch's elements, which are written out and dropped; its attribute declarations, which come first
     in the file, are complete only at the end, so nodes and edges wait in temporary files."""
@@ -302,7 +377,7 @@ def _write_gexf(G: nx.MultiDiGraph, path: Path, batch: int) -> None:
             f.write(tail)
 
 
-def write_graph_files(G: nx.MultiDiGraph, out: Path, batch: int = GRAPH_BATCH) -> list[Path]:
+def write_graph_files(G: WritableGraph, out: Path, batch: int = GRAPH_BATCH) -> list[Path]:
     """The graph as GraphML and GEXF (Gephi, yEd, Cytoscape) in the folder ``out``, as networkx writes
     them, a node at a time (lxml's incremental writer) for GraphML and ``batch`` at a time for GEXF."""
     import networkx as nx

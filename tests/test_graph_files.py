@@ -138,3 +138,35 @@ def test_an_empty_graph(tmp_path: Path) -> None:
     write_graph_files(G, tmp_path)
     assert nx.read_gexf(tmp_path / "graph.gexf").number_of_nodes() == 0
     assert nx.read_graphml(tmp_path / "graph.graphml").number_of_nodes() == 0
+
+
+def _random_rows(seed: int) -> tuple[tuple[str, ...], list[dict]]:
+    """Columns each drawn from a mix of the types the tables hold: ints with and without None, floats,
+    bools with None, texts (some formulas to Excel), a column of None only, mixed."""
+    rng = random.Random(seed)
+    pools = [
+        [1, 2024, -7], [1, None], [2.5, None, 1], [True, False], [True, None], ["甲", "=SUM(A1)", "x\ny", None],
+        [None], ["a", 3, 1.5, None], [float("nan"), 2],
+    ]  # fmt: skip
+    cols = tuple(f"c{i}" for i in range(rng.randint(1, 8)))
+    picked = {c: rng.choice(pools) for c in cols}
+    rows = [{c: rng.choice(picked[c]) for c in cols} for _ in range(rng.randint(0, 40))]
+    return cols, rows
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_table_written_in_frames_is_the_whole_tables_csv(tmp_path: Path, seed: int) -> None:
+    cols, rows = _random_rows(seed)
+    ref = export.write_index_table(pd.DataFrame(rows, columns=list(cols)), tmp_path / "ref.csv")
+    for batch in (1, 3, 7, 10_000):
+        got = export.write_index_rows(cols, lambda: iter(rows), tmp_path / f"got{batch}.csv", batch=batch)
+        assert got.read_bytes() == ref.read_bytes(), (seed, batch)
+
+
+def test_a_type_it_does_not_know_makes_the_table_whole(tmp_path: Path) -> None:
+    import numpy as np
+
+    rows = [{"a": np.int32(3), "b": 2**64}, {"a": np.int32(4), "b": None}]
+    ref = export.write_index_table(pd.DataFrame(rows, columns=["a", "b"]), tmp_path / "ref.csv")
+    got = export.write_index_rows(("a", "b"), lambda: iter(rows), tmp_path / "got.csv", batch=1)
+    assert got.read_bytes() == ref.read_bytes()
