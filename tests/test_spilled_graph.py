@@ -23,18 +23,9 @@ from graph.read.issuers import IssuerResolver
 from graph.read.layouts import parse_file
 from graph.spilled_graph import SpilledGraph
 from graph.store import write_node_link
-from tests.editions import next_year, other_district
+from tests import test_graph_files
 
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> list:
-    folder = tmp_path_factory.mktemp("three")
-    text = DEFAULT_SAMPLE.read_text(encoding="utf-8")
-    (folder / "2024.txt").write_text(text, encoding="utf-8")
-    (folder / "2025.txt").write_text(next_year(text)[0], encoding="utf-8")
-    (folder / "jiangbei.txt").write_text(other_district(text)[0], encoding="utf-8")
-    resolver = IssuerResolver.from_package()
-    return [parse_file(p, resolver.known_codes) for p in sorted(folder.glob("*.txt"))]
+corpus = test_graph_files.corpus  # the three documents, a module fixture
 
 
 def _fed_both(seed: int, folder: Path) -> tuple[SpilledGraph, nx.MultiDiGraph]:
