@@ -151,12 +151,17 @@ def write_index_rows(
     dtypes = _whole_dtypes(columns, rows())
     if dtypes is None:  # a type whose inference is not reproduced here: the table made whole
         return write_index_table(pd.DataFrame(list(rows()), columns=list(columns)), path)
+
+    def write(some: Sequence[Mapping[str, Any]], header: bool) -> None:
+        frame = {c: pd.Series([r[c] for r in some], dtype=dtypes[c]) for c in columns}
+        csv_safe_frame(pd.DataFrame(frame, columns=list(columns))).to_csv(
+            f, index=False, header=header, lineterminator="\n"
+        )
+
     with open(path, "w", encoding=CSV_ENCODING, newline="") as f:
-        for n, some in enumerate(itertools.chain(batches(rows(), batch), [[]])):
-            if some or n == 0:
-                frame = {c: pd.Series([r[c] for r in some], dtype=dtypes[c]) for c in columns}
-                df = pd.DataFrame(frame, columns=list(columns))
-                csv_safe_frame(df).to_csv(f, index=False, header=n == 0, lineterminator="\n")
+        write([], header=True)  # the header line, as the whole table's first line
+        for some in batches(rows(), batch):
+            write(some, header=False)
     return path
 
 

@@ -118,10 +118,10 @@ class SpilledGraph:
             else:
                 yield from self.shared.out_edges(node, keys=True, data=True)
 
-    def project_edges(self) -> Iterator[tuple[str, list[tuple[str, str, Attrs]]]]:
-        """Each project's id with its out-edges ``(target, key, attributes)``, in the order added."""
+    def project_edges(self) -> Iterator[tuple[str, list[list[Any]]]]:
+        """Each project's id with its out-edges ``[target, key, attributes]``, in the order added."""
         for _, node, out in self._in_order(edges=True, shared=False):
-            yield node, [(v, k, d) for v, k, d in out]
+            yield node, out
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The whole graph in memory: what ``nx.MultiDiGraph`` given the same nodes and edges holds."""
