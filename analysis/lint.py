@@ -13,17 +13,19 @@ description; ``python search.py lint --rules`` prints it.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from analysis.lineage import lineage, years_of
-from analysis.lint_store import Wanted, keep_findings, stored_findings
+from analysis.lint_store import FINDINGS_ORDER, Wanted, keep_findings, stored_findings
 from graph.codes import READER_RULES, Rule
 from graph.constants import COPIED_OTHERS_NAMED, COPIED_TEXT_MIN_CHARS, FAIL_STATUS, QUALITATIVE_WEIGHT_SHARE
 from graph.errors import UsageError
@@ -122,8 +124,10 @@ _AREA_UNITS = ("平方米", "平方公里", "亩", "公顷", "平米", "㎡", "m
 _COUNT_UNITS = {"个", "次", "人", "人次", "户", "件", "场", "场次", "家", "项", "批次", "条", "份", "名", "台", "座"}
 
 
-def _f(rule: str, p: Project, message: str, line: int | None = None, **values: Any) -> Finding:
-    return Finding(rule, RULES[rule][0], p.id, p.name, message, tuple(values.items()), p.span.file, line or p.span.line)
+def _f(rule: str, p: Project | _Who, message: str, line: int | None = None, **values: Any) -> Finding:
+    """A finding of ``rule`` on ``p``, at its first line unless ``line`` is given."""
+    who = p if isinstance(p, _Who) else _Who.of(p)
+    return Finding(rule, RULES[rule][0], who.id, who.name, message, tuple(values.items()), who.file, line or who.line)
 
 
 def _is_ratio(ind: Indicator) -> bool:
@@ -375,33 +379,74 @@ def check_citations(p: Project) -> Iterator[Finding]:
 
 
 # --- rules across projects -------------------------------------------------------------------
+# They walk the corpus as its documents' projects (:data:`Parts`), which a spilled document reads
+# back from disk on each walk, and keep of each project only what a finding names of it (:class:`_Who`),
+# so linting 10^6 projects holds no project but the one in hand (and one region's, to follow it
+# across years).
+
+Parts = Sequence[Sequence[Project]]
+"""The corpus as lint walks it: the projects of each document, in order."""
 
 
-@_check(Rule.COPIED_TEXT)
-def check_copied_text(projects: Sequence[Project]) -> Iterator[Finding]:
-    """Goals or overview identical (after normalising spaces and punctuation) to another project's."""
-    owners: dict[str, list[tuple[Project, str]]] = defaultdict(list)
-    for p in projects:
+class _Who(NamedTuple):
+    """What a finding names of a project, kept in its place by the checks across projects."""
+
+    id: str
+    name: str
+    file: str
+    line: int
+    end_line: int
+
+    @classmethod
+    def of(cls, p: Project) -> _Who:
+        return cls(p.id, p.name, p.span.file, p.span.line, p.span.end_line)
+
+
+def _digest(key: str) -> bytes:
+    """A text key as 16 bytes: what copies are grouped by (a text of any length costs the same)."""
+    return hashlib.blake2b(key.encode(), digest_size=16).digest()
+
+
+class _CopiedTexts:
+    """Goals and overviews grouped by their text key (:func:`check_copied_text`), one project at a time."""
+
+    def __init__(self) -> None:
+        self.owners: dict[bytes, list[tuple[_Who, str]]] = defaultdict(list)
+
+    def add(self, p: Project, who: _Who) -> None:
         for label, text in (("当年绩效目标", p.goals), ("项目概述", p.overview)):
             key = text_key(text)
             if len(key) >= COPIED_TEXT_MIN_CHARS:
-                owners[key].append((p, label))
-    for group in owners.values():
-        if len({p.id for p, _ in group}) < 2:
-            continue
-        for p, label in group:
-            others = [(o, ol) for o, ol in group if o.id != p.id]
-            named = others[:COPIED_OTHERS_NAMED]  # a finding's size must not grow with the corpus
-            more = {"more": len(others) - len(named)} if len(others) > len(named) else {}
-            yield _f(
-                Rule.COPIED_TEXT,
-                p,
-                f"{label} is identical to that of {'、'.join(f'{o.name}（{ol}）' for o, ol in named)}"
-                + (f" and {more['more']} more" if more else ""),
-                field=label,
-                others=[o.id for o, _ in named],
-                **more,
-            )
+                self.owners[_digest(key)].append((who, label))
+
+    def findings(self) -> Iterator[Finding]:
+        for group in self.owners.values():
+            ids = Counter(w.id for w, _ in group)
+            if len(ids) < 2:
+                continue
+            for p, label in group:
+                # a finding's size must not grow with the corpus: a few others named, the rest counted
+                named = list(itertools.islice(((o, ol) for o, ol in group if o.id != p.id), COPIED_OTHERS_NAMED))
+                left = len(group) - ids[p.id] - len(named)
+                more = {"more": left} if left else {}
+                yield _f(
+                    Rule.COPIED_TEXT,
+                    p,
+                    f"{label} is identical to that of {'、'.join(f'{o.name}（{ol}）' for o, ol in named)}"
+                    + (f" and {left} more" if more else ""),
+                    field=label,
+                    others=[o.id for o, _ in named],
+                    **more,
+                )
+
+
+@_check(Rule.COPIED_TEXT)
+def check_copied_text(projects: Iterable[Project]) -> Iterator[Finding]:
+    """Goals or overview identical (after normalising spaces and punctuation) to another project's."""
+    copies = _CopiedTexts()
+    for p in projects:
+        copies.add(p, _Who.of(p))
+    yield from copies.findings()
 
 
 @functools.cache
@@ -447,22 +492,46 @@ def check_foreign_body_goals(projects: Sequence[Project], short_names: Iterable[
     A body is a department of the corpus (or a short name from the contents, 区供销社), found by
     its core name followed by an organisation word: 供销 + 公司, 民政 + 局/部门.
     """
-    by_dept: dict[str, set[str]] = defaultdict(set)
+    bodies = _Bodies(short_names)
     for p in projects:
-        by_dept[p.department] |= _body_cores(p.department)
-    cores: dict[str, str] = {c: d for d, cs in by_dept.items() for c in cs}
-    for name in short_names:
-        for c in _body_cores(name):
-            cores.setdefault(c, name)
-    lengths = sorted({len(c) for c in cores}, reverse=True)
+        bodies.add(p.department)
     for p in projects:
+        yield from bodies.foreign(p)
+
+
+class _Bodies:
+    """The bodies of a corpus by their core names (:func:`check_foreign_body_goals`): its departments,
+    added one at a time, and the short names of its contents."""
+
+    def __init__(self, short_names: Iterable[str] = ()) -> None:
+        self.short_names = list(short_names)
+        self.by_dept: dict[str, set[str]] = {}
+
+    def add(self, department: str) -> None:
+        if department not in self.by_dept:
+            self.by_dept[department] = _body_cores(department)
+
+    @functools.cached_property
+    def cores(self) -> dict[str, str]:
+        """core → the body it names (asked once every department is added)."""
+        cores: dict[str, str] = {c: d for d, cs in self.by_dept.items() for c in sorted(cs)}
+        for name in self.short_names:
+            for c in _body_cores(name):
+                cores.setdefault(c, name)
+        return cores
+
+    @functools.cached_property
+    def lengths(self) -> list[int]:
+        return sorted({len(c) for c in self.cores}, reverse=True)
+
+    def foreign(self, p: Project) -> Iterator[Finding]:
         goals = squash(_without_citations(p.goals))
-        found = _bodies_in(goals, cores, lengths)
+        found = _bodies_in(goals, self.cores, self.lengths)
         if not found:
-            continue
-        own = by_dept[p.department] | _body_cores(p.unit_name)
+            return
+        own = self.by_dept.get(p.department, set()) | _body_cores(p.unit_name)
         context = squash(p.overview + p.name)
-        for core, body in cores.items():
+        for core, body in self.cores.items():
             if core not in found or core in own or any(core in o or o in core for o in own) or core in context:
                 continue
             start, end = found[core]
@@ -498,7 +567,12 @@ def _bodies_in(goals: str, cores: Mapping[str, str], lengths: Sequence[int]) -> 
 @_check(Rule.GOALS_COPIED_BUDGET_CHANGED)
 def check_copied_from_last_year(projects: Sequence[Project]) -> Iterator[Finding]:
     """Goals that repeat last year's word for word although the money did not stay the same."""
-    years = years_of(projects)
+    yield from _copied_from_last_year(projects, years_of(projects))
+
+
+def _copied_from_last_year(projects: Sequence[Project], years: Sequence[int]) -> Iterator[Finding]:
+    """:func:`check_copied_from_last_year` of ``projects`` (one region's, or any), between each two
+    of the corpus's ``years`` in turn."""
     by_id = {p.id: p for p in projects}
     for a, b in itertools.pairwise(years):
         for link in lineage(projects, a, b):
@@ -515,15 +589,20 @@ def check_copied_from_last_year(projects: Sequence[Project]) -> Iterator[Finding
 
 
 @_check(*dict.fromkeys(READER_RULES.values()), Rule.SOURCE_DEFECT)
-def _diagnostic_findings(projects: Sequence[Project], diagnostics: Sequence[Diagnostic]) -> Iterator[Finding]:
+def _diagnostic_findings(projects: Iterable[Project], diagnostics: Iterable[Diagnostic]) -> Iterator[Finding]:
     """The reader's diagnostics, each filed under its project (or its file) and its rule."""
-    by_file: dict[str, list[Project]] = defaultdict(list)
+    by_file: dict[str, list[_Who]] = defaultdict(list)
     for p in projects:
-        by_file[p.span.file].append(p)
+        by_file[p.span.file].append(_Who.of(p))
+    yield from _filed(by_file, diagnostics)
+
+
+def _filed(by_file: Mapping[str, Sequence[_Who]], diagnostics: Iterable[Diagnostic]) -> Iterator[Finding]:
+    """:func:`_diagnostic_findings`, with the projects of each file given."""
     for d in diagnostics:
         if d.line is None:
             continue
-        owner = next((p for p in by_file.get(d.file, []) if p.span.line <= d.line <= p.span.end_line), None)
+        owner = next((p for p in by_file.get(d.file, ()) if p.line <= d.line <= p.end_line), None)
         rule = READER_RULES.get(d.code, Rule.SOURCE_DEFECT)
         if owner is None:
             # A contents entry with no table belongs to no project: reported against the file.
@@ -532,42 +611,105 @@ def _diagnostic_findings(projects: Sequence[Project], diagnostics: Sequence[Diag
             yield _f(rule, owner, f"[{d.code}] {d.message}", d.line, code=d.code)
 
 
+Place = tuple[str, str, str, "int | None"]
+"""(file, project id, region, year) of a project: what a region or year filter reads (:func:`in_places`)."""
+
+
+class _Walk:
+    """Every rule over a corpus given as :data:`Parts`, walked three times (a region's projects are
+    read again to follow them across years), in :func:`lint`'s order but for the final sort."""
+
+    def __init__(self, parts: Parts, diagnostics: Iterable[Diagnostic], short_names: Iterable[str]) -> None:
+        self.parts, self.diagnostics = parts, diagnostics
+        self.bodies = _Bodies(short_names)
+        self.places: list[Place] = []
+        self._regions: dict[str, tuple[list[int], set[int]]] = {}  # region → (its parts, its years)
+
+    def findings(self) -> Iterator[Finding]:
+        """Every finding, unsorted: the rules on one project and what the others need, project by
+        project; then the rules across projects."""
+        copies, by_file = _CopiedTexts(), defaultdict(list)
+        for k, part in enumerate(self.parts):
+            for p in part:
+                for rule in SINGLE_RULES:
+                    yield from rule(p)
+                who = _Who.of(p)
+                copies.add(p, who)
+                by_file[who.file].append(who)
+                self.bodies.add(p.department)
+                self._add_place(k, p, who)
+        yield from copies.findings()
+        del copies
+        for part in self.parts:
+            for p in part:
+                yield from self.bodies.foreign(p)
+        years = sorted({y for _, ys in self._regions.values() for y in ys})
+        for region in self._regions:
+            yield from _copied_from_last_year(self._region(region, years), years)
+        yield from _filed(by_file, self.diagnostics)
+
+    def _add_place(self, k: int, p: Project, who: _Who) -> None:
+        self.places.append((who.file, who.id, p.region, p.year))
+        parts, years = self._regions.setdefault(p.region, ([], set()))
+        if not parts or parts[-1] != k:
+            parts.append(k)
+        if p.year is not None:
+            years.add(p.year)
+
+    def _region(self, region: str, years: Sequence[int]) -> list[Project]:
+        """The projects of ``region``, read from its parts; none where it has no two years in a row
+        of the corpus's ``years`` (it has nothing to follow)."""
+        parts, own = self._regions[region]
+        if not any(a in own and b in own for a, b in itertools.pairwise(years)):
+            return []
+        return [p for k in parts for p in self.parts[k] if p.region == region]
+
+
+def _sorted(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in lint's order, ties in the order found (the order :data:`FINDINGS_ORDER` names)."""
+    return sorted(findings, key=operator.attrgetter(*FINDINGS_ORDER))
+
+
 def lint(
     projects: Sequence[Project], diagnostics: Sequence[Diagnostic] = (), short_names: Iterable[str] = ()
 ) -> list[Finding]:
     """Run every rule; findings sorted by file, line and rule."""
-    out: list[Finding] = []
-    for p in projects:
-        for rule in SINGLE_RULES:
-            out.extend(rule(p))
-    out.extend(check_copied_text(projects))
-    out.extend(check_foreign_body_goals(projects, short_names))
-    out.extend(check_copied_from_last_year(projects))
-    out.extend(_diagnostic_findings(projects, diagnostics))
-    return sorted(out, key=lambda f: (f.file, f.line, f.rule, f.project_id))
+    parts = [list(run) for _, run in itertools.groupby(projects, key=operator.attrgetter("region"))]
+    return _sorted(_Walk(parts, diagnostics, short_names).findings())
+
+
+def _documents_walk(docs: Sequence[ParsedDocument]) -> _Walk:
+    diagnostics = (g for d in docs for g in d.diagnostics)
+    short_names = [e.department_short for d in docs for e in d.toc if e.department_short]
+    return _Walk([d.projects for d in docs], diagnostics, short_names)
 
 
 def documents_findings(docs: Sequence[ParsedDocument]) -> list[Finding]:
     """:func:`lint` of parsed documents: what :func:`lint_index` gives on the index written from them."""
-    projects = [p for d in docs for p in d.projects]
-    diagnostics = [g for d in docs for g in d.diagnostics]
-    short_names = [e.department_short for d in docs for e in d.toc if e.department_short]
-    return lint(projects, diagnostics, short_names)
+    return _sorted(_documents_walk(docs).findings())
 
 
 def write_findings(index_dir: str | Path, docs: Sequence[ParsedDocument]) -> Path:
     """Lint ``docs`` (what the index at ``index_dir`` was just written from) and keep the findings
     with it (:mod:`analysis.lint_store`; ``build(..., parts=(write_findings,))``); returns the
-    folder.  They are the findings :func:`lint_index` gives on the records."""
+    folder.  They are the findings :func:`lint_index` gives on the records.  Walked from the
+    documents (a spilled one read from disk) and sorted by SQLite, so 10^6 projects are linted
+    without holding them or their findings."""
+    walk = _documents_walk(docs)
     rows = (
         (f.rule, f.severity, f.project_id, f.project, f.message, dict(f.values), f.file, f.line, f.review_key)
-        for f in documents_findings(docs)
+        for f in walk.findings()
     )
-    return keep_findings(index_dir, rows, _places(p for d in docs for p in d.projects))
+    return keep_findings(index_dir, rows, _places_after(walk))
 
 
-def _places(projects: Iterable[Project]) -> list[tuple[str, str, str, int | None]]:
-    """(file, project id, region, year) of each project: what a region or year filter reads (:func:`in_places`)."""
+def _places_after(walk: _Walk) -> Iterator[Place]:
+    """The places ``walk`` found, read once its findings are (:func:`analysis.lint_store.keep_findings`)."""
+    yield from walk.places
+
+
+def _places(projects: Iterable[Project]) -> list[Place]:
+    """:data:`Place` of each project."""
     return [(p.span.file, p.id, p.region, p.year) for p in projects]
 
 

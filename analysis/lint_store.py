@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FINDINGS",
+    "FINDINGS_ORDER",
     "LINT_DIR",
     "FindingStore",
     "Row",
@@ -51,6 +52,9 @@ __all__ = [
 ]
 
 FINDINGS = "findings.sqlite"
+_STAGED = "staged.sqlite"  # the findings as found, before they are sorted (removed once they are)
+FINDINGS_ORDER = ("file", "line", "rule", "project_id")
+"""Lint's order of findings: a :class:`~analysis.lint.Finding`'s attributes, a row's columns."""
 _CODE = Path(__file__).resolve().parent  # analysis/
 # What lint's findings depend on: the rules, their words, their thresholds and codes, how they are kept.
 _LINT_CODE = ("lint.py", "lineage.py", "lint_store.py", "data/*.toml", "../graph/constants.py", "../graph/codes.py")
@@ -96,9 +100,10 @@ Row = tuple[str, Severity, str, str, str, dict[str, Any], str, int, str]
 def keep_findings(
     index_dir: str | Path, findings: Iterable[Row], places: Iterable[tuple[str, str, str, int | None]]
 ) -> Path:
-    """Write ``findings`` (lint's, in its order: :func:`analysis.lint.write_findings`) and ``places``
-    (file, project id, region, year of every project) as the lint part of the index at
-    ``index_dir``; returns its folder."""
+    """Write ``findings`` (lint's, in any order: :func:`analysis.lint.write_findings`) and ``places``
+    (file, project id, region, year of every project; read after the findings) as the lint part of
+    the index at ``index_dir``; returns its folder.  The findings are put in lint's order
+    (:data:`FINDINGS_ORDER`, ties as given) by SQLite, on disk: none is held."""
     root = Path(index_dir)
     out = root / LINT_DIR
     tmp = root / f".{LINT_DIR}.tmp"
@@ -107,13 +112,7 @@ def keep_findings(
     db = sqlite3.connect(tmp / FINDINGS)
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
-        db.executemany(
-            "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                (i, rule, sev, pid, name, message, json.dumps(values, ensure_ascii=False), file, line, key)
-                for i, (rule, sev, pid, name, message, values, file, line, key) in enumerate(findings)
-            ),
-        )
+        _sort_into(db, tmp / _STAGED, findings)
         db.executemany("INSERT INTO places VALUES (?, ?, ?, ?)", places)
         db.executescript(
             "CREATE INDEX findings_by_rule ON findings (rule); CREATE INDEX places_by_id ON places (project_id);"
@@ -122,12 +121,34 @@ def keep_findings(
         db.commit()
     finally:
         db.close()
+    (tmp / _STAGED).unlink(missing_ok=True)
     write_manifest(
         tmp, *LINT_FORMAT, [FINDINGS], lint_version=lint_version(), graph_manifest_sha256=sha256_file(root / MANIFEST)
     )
     shutil.rmtree(out, ignore_errors=True)
     os.replace(tmp, out)
     return out
+
+
+def _sort_into(db: sqlite3.Connection, staged: Path, findings: Iterable[Row]) -> None:
+    """``findings`` into ``db``'s findings table in lint's order: written as they come to a staging
+    file beside it (its rowid their order), then copied across sorted (``seq`` numbers them from 1)."""
+    columns = 'rule, severity, project_id, project, message, "values", file, line, review_key'
+    db.execute("ATTACH DATABASE ? AS staging", (str(staged),))
+    db.executescript(
+        f"PRAGMA staging.journal_mode=OFF; PRAGMA staging.synchronous=OFF;CREATE TABLE staging.found ({columns});"
+    )
+    db.executemany(
+        "INSERT INTO staging.found VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (rule, sev, pid, name, message, json.dumps(values, ensure_ascii=False), file, line, key)
+            for rule, sev, pid, name, message, values, file, line, key in findings
+        ),
+    )
+    order = ", ".join(FINDINGS_ORDER)
+    db.execute(f"INSERT INTO findings ({columns}) SELECT {columns} FROM staging.found ORDER BY {order}, rowid")
+    db.commit()
+    db.execute("DETACH DATABASE staging")
 
 
 def stored_findings(index: Index) -> FindingStore | None:
