@@ -56,12 +56,12 @@ from graph.constants import (
     MIN_PAIR_SCORE,
     PAIR_BATCH,
     RAY_PAIR_BLOCK,
-    RAY_WORKERS,
     REGION_SCOPES,
     SEM_CEIL,
     SEM_FLOOR,
     TEMPLATE_COSINE,
     TEMPLATE_SENTENCES,
+    WORKERS,
 )
 from graph.errors import UsageError
 from graph.export import write_workbook
@@ -718,7 +718,7 @@ def score_on_ray(
     keys: np.ndarray,
     min_score: float,
     address: str | None = None,
-    workers: int = RAY_WORKERS,
+    workers: int = WORKERS,
 ) -> PairTable:
     """The duplicates pass on Ray: the candidate pairs of ``corpus`` (pair keys; the corpus loaded
     from an index directory, which every node must see at the same path) scored as Ray Data tasks,

@@ -179,6 +179,10 @@ def build_stages(n: int, folder: Path) -> dict[str, float]:
     def mark(stage: str) -> None:
         nonlocal t
         got[f"{stage}_s"], got[f"{stage}_mib"] = time.perf_counter() - t, _peak_mib()
+        got[f"{stage}_worker_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        # each stage as it ends, so a run stopped part way still says what it measured
+        print(f"{n:,} projects: {stage} {got[f'{stage}_s']:.0f} s, peak {got[f'{stage}_mib']:,.0f} MiB "
+              f"(largest worker process so far {got[f'{stage}_worker_mib']:,.0f} MiB)", file=sys.stderr, flush=True)  # fmt: skip
         t = time.perf_counter()
 
     resolver = IssuerResolver.from_package()
@@ -272,7 +276,8 @@ def build_table(sizes: list[int], keep: Path) -> None:
         folder = keep / f"build_{n}"
         shutil.rmtree(folder / "idx", ignore_errors=True)
         cmd = [sys.executable, __file__, "--stage", "build", "--folder", str(folder), "--sizes", str(n)]
-        r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)  # stderr: each stage as it ends
+        r = json.loads(done.stdout.strip().splitlines()[-1])
         print(
             f"{r['projects']:>9,} "
             + " ".join(f"{r[s + '_s']:>10.0f} s {r[s + '_mib']:>7,.0f} MiB" for s in BUILD_STAGES)

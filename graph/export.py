@@ -23,6 +23,7 @@ project,lines,year
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import json
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from graph.cells import csv_safe_frame, strings_not_formulas
 from graph.constants import CSV_ENCODING
+from graph.forked import beside
 from graph.manifest import not_over_an_index
 from graph.text import display_width
 from graph.vocabulary import chinese as chinese_headers
@@ -385,12 +387,35 @@ def _write_gexf(G: WritableGraph, path: Path, batch: int) -> None:
 def write_graph_files(G: WritableGraph, out: Path, batch: int = GRAPH_BATCH) -> list[Path]:
     """The graph as GraphML and GEXF (Gephi, yEd, Cytoscape) in the folder ``out``, as networkx writes
     them, a node at a time (lxml's incremental writer) for GraphML and ``batch`` at a time for GEXF."""
-    import networkx as nx
-
     graphml, gexf = (out / name for name in GEPHI_FILES)
-    nx.write_graphml(_FlatGraph(G), graphml)
+    _write_graphml(G, graphml)
     _write_gexf(G, gexf, batch)
     return [graphml, gexf]
+
+
+def _write_graphml(G: WritableGraph, path: Path) -> None:
+    import networkx as nx
+
+    nx.write_graphml(_FlatGraph(G), path)
+
+
+@contextlib.contextmanager
+def graph_files_beside(
+    G: WritableGraph, out: Path, batch: int = GRAPH_BATCH, fork: bool = True
+) -> Iterator[list[Path]]:
+    """The files of :func:`write_graph_files`, byte for byte, each written by a process forked from
+    this one while the block writes the rest (:func:`graph.forked.beside`): networkx's two writers
+    are most of the time a graph takes to write, and one core each.  ``G`` must not change until the
+    block ends, which waits for both.  Without ``fork``: written here, before the block."""
+    graphml, gexf = (out / name for name in GEPHI_FILES)
+    flush = getattr(G, "flush", None)
+    if callable(flush):  # what is buffered for G's files is on disk before a child reads them
+        flush()
+    with (
+        beside(GEPHI_FILES[0], _write_graphml, G, graphml, fork=fork),
+        beside(GEPHI_FILES[1], _write_gexf, G, gexf, batch, fork=fork),
+    ):
+        yield [graphml, gexf]
 
 
 def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> Path:

@@ -123,6 +123,12 @@ class SpilledGraph:
         for _, node, out in self._in_order(edges=True, shared=False):
             yield node, out
 
+    def flush(self) -> None:
+        """The projects added so far written out of this process's buffers to the files, so that
+        another process (:func:`graph.export.graph_files_beside`) reads them all."""
+        self._nodes.flush()
+        self._edges.flush()
+
     def to_networkx(self) -> nx.MultiDiGraph:
         """The whole graph in memory: what ``nx.MultiDiGraph`` given the same nodes and edges holds."""
         G = nx.MultiDiGraph()
@@ -133,8 +139,7 @@ class SpilledGraph:
     def _in_order(self, edges: bool, shared: bool = True) -> Iterator[tuple[bool, str, Any]]:
         """``(True, project id, its attributes or out-edges)`` and ``(False, shared id, attributes)``,
         in insertion order; each project's line is read from its file as it comes."""
-        self._nodes.flush()
-        self._edges.flush()
+        self.flush()
         names = list(self.shared) if shared else []
         ends = [*self._marks[1:], len(names)] if self._marks else []
         with open(self._folder / (_EDGES if edges else _NODES), encoding="utf-8") as f:

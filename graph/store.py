@@ -37,13 +37,14 @@ import networkx as nx
 import pandas as pd
 
 from graph.cells import csv_unsafe_frame
+from graph.constants import WORKERS
 from graph.errors import IndexFormatError, UsageError
 from graph.export import (
     GEPHI_FILES,
     GRAPH_BATCH,
     WritableGraph,
     batches,
-    write_graph_files,
+    graph_files_beside,
     write_index_rows,
     write_jsonl,
 )
@@ -272,21 +273,24 @@ def table_for(name: str, docs: Sequence[ParsedDocument], built: BuiltGraph) -> p
     return pd.DataFrame(columns, columns=list(cols))
 
 
-def write_graph(docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Path) -> dict[str, Any]:
+def write_graph(
+    docs: Sequence[ParsedDocument], built: BuiltGraph, out: str | Path, workers: int = WORKERS
+) -> dict[str, Any]:
     """Write the graph, its tables and the records into ``out`` (an existing, empty directory),
-    then the manifest that lists them.  Returns the manifest."""
+    then the manifest that lists them.  Returns the manifest.  With ``workers`` above 1, GraphML
+    and GEXF are each written by a process of its own while the rest are written here."""
     out = Path(out)
     G = built.spilled  # the projects' nodes and edges are read back from disk by each writer
-    write_node_link(G, out / GRAPH_JSON)
-    write_graph_db(G, out / GRAPH_DB)
-    write_graph_files(G, out)
-    for name in TABLES:  # one table at a time: the graph files and tables never hold more than one
-        rows = functools.partial(_table_rows, name, docs, built)  # walked twice: the columns' types, then the rows
-        write_index_rows(TABLE_COLUMNS[name], rows, out / f"{name}.csv")  # no cell starts a formula for Excel
-    if isinstance(docs, DocumentSpill):
-        docs.save_records(out)  # the file the projects were spilled to is the records file
-    else:
-        ProjectRecords.save(out, (p for d in docs for p in d.projects))
+    with graph_files_beside(G, out, fork=workers > 1):
+        write_node_link(G, out / GRAPH_JSON)
+        write_graph_db(G, out / GRAPH_DB)
+        for name in TABLES:  # one table at a time: the graph files and tables never hold more than one
+            rows = functools.partial(_table_rows, name, docs, built)  # walked twice: the columns' types, then the rows
+            write_index_rows(TABLE_COLUMNS[name], rows, out / f"{name}.csv")  # no cell starts a formula for Excel
+        if isinstance(docs, DocumentSpill):
+            docs.save_records(out)  # the file the projects were spilled to is the records file
+        else:
+            ProjectRecords.save(out, (p for d in docs for p in d.projects))
     write_jsonl(
         out / SOURCES,
         (

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.codes import Code
-from graph.constants import ENGINE_NAMES, RAY_WORKERS, WARNINGS_SHOWN, EngineName
+from graph.constants import ENGINE_NAMES, WARNINGS_SHOWN, WORKERS, EngineName
 from graph.defaults import DEFAULT_OUT, DEFAULT_SAMPLE
 from graph.errors import BudgetGraphError, IndexBusy, InputError, UnreadableFiles, UsageError, require
 from graph.i18n import refusal_at
@@ -54,6 +54,7 @@ from graph.store import write_graph
 from graph.text import printable
 from index.cache import VectorCache, default_cache
 from index.encoder import DEFAULT_MODEL, DEFAULT_SPEC, Encoder, LazyEncoder, load_encoder
+from index.processes import parse_in_processes, reads_in_processes
 from index.store import SEARCH_DIR, embed, load_search, write_search
 
 __all__ = [
@@ -122,12 +123,13 @@ ENGINES = ENGINE_NAMES  # where a build runs (graph.constants); the first is the
 
 @dataclass(frozen=True)
 class Engine:
-    """Where a build runs: ``local`` (this process) or ``ray`` (:mod:`index.distributed`: reading
-    and embedding on a Ray cluster at ``address``, or on ``workers`` local processes)."""
+    """Where a build runs: ``local`` (this machine: files read by ``workers`` processes, see
+    :mod:`index.processes`, the rest in this one) or ``ray`` (:mod:`index.distributed`: reading and
+    embedding on a Ray cluster at ``address``, or on ``workers`` local processes)."""
 
     name: EngineName = ENGINES[0]
     address: str | None = None
-    workers: int = RAY_WORKERS
+    workers: int = WORKERS
 
     def __post_init__(self) -> None:
         if self.name not in ENGINES:
@@ -149,25 +151,42 @@ def _parse_all(
     ocr: str = "auto",
 ) -> Iterator[ParsedDocument | Diagnostic]:
     """Each file's document, or (with ``keep_going``) the error that names it, in order and one at a
-    time; on Ray when asked.  Locally an unreadable file raises its own :class:`InputError`."""
+    time; on Ray when asked, locally in ``engine.workers`` processes when there are enough files
+    (:func:`~index.processes.reads_in_processes`).  One file alone, unreadable, raises its own
+    :class:`InputError`."""
+    pairs = list(zip(files, overrides_for(files, overrides), strict=True))
     if engine.name == "ray":
         from index.distributed import parse_files
 
-        given = list(zip(files, overrides_for(files, overrides), strict=True))
-        yield from parse_files(given, resolver.known_codes, engine.address, engine.workers, layout_dirs, ocr)
+        yield from parse_files(pairs, resolver.known_codes, engine.address, engine.workers, layout_dirs, ocr)
         return
-    layouts = load_layouts(layout_dirs)
-    pairs = zip(files, overrides_for(files, overrides), strict=True)
-    for n, (f, override) in enumerate(progress(pairs, "reading", total=len(files)), start=1):
-        got: ParsedDocument | Diagnostic
-        try:
-            got = parse_file(f, resolver.known_codes, override, layouts, ocr)
-        except InputError as exc:
-            if not keep_going and len(files) == 1:
-                raise
-            got = exc.diagnostic()  # several files: every one that fails is named at the end
+    if reads_in_processes(len(files), engine.workers):  # the same documents, in order, from the machine's cores
+        read: Iterator[ParsedDocument | Diagnostic] = parse_in_processes(
+            pairs, resolver.known_codes, engine.workers, layout_dirs, ocr
+        )
+    else:
+        read = _parse_here(pairs, resolver, keep_going, layout_dirs, ocr)
+    for n, got in enumerate(progress(read, "reading", total=len(files)), start=1):
         note(_file_line(n, len(files), got))
         yield got
+
+
+def _parse_here(
+    pairs: list[tuple[Path, Override]],
+    resolver: IssuerResolver,
+    keep_going: bool,
+    layout_dirs: Sequence[Path],
+    ocr: str,
+) -> Iterator[ParsedDocument | Diagnostic]:
+    """Each file read in this process; one file alone raises its own :class:`InputError`."""
+    layouts = load_layouts(layout_dirs)
+    for f, override in pairs:
+        try:
+            yield parse_file(f, resolver.known_codes, override, layouts, ocr)
+        except InputError as exc:
+            if not keep_going and len(pairs) == 1:
+                raise
+            yield exc.diagnostic()  # several files: every one that fails is named at the end
 
 
 def _file_line(n: int, total: int, got: ParsedDocument | Diagnostic) -> str:
@@ -272,7 +291,7 @@ def _write(
     notes += ids_changed(out, projects)
     with _staging(out, notes) as tmp:
         note(f"writing the index beside {printable(out)}")
-        manifest = write_graph(docs, build_graph(docs, resolver, docs.folder), tmp)
+        manifest = write_graph(docs, build_graph(docs, resolver, docs.folder), tmp, engine.workers)
         search = None
         if encoder is not None:
             note(f"search: embedding {len(projects)} projects (texts embedded before come from the cache)")
@@ -280,7 +299,7 @@ def _write(
             embedded = embed(projects, encoder, cache, docs.folder)  # the vectors written as they come
             if cache is not None:
                 notes += [Diagnostic("warning", Code.VECTOR_CACHE, t, str(cache.path), None) for t in cache.trouble]
-            search = write_search(embedded, tmp / SEARCH_DIR, tmp / MANIFEST)
+            search = write_search(embedded, tmp / SEARCH_DIR, tmp / MANIFEST, engine.workers)
             del embedded
             load_search(tmp / SEARCH_DIR)  # verify the search part against the graph it was made from
         for part in parts:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from graph.constants import RAY_BATCH_TEXTS, RAY_WORKERS
+from graph.constants import RAY_BATCH_TEXTS, WORKERS
 from graph.errors import InputError, require
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.identity import Override
@@ -34,7 +34,7 @@ from index.encoder import Encoder, ModelSpec, load_encoder
 __all__ = ["RayEncoder", "parse_files", "start"]
 
 
-def start(address: str | None = None, workers: int = RAY_WORKERS) -> Any:
+def start(address: str | None = None, workers: int = WORKERS) -> Any:
     """Ray, started here with ``workers`` CPUs, or joined at ``address``; once per process."""
     require("ray", "ray", "the distributed build (--engine ray)")
     import ray
@@ -80,7 +80,7 @@ def parse_files(
     files: Sequence[tuple[Path, Override]],
     known_codes: frozenset[str],
     address: str | None = None,
-    workers: int = RAY_WORKERS,
+    workers: int = WORKERS,
     layout_dirs: Sequence[Path] = (),
     ocr: str = "auto",
 ) -> list[ParsedDocument | Diagnostic]:
@@ -124,7 +124,7 @@ class RayEncoder(Encoder):
     """An :class:`~index.encoder.Encoder` whose :meth:`encode` runs on a Ray actor pool of
     ``workers`` actors, each holding the model; the vectors equal the local encoder's."""
 
-    def __init__(self, model: str, spec: ModelSpec, address: str | None = None, workers: int = RAY_WORKERS) -> None:
+    def __init__(self, model: str, spec: ModelSpec, address: str | None = None, workers: int = WORKERS) -> None:
         self.model, self.spec, self.address, self.workers = model, spec, address, workers
 
     def encode(self, texts: Sequence[str], kind: str = "passage") -> tuple[np.ndarray, list[int]]:

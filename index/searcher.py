@@ -56,6 +56,7 @@ from index.pinyin import PinyinReader, looks_like_pinyin
 from index.store import (
     FIELDS,
     SEARCH_DIR,
+    USERDICT,
     SearchIndex,
     load_search,
     nearest_rows,
@@ -213,7 +214,7 @@ class Searcher:
     @property
     def tokens(self) -> Tokens:
         if self._tokens is None:
-            self._tokens = Tokens.load(self.index.path / "userdict.txt", lazy=True)  # the same tokens, 0.4 s sooner
+            self._tokens = Tokens.load(self.index.path / USERDICT, lazy=True)  # the same tokens, 0.4 s sooner
         return self._tokens
 
     @property

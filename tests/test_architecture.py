@@ -34,6 +34,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
             "graph.text",
             "graph.cells",
             "graph.export",
+            "graph.forked",
             "graph.i18n",
             "graph.ids",
             "graph.models",

@@ -16,7 +16,7 @@ import networkx as nx
 import pytest
 
 from graph.defaults import DEFAULT_SAMPLE
-from graph.export import GEPHI_FILES, _flat, write_graph_files
+from graph.export import GEPHI_FILES, _flat, graph_files_beside, write_graph_files
 from graph.graphdb import GraphDB, write_graph_db
 from graph.knowledge import build_graph
 from graph.read.issuers import IssuerResolver
@@ -109,6 +109,26 @@ def test_every_writer_gives_what_networkx_writes_of_the_whole(corpus: list, tmp_
     write_graph_db(built.spilled, tmp_path / "graph.sqlite")
     part = GraphDB(tmp_path / "graph.sqlite").nodes_of("project")
     assert list(part.nodes(data=True)) == [(n, a) for n, a in whole.nodes(data=True) if a["type"] == "project"]
+
+
+def test_the_gephi_files_written_beside_are_networkx_files(corpus: list, tmp_path: Path) -> None:
+    """Forked children read a graph whose last projects this process still had buffered, while this
+    process reads it too: the same bytes as networkx's writers of the whole."""
+    built = build_graph(corpus, IssuerResolver.from_package(), tmp_path)
+    flat = nx.MultiDiGraph()
+    flat.add_nodes_from((n, _flat(a, edge=False)) for n, a in built.graph.nodes(data=True))
+    flat.add_edges_from((u, v, k, _flat(a, edge=True)) for u, v, k, a in built.graph.edges(keys=True, data=True))
+    ref, got = tmp_path / "ref", tmp_path / "got"
+    ref.mkdir()
+    got.mkdir()
+    nx.write_graphml(flat, ref / "graph.graphml")
+    nx.write_gexf(flat, ref / "graph.gexf")
+    again = build_graph(corpus, IssuerResolver.from_package(), tmp_path)  # nothing of it read yet
+    with graph_files_beside(again.spilled, got, batch=50):
+        write_node_link(again.spilled, got / "graph.json")
+    for name in GEPHI_FILES:
+        assert (got / name).read_bytes() == (ref / name).read_bytes(), name
+    assert (got / "graph.json").read_bytes() == _node_link(built.graph)
 
 
 def test_its_files_are_in_the_folder_given_and_go_with_it(tmp_path: Path) -> None:
