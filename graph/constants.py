@@ -71,7 +71,7 @@ ENGINE_NAMES: tuple[EngineName, ...] = (
     "ray",
 )  # where a build or the duplicates pass runs; the first is the default
 WORKERS = 2  # build: processes that read the files (local), or Ray workers started on this machine, one model each
-PARALLEL_MIN_FILES = 8  # local build: fewer files are read in the build's own process (a worker starts in ~1 s)
+PARALLEL_MIN_FILES = 16  # local build: fewer files are read in the build's own process (two workers start in ~1.5 s)
 PARALLEL_MIN_TEXTS = 5_000  # local build: fewer projects' texts are cut for BM25 in the build's own process
 # lineage: by status (same, renamed, dropped, new; the default), by the budget's change in 万元 or in
 # per cent (largest first, either way), or by the later budget

@@ -17,7 +17,7 @@ from graph.read.issuers import IssuerResolver
 from index.build import Engine, build
 from index.processes import parse_in_processes
 from tests import documents, variants
-from tests.editions import _tables, next_year, other_district
+from tests.editions import _tables, next_year, other_district, synthetic_districts
 
 COMPARED = ("graph.json", "records.jsonl", "sources.jsonl", "diagnostics.csv", "projects.csv", "indicators.csv",
             "citations.csv", "documents.csv", "issuers.csv", "graph.graphml", "graph.gexf")  # fmt: skip
@@ -32,6 +32,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, t in {"a_beibei.txt": text, "b_beibei_2025.txt": later, "c_jiangbei.txt": moved,
                     "d_jiangbei_2025.txt": other_district(later)[0], "e_repeat.txt": text}.items():  # fmt: skip
         (d / name).write_text(t, encoding="utf-8")
+    for k, (_, t) in enumerate(synthetic_districts(text, 8)):  # 重庆市合一区 …: more files than the pool's floor
+        (d / f"j_district_{k}.txt").write_text(t, encoding="utf-8")
     documents.write_docx(moved, d / "f_jiangbei.docx")  # the same tables again, from Word: merged as repeats
     documents.write_xlsx(later, d / "g_beibei_2025.xlsx")
     sample = variants.load_sample()
