@@ -510,6 +510,8 @@ class _Bodies:
     def add(self, department: str) -> None:
         if department not in self.by_dept:
             self.by_dept[department] = _body_cores(department)
+            self.__dict__.pop("cores", None)  # a department added after a first look is seen by the next
+            self.__dict__.pop("lengths", None)
 
     @functools.cached_property
     def cores(self) -> dict[str, str]:
@@ -591,14 +593,14 @@ def _copied_from_last_year(projects: Sequence[Project], years: Sequence[int]) ->
 @_check(*dict.fromkeys(READER_RULES.values()), Rule.SOURCE_DEFECT)
 def _diagnostic_findings(projects: Iterable[Project], diagnostics: Iterable[Diagnostic]) -> Iterator[Finding]:
     """The reader's diagnostics, each filed under its project (or its file) and its rule."""
+    yield from _filed(map(_Who.of, projects), diagnostics)
+
+
+def _filed(whos: Iterable[_Who], diagnostics: Iterable[Diagnostic]) -> Iterator[Finding]:
+    """:func:`_diagnostic_findings`, with what a finding names of each project given."""
     by_file: dict[str, list[_Who]] = defaultdict(list)
-    for p in projects:
-        by_file[p.span.file].append(_Who.of(p))
-    yield from _filed(by_file, diagnostics)
-
-
-def _filed(by_file: Mapping[str, Sequence[_Who]], diagnostics: Iterable[Diagnostic]) -> Iterator[Finding]:
-    """:func:`_diagnostic_findings`, with the projects of each file given."""
+    for who in whos:
+        by_file[who.file].append(who)
     for d in diagnostics:
         if d.line is None:
             continue
@@ -628,16 +630,16 @@ class _Walk:
     def findings(self) -> Iterator[Finding]:
         """Every finding, unsorted: the rules on one project and what the others need, project by
         project; then the rules across projects."""
-        copies, by_file = _CopiedTexts(), defaultdict(list)
+        copies, whos = _CopiedTexts(), []
         for k, part in enumerate(self.parts):
             for p in part:
                 for rule in SINGLE_RULES:
                     yield from rule(p)
                 who = _Who.of(p)
                 copies.add(p, who)
-                by_file[who.file].append(who)
+                whos.append(who)
                 self.bodies.add(p.department)
-                self._add_place(k, p, who)
+                self._add_place(k, p)
         yield from copies.findings()
         del copies
         for part in self.parts:
@@ -646,10 +648,10 @@ class _Walk:
         years = sorted({y for _, ys in self._regions.values() for y in ys})
         for region in self._regions:
             yield from _copied_from_last_year(self._region(region, years), years)
-        yield from _filed(by_file, self.diagnostics)
+        yield from _filed(whos, self.diagnostics)
 
-    def _add_place(self, k: int, p: Project, who: _Who) -> None:
-        self.places.append((who.file, who.id, p.region, p.year))
+    def _add_place(self, k: int, p: Project) -> None:
+        self.places.append(_place(p))
         parts, years = self._regions.setdefault(p.region, ([], set()))
         if not parts or parts[-1] != k:
             parts.append(k)
@@ -708,9 +710,13 @@ def _places_after(walk: _Walk) -> Iterator[Place]:
     yield from walk.places
 
 
+def _place(p: Project) -> Place:
+    return (p.span.file, p.id, p.region, p.year)
+
+
 def _places(projects: Iterable[Project]) -> list[Place]:
     """:data:`Place` of each project."""
-    return [(p.span.file, p.id, p.region, p.year) for p in projects]
+    return [_place(p) for p in projects]
 
 
 def lint_index(

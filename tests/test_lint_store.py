@@ -134,7 +134,7 @@ def test_findings_walked_from_a_spill_are_lints_across_years(
     rules = {f.rule for f in got}
     assert {Rule.COPIED_TEXT, Rule.FOREIGN_BODY_GOALS, Rule.GOALS_COPIED_BUDGET_CHANGED} <= rules
     assert lint_index(kept, region="江北") == lint_index(bare, region="江北") != []
-    assert not list((tmp_path / "idx").rglob("staged.sqlite"))  # the staging file went
+    assert not list((tmp_path / "idx").rglob(lint_store._STAGED))  # the staging file went
 
 
 def test_findings_in_any_order_are_kept_in_lints(index_copy: Path) -> None:
@@ -156,4 +156,4 @@ def test_findings_in_any_order_are_kept_in_lints(index_copy: Path) -> None:
     ordered = sorted(rows, key=lambda r: (r[6], r[7], r[0], r[2]))  # stable: ties as given
     assert stored == [(k, r[0], r[2], r[4], r[6], r[7]) for k, r in enumerate(ordered, 1)]
     assert sorted(f.review_key for f in lint_index(index_copy)) == sorted(r[8] for r in rows)
-    assert not (folder / "staged.sqlite").exists()
+    assert not (folder / lint_store._STAGED).exists()
