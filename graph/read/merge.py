@@ -104,6 +104,7 @@ class Merger:
         self._diags: list[Diagnostic] = []
         self._docs: dict[str, str] = {}  # text hash -> the first file with it
         self._seen: dict[str, _Seen] = {}
+        self._suffix: dict[str, int] = {}  # id -> the first n not yet tried for its next f"{id}#{n}"
         self._alike: dict[tuple[Any, ...], list[_Alike]] = {}
 
     def add(self, doc: ParsedDocument) -> ParsedDocument | None:
@@ -141,9 +142,10 @@ class Merger:
             )
             self._diags.append(_warn(Code.DUPLICATE_PROJECT, message, p))
             return None
-        n = 2
+        n = self._suffix.get(p.id, 2)  # every n below it is taken: the k-th clash costs O(1), not O(k)
         while f"{p.id}#{n}" in self._seen:
             n += 1
+        self._suffix[p.id] = n + 1
         q = replace(p, id=f"{p.id}#{n}")
         self._seen[q.id] = _Seen(_hashes(fingerprint(q)), hash(_identity(q)), str(q.span))
         said = f"{p.name}: id {p.id} also at {seen.span} with other values; kept as {q.id}"
