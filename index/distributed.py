@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +83,9 @@ def parse_files(
     workers: int = WORKERS,
     layout_dirs: Sequence[Path] = (),
     ocr: str = "auto",
-) -> list[ParsedDocument | Diagnostic]:
-    """Each file parsed by a Ray task, in the order given: its document, or the error naming it.
+) -> Iterator[ParsedDocument | Diagnostic]:
+    """Each file parsed by a Ray task, in the order given: its document, or the error naming it,
+    each as soon as it and those before it are read (the driver never holds every document).
     Every node must see the files at the same path as this one (a shared file system)."""
     ray = start(address, workers)
     rows = [{"i": i, "path": str(f), "override": o} for i, (f, o) in enumerate(files)]
@@ -97,8 +98,25 @@ def parse_files(
             "ocr": ocr,
         },
     )
-    out = sorted(parsed.take_all(), key=lambda r: r["i"])
-    return [r["error"] if r["error"] is not None else r["doc"] for r in out]
+    for r in _in_order(parsed.iter_rows()):  # streamed: the driver holds the documents come early, not all
+        yield r["error"] if r["error"] is not None else r["doc"]
+
+
+def _in_order(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Rows numbered ``i`` from 0, given in any order, yielded in order as soon as each is next.
+
+    >>> [r["i"] for r in _in_order([{"i": 1}, {"i": 2}, {"i": 0}, {"i": 3}])]
+    [0, 1, 2, 3]
+    """
+    waiting: dict[int, dict[str, Any]] = {}
+    upto = 0
+    for r in rows:
+        waiting[int(r["i"])] = r
+        while upto in waiting:
+            yield waiting.pop(upto)
+            upto += 1
+    if waiting:  # pragma: no cover - Ray gives every row once
+        raise AssertionError(f"rows missing before {min(waiting)}")
 
 
 class _EmbedActor:
