@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import pickle
@@ -71,7 +72,11 @@ def beside(what: str, work: Callable[..., Any], *args: Any, fork: bool = True) -
     sys.stdout.flush()  # the child leaves by os._exit: it never writes out what this process had buffered
     sys.stderr.flush()
     child = ctx.Process(target=_run, args=(work, args, send), daemon=True)
-    child.start()
+    gc.freeze()  # the child's collections leave this process's objects alone: fewer pages copied into it
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()  # this process collects as before
     send.close()
     try:
         yield
