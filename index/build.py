@@ -54,7 +54,7 @@ from graph.store import write_graph
 from graph.text import printable
 from index.cache import VectorCache, default_cache
 from index.encoder import DEFAULT_MODEL, DEFAULT_SPEC, Encoder, LazyEncoder, load_encoder
-from index.processes import parse_in_processes, reads_in_processes
+from index.processes import Layouts, parse_in_processes, reads_in_processes
 from index.store import SEARCH_DIR, embed, load_search, write_search
 
 __all__ = [
@@ -160,12 +160,13 @@ def _parse_all(
 
         yield from parse_files(pairs, resolver.known_codes, engine.address, engine.workers, layout_dirs, ocr)
         return
+    layouts = load_layouts(layout_dirs)  # a bad description is refused here, before any file is read
     if reads_in_processes(len(files), engine.workers):  # the same documents, in order, from the machine's cores
         read: Iterator[ParsedDocument | Diagnostic] = parse_in_processes(
-            pairs, resolver.known_codes, engine.workers, layout_dirs, ocr
+            pairs, resolver.known_codes, engine.workers, layouts, ocr
         )
     else:
-        read = _parse_here(pairs, resolver, keep_going, layout_dirs, ocr)
+        read = _parse_here(pairs, resolver, keep_going, layouts, ocr)
     for n, got in enumerate(progress(read, "reading", total=len(files)), start=1):
         note(_file_line(n, len(files), got))
         yield got
@@ -175,11 +176,10 @@ def _parse_here(
     pairs: list[tuple[Path, Override]],
     resolver: IssuerResolver,
     keep_going: bool,
-    layout_dirs: Sequence[Path],
+    layouts: Layouts,
     ocr: str,
 ) -> Iterator[ParsedDocument | Diagnostic]:
     """Each file read in this process; one file alone raises its own :class:`InputError`."""
-    layouts = load_layouts(layout_dirs)
     for f, override in pairs:
         try:
             yield parse_file(f, resolver.known_codes, override, layouts, ocr)

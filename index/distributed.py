@@ -98,7 +98,7 @@ def parse_files(
             "ocr": ocr,
         },
     )
-    for r in _in_order(parsed.iter_rows()):  # streamed: the driver holds the documents come early, not all
+    for r in _in_order(parsed.iter_rows()):  # streamed: the driver holds only those back before their turn
         yield r["error"] if r["error"] is not None else r["doc"]
 
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from graph.constants import PARALLEL_MIN_FILES, PARALLEL_MIN_TEXTS
 from graph.errors import InputError
@@ -30,11 +31,14 @@ from graph.export import batches
 from graph.forked import die_with_parent
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.identity import Override
+from graph.read.spec import LayoutSpec
 
-__all__ = ["cut_in_processes", "cuts_in_processes", "parse_in_processes", "reads_in_processes"]
+__all__ = ["cut_in_processes", "cuts_in_processes", "parse_in_processes", "parse_or_diagnostic", "reads_in_processes"]
 
 PENDING_PER_WORKER = 4  # files (or batches of texts) handed to the pool ahead of the one waited for, per worker
 CUT_BATCH = 256  # texts a worker cuts at a time
+T = TypeVar("T")
+Layouts = dict[str, LayoutSpec]  # graph.read.spec.load_layouts: a layout's name -> its description
 
 
 def reads_in_processes(files: int, workers: int) -> bool:
@@ -49,48 +53,64 @@ def reads_in_processes(files: int, workers: int) -> bool:
 _STATE: dict[str, object] = {}  # in a worker: what every file is read with, set once by _start
 
 
-def _start(known: frozenset[str], cwd: str, layout_dirs: tuple[str, ...], ocr: str) -> None:
+def _start(known: frozenset[str], cwd: str, layouts: Layouts | None, ocr: str) -> None:
     from graph.read.spec import load_layouts
 
     die_with_parent()  # a killed build leaves no reader behind
     os.chdir(cwd)  # read each path as the user gave it, so every record names the file as they do
-    _STATE.update(known=known, layouts=load_layouts([Path(d) for d in layout_dirs]), ocr=ocr)
+    _STATE.update(known=known, layouts=load_layouts() if layouts is None else layouts, ocr=ocr)
 
 
-def _parse_one(path: str, override: Override) -> ParsedDocument | Diagnostic:
+def parse_or_diagnostic(
+    path: Path, known: frozenset[str], override: Override, layouts: Any, ocr: str
+) -> ParsedDocument | Diagnostic:
+    """``parse_file``'s document, or the :class:`~graph.models.Diagnostic` of the error that names
+    the file: what a worker (here, or a Ray task) hands back for one file."""
     from graph.read.layouts import parse_file
 
     try:
-        return parse_file(Path(path), _STATE["known"], override, _STATE["layouts"], _STATE["ocr"])  # type: ignore[arg-type]
+        return parse_file(path, known, override, layouts, ocr)
     except InputError as exc:
         return exc.diagnostic()
+
+
+def _parse_one(path: str, override: Override) -> ParsedDocument | Diagnostic:
+    return parse_or_diagnostic(Path(path), _STATE["known"], override, _STATE["layouts"], _STATE["ocr"])  # type: ignore[arg-type]
+
+
+def _in_order(
+    pool: ProcessPoolExecutor, work: Callable[..., T], calls: Iterable[tuple[Any, ...]], workers: int
+) -> Iterator[T]:
+    """``work(*call)`` of each call on ``pool``, in the order given, each as soon as it and those
+    before it are done; at most ``workers`` × :data:`PENDING_PER_WORKER` calls are handed out ahead."""
+    pending: deque[Future[T]] = deque()
+    try:
+        for call in calls:
+            pending.append(pool.submit(work, *call))
+            if len(pending) >= workers * PENDING_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:  # stopped early (an error, or the caller gave up): nothing more is started
+        for f in pending:
+            f.cancel()
 
 
 def parse_in_processes(
     files: Sequence[tuple[Path, Override]],
     known_codes: frozenset[str],
     workers: int,
-    layout_dirs: Sequence[Path] = (),
+    layouts: Layouts | None = None,
     ocr: str = "auto",
 ) -> Iterator[ParsedDocument | Diagnostic]:
     """Each file's document, or the :class:`~graph.models.Diagnostic` of the error that names it, in
-    the order given, read by ``workers`` processes.  An error that is not the file's (a bug) is
-    raised here, as the single-process build raises it."""
+    the order given, read by ``workers`` processes with ``layouts`` (loaded by the caller, who
+    reports a bad description; None: the package's own).  An error that is not the file's (a bug)
+    is raised here, as the single-process build raises it."""
     ctx = multiprocessing.get_context("spawn")
-    start = (known_codes, os.getcwd(), tuple(str(d) for d in layout_dirs), ocr)
+    start = (known_codes, os.getcwd(), layouts, ocr)
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start, initargs=start) as pool:
-        pending: deque[Future[ParsedDocument | Diagnostic]] = deque()
-        todo = iter(files)
-        try:
-            for path, override in todo:
-                pending.append(pool.submit(_parse_one, str(path), override))
-                if len(pending) >= workers * PENDING_PER_WORKER:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:  # stopped early (an error, or the caller gave up): nothing more is started
-            for f in pending:
-                f.cancel()
+        yield from _in_order(pool, _parse_one, ((str(f), o) for f, o in files), workers)
 
 
 def cuts_in_processes(texts: int, workers: int) -> bool:
@@ -128,14 +148,5 @@ def cut_in_processes(userdict: Path, texts: Iterable[str], workers: int) -> Iter
     """
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_cutting, initargs=(str(userdict),)) as pool:
-        pending: deque[Future[list[list[str]]]] = deque()
-        try:
-            for some in batches(texts, CUT_BATCH):
-                pending.append(pool.submit(_cut, some))
-                if len(pending) >= workers * PENDING_PER_WORKER:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
-        finally:
-            for f in pending:
-                f.cancel()
+        for cut in _in_order(pool, _cut, ((some,) for some in batches(texts, CUT_BATCH)), workers):
+            yield from cut

@@ -11,7 +11,7 @@ import pytest
 
 from graph.constants import PARALLEL_MIN_FILES
 from graph.defaults import DEFAULT_SAMPLE
-from graph.errors import UnreadableFiles
+from graph.errors import InputError, UnreadableFiles
 from graph.read.identity import NO_OVERRIDE
 from graph.read.issuers import IssuerResolver
 from index.build import Engine, build
@@ -93,3 +93,19 @@ def test_texts_cut_in_processes_are_cut_as_here(tmp_path: Path) -> None:
     assert list(cut_in_processes(tmp_path / "userdict.txt", iter(texts), workers=2)) == here
     terms = set(tokens.terms)
     assert sum(w in terms for t in here for w in t) > 100  # the corpus's own terms are the workers' words too
+
+
+def test_layout_descriptions_are_checked_once_and_reach_the_workers(corpus: Path, tmp_path: Path) -> None:
+    from graph.read.spec import LAYOUT_DIR
+
+    empty, own = tmp_path / "empty", tmp_path / "own"
+    empty.mkdir()
+    own.mkdir()
+    for f in LAYOUT_DIR.glob("*.toml"):  # the package's descriptions given as the user's own
+        (own / f.name).write_bytes(f.read_bytes())
+    with pytest.raises(InputError, match=r"no \*\.toml layout descriptions in this folder"):
+        build([corpus], tmp_path / "bad", model=None, engine=Engine(workers=2), layout_dirs=[empty])
+    here = build([corpus], tmp_path / "here", model=None, engine=Engine(workers=1), layout_dirs=[own])
+    pool = build([corpus], tmp_path / "pool", model=None, engine=Engine(workers=2), layout_dirs=[own])
+    assert here.counts == pool.counts
+    assert (tmp_path / "here" / "records.jsonl").read_bytes() == (tmp_path / "pool" / "records.jsonl").read_bytes()
