@@ -19,10 +19,14 @@ peak resident memory is that stage's alone:
    (sentences and columns, faiss kNN + MinHash LSH, scoring, order and clusters), the pairs and
    the process's peak RSS.
 3. build (``--build 10000 100000``): the index build's own stages, as index.build runs them
-   (synthetic districts read and parsed for real and spilled to disk, graph, graph files, search
-   files embedded by :class:`SyntheticEncoder` through the build's own batches, lint's findings),
-   each size in a fresh process, with the peak resident memory after each stage, extrapolated to
-   10^6.
+   (synthetic districts of 94 projects, whole, read and parsed for real and spilled to disk, graph,
+   graph files, search files embedded by :class:`SyntheticEncoder` through the build's own batches,
+   lint's findings), each size in a fresh process, with the peak resident memory after each stage,
+   extrapolated to 10^6.  One size in this process, each stage printed as it ends, the graph
+   stages left out (hours at 10^6; measured by a run with them)::
+
+       .venv/bin/python bench/bench_million.py --stage build --no-graph --sizes 1000000 \
+           --folder build/bench_million/build_1000000
 """
 
 from __future__ import annotations
@@ -157,10 +161,12 @@ def duplicates(folder: Path) -> dict[str, float]:
     }  # fmt: skip
 
 
-def build_stages(n: int, folder: Path) -> dict[str, float]:
-    """The build's stages at ``n`` projects, as index.build runs them (timed), peak RSS after each."""
+def build_stages(n: int, folder: Path, graph: bool = True) -> dict[str, float]:
+    """The build's stages at ``n`` projects (whole districts of 94: the first ``ceil(n / 94) * 94``),
+    as index.build runs them (timed), peak RSS after each.  Without ``graph``, the graph and its
+    files are not made (the search files then hash a stand-in graph manifest), so the search files
+    and lint of a large corpus are measured without the hours the graph files take."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench_cold import cut_to
     from bench_scale import write_corpus
 
     from analysis.lint import write_findings
@@ -181,26 +187,29 @@ def build_stages(n: int, folder: Path) -> dict[str, float]:
         got[f"{stage}_s"], got[f"{stage}_mib"] = time.perf_counter() - t, _peak_mib()
         got[f"{stage}_worker_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         # each stage as it ends, so a run stopped part way still says what it measured
-        print(f"{n:,} projects: {stage} {got[f'{stage}_s']:.0f} s, peak {got[f'{stage}_mib']:,.0f} MiB "
+        print(f"{got['projects']:,} projects: {stage} {got[f'{stage}_s']:.0f} s, peak {got[f'{stage}_mib']:,.0f} MiB "
               f"(largest worker process so far {got[f'{stage}_worker_mib']:,.0f} MiB)", file=sys.stderr, flush=True)  # fmt: skip
         t = time.perf_counter()
 
     resolver = IssuerResolver.from_package()
-    docs = cut_to(read_documents(paths, resolver, False, engine=LOCAL)[0], n)
+    docs = read_documents(paths, resolver, False, engine=LOCAL)[0]  # not cut: a cut spills them all again
+    got["projects"] = len(docs.projects)
     mark("parse")
-    built = build_graph(docs, resolver, docs.folder)  # projects' nodes and edges to disk, as index.build does
-    mark("graph")
     out.mkdir(parents=True, exist_ok=True)
-    write_graph(docs, built, out)
-    del built  # as index.build drops each part once written
-    mark("graph_files")
+    if graph:
+        built = build_graph(docs, resolver, docs.folder)  # projects' nodes and edges to disk, as index.build does
+        mark("graph")
+        write_graph(docs, built, out)
+        del built  # as index.build drops each part once written
+        mark("graph_files")
+    else:
+        (out / "manifest.json").write_text('{"bench": "graph not built in this run"}', encoding="utf-8")
     embedded = embed(docs.projects, SyntheticEncoder(), None, docs.folder)  # as index.build embeds, batch by batch
     write_search(embedded, out / SEARCH_DIR, out / "manifest.json")
     del embedded
     mark("search_files")
     write_findings(out, docs)
     mark("lint")
-    got["projects"] = len(docs.projects)
     return got
 
 
@@ -228,6 +237,7 @@ def main() -> None:
     ap.add_argument("--build", type=int, nargs="*", help="measure the index build's stages at these sizes instead")
     ap.add_argument("--stage", choices=["write", "duplicates", "build"], help=argparse.SUPPRESS)  # in this process
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--no-graph", action="store_true", help="with --stage build: the graph stages left out")
     args = ap.parse_args()
     if args.stage == "write":
         print(json.dumps(write_corpus(args.sizes[0], args.folder)))
@@ -236,7 +246,7 @@ def main() -> None:
         print(json.dumps(duplicates(args.folder), ensure_ascii=False))
         return
     if args.stage == "build":
-        print(json.dumps(build_stages(args.sizes[0], args.folder)))
+        print(json.dumps(build_stages(args.sizes[0], args.folder, graph=not args.no_graph)))
         return
     if args.build:
         return build_table(args.build, args.keep)

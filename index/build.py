@@ -155,12 +155,12 @@ def _parse_all(
     (:func:`~index.processes.reads_in_processes`).  One file alone, unreadable, raises its own
     :class:`InputError`."""
     pairs = list(zip(files, overrides_for(files, overrides), strict=True))
+    layouts = load_layouts(layout_dirs)  # a bad description is refused here, before any file is read
     if engine.name == "ray":
         from index.distributed import parse_files
 
-        yield from parse_files(pairs, resolver.known_codes, engine.address, engine.workers, layout_dirs, ocr)
+        yield from parse_files(pairs, resolver.known_codes, engine.address, engine.workers, layouts, ocr)
         return
-    layouts = load_layouts(layout_dirs)  # a bad description is refused here, before any file is read
     if reads_in_processes(len(files), engine.workers):  # the same documents, in order, from the machine's cores
         read: Iterator[ParsedDocument | Diagnostic] = parse_in_processes(
             pairs, resolver.known_codes, engine.workers, layouts, ocr

@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 
 from graph.constants import RAY_BATCH_TEXTS, WORKERS
-from graph.errors import InputError, require
+from graph.errors import require
 from graph.models import Diagnostic, ParsedDocument
 from graph.read.identity import Override
 from index.encoder import Encoder, ModelSpec, load_encoder
+from index.processes import Layouts, parse_or_diagnostic
 
 __all__ = ["RayEncoder", "parse_files", "start"]
 
@@ -61,19 +62,12 @@ def _quiet() -> None:
 _ROOT = Path(__file__).resolve().parent.parent  # workers import the project's modules from here
 
 
-def _parse(
-    row: dict[str, Any], known: frozenset[str], cwd: str, layout_dirs: tuple[str, ...], ocr: str
-) -> dict[str, Any]:
-    from graph.read.layouts import parse_file
-    from graph.read.spec import load_layouts
-
+def _parse(row: dict[str, Any], known: frozenset[str], cwd: str, layouts: Layouts, ocr: str) -> dict[str, Any]:
     os.chdir(cwd)  # read the path as the user gave it, so every record names the file as they do
-    try:
-        layouts = load_layouts(layout_dirs)
-        doc = parse_file(Path(row["path"]), known, row["override"], layouts, ocr)
-        return {"i": row["i"], "doc": doc, "error": None}
-    except InputError as exc:
-        return {"i": row["i"], "doc": None, "error": exc.diagnostic()}
+    got = parse_or_diagnostic(Path(row["path"]), known, row["override"], layouts, ocr)
+    if isinstance(got, Diagnostic):
+        return {"i": row["i"], "doc": None, "error": got}
+    return {"i": row["i"], "doc": got, "error": None}
 
 
 def parse_files(
@@ -81,12 +75,16 @@ def parse_files(
     known_codes: frozenset[str],
     address: str | None = None,
     workers: int = WORKERS,
-    layout_dirs: Sequence[Path] = (),
+    layouts: Layouts | None = None,
     ocr: str = "auto",
 ) -> Iterator[ParsedDocument | Diagnostic]:
     """Each file parsed by a Ray task, in the order given: its document, or the error naming it,
     each as soon as it and those before it are read (the driver never holds every document).
-    Every node must see the files at the same path as this one (a shared file system)."""
+    ``layouts`` are the descriptions the driver loaded and checked (:func:`graph.read.spec.load_layouts`;
+    the bundled ones when None).  Every node must see the files at the same path as this one (a
+    shared file system)."""
+    from graph.read.spec import load_layouts
+
     ray = start(address, workers)
     rows = [{"i": i, "path": str(f), "override": o} for i, (f, o) in enumerate(files)]
     parsed = ray.data.from_items(rows).map(
@@ -94,7 +92,7 @@ def parse_files(
         fn_kwargs={
             "known": known_codes,
             "cwd": os.getcwd(),
-            "layout_dirs": tuple(str(d) for d in layout_dirs),
+            "layouts": load_layouts() if layouts is None else layouts,
             "ocr": ocr,
         },
     )

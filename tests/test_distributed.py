@@ -55,6 +55,23 @@ def test_ray_build_names_a_bad_file(small_corpus: Path, tmp_path: Path, ray_engi
     assert [e.file for e in report.errors] == [str(bad / "empty.txt")] and report.counts["projects"] == 12
 
 
+def test_ray_reads_with_the_layouts_the_driver_checked(small_corpus: Path, tmp_path: Path, ray_engine: Engine) -> None:
+    from graph.read.spec import LAYOUT_DIR
+
+    empty, own = tmp_path / "empty", tmp_path / "own"
+    empty.mkdir()
+    own.mkdir()
+    for f in LAYOUT_DIR.glob("*.toml"):  # the package's descriptions given as the user's own
+        (own / f.name).write_bytes(f.read_bytes())
+    with pytest.raises(InputError, match=r"no \*\.toml layout descriptions in this folder"):  # once, not per file
+        build([small_corpus], tmp_path / "bad", model=None, engine=ray_engine, layout_dirs=[empty], keep_going=True)
+    assert not (tmp_path / "bad").exists()
+    here = build([small_corpus], tmp_path / "here", model=None, layout_dirs=[own])
+    on_ray = build([small_corpus], tmp_path / "ray", model=None, engine=ray_engine, layout_dirs=[own])
+    assert here.counts == on_ray.counts and here.counts["projects"] == 24
+    assert (tmp_path / "here" / "records.jsonl").read_bytes() == (tmp_path / "ray" / "records.jsonl").read_bytes()
+
+
 def test_engine_is_checked() -> None:
     with pytest.raises(UsageError, match="engine must be one of local, ray"):
         Engine("spark")  # type: ignore[arg-type]
