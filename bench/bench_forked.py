@@ -8,7 +8,7 @@ build's ``gc.freeze()`` before each fork, in the same process.
 Synthetic districts (bench_scale.write_corpus) are read and graphed for real, as the build does
 (documents spilled, the graph's projects on disk), then ``write_graph`` runs once per variant and
 repeat, the variants alternated: ``--workers`` 2 (the default: a writer for each file), 2 with
-``gc.freeze`` made to do nothing for the run, and 1 (all in this process).  A thread samples every 0.2 s each child's ``/proc/<pid>/smaps_rollup``:
+``gc.freeze`` made to do nothing for the run, and 1 (all in this process).  A thread (proc_memory.ProcPeaks) samples every 0.2 s each child's ``/proc/<pid>/smaps_rollup``:
 ``Private_Dirty`` (pages the child copied: its own memory) and ``Pss`` (its share of all it maps),
 and this process's own; medians of the peaks are printed with ratios to the first variant.  The
 files written by each variant are compared: the same bytes.
@@ -19,11 +19,9 @@ from __future__ import annotations
 import argparse
 import filecmp
 import gc
-import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,55 +30,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_scale import write_corpus  # noqa: E402
+from proc_memory import ProcPeaks  # noqa: E402
 
 from graph.knowledge import build_graph  # noqa: E402
 from graph.read.issuers import IssuerResolver  # noqa: E402
 from graph.store import write_graph  # noqa: E402
 from index.build import LOCAL, read_documents  # noqa: E402
 
-SAMPLE_EVERY_S = 0.2
 FIELDS = ("Private_Dirty", "Pss", "Rss")
-
-
-def _rollup(pid: int) -> dict[str, float]:
-    """MiB of each of :data:`FIELDS` in ``pid``'s smaps_rollup (empty once it has gone)."""
-    try:
-        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-    except OSError:
-        return {}
-    got = {}
-    for line in lines:
-        key, _, rest = line.partition(":")
-        if key in FIELDS:
-            got[key] = int(rest.split()[0]) / 1024
-    return got
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-class Sampler(threading.Thread):
-    """Peaks of each child's and this process's smaps_rollup while it runs."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.stop = threading.Event()
-        self.child: dict[str, float] = dict.fromkeys(FIELDS, 0.0)  # the largest of any one child
-        self.children: dict[str, float] = dict.fromkeys(FIELDS, 0.0)  # the largest sum over the children at once
-        self.parent: dict[str, float] = dict.fromkeys(FIELDS, 0.0)
-
-    def run(self) -> None:
-        me = os.getpid()
-        while not self.stop.wait(SAMPLE_EVERY_S):
-            rolls = [r for r in map(_rollup, _children(me)) if r]
-            for k in FIELDS:
-                self.child[k] = max([self.child[k], *(r.get(k, 0.0) for r in rolls)])
-                self.children[k] = max(self.children[k], sum(r.get(k, 0.0) for r in rolls))
-                self.parent[k] = max(self.parent[k], _rollup(me).get(k, 0.0))
 
 
 VARIANTS = (  # label, --workers, gc.freeze before each fork
@@ -90,21 +47,19 @@ VARIANTS = (  # label, --workers, gc.freeze before each fork
 )
 
 
-def measured(docs, built, out: Path, workers: int, freeze: bool) -> tuple[float, Sampler]:
+def measured(docs, built, out: Path, workers: int, freeze: bool) -> tuple[float, ProcPeaks]:
     """Seconds of ``write_graph`` into ``out`` with ``workers`` and its memory's peaks."""
     real = gc.freeze
     if not freeze:
         gc.freeze = lambda: None  # the variant: the children collect the build's objects as before
     out.mkdir()
-    sampler = Sampler()
-    sampler.start()
     try:
-        t = time.perf_counter()
-        write_graph(docs, built, out, workers=workers)
-        return time.perf_counter() - t, sampler
+        with ProcPeaks("smaps_rollup", FIELDS) as peaks:
+            t = time.perf_counter()
+            write_graph(docs, built, out, workers=workers)
+            took = time.perf_counter() - t
+        return took, peaks
     finally:
-        sampler.stop.set()
-        sampler.join()
         gc.freeze = real
 
 
@@ -122,7 +77,7 @@ def main() -> None:
         print(
             f"{len(docs.projects):,} synthetic projects; medians of {args.repeat} run(s), peaks in MiB (smaps_rollup)"
         )
-        runs: dict[int, list[tuple[float, Sampler]]] = {k: [] for k in range(len(VARIANTS))}
+        runs: dict[int, list[tuple[float, ProcPeaks]]] = {k: [] for k in range(len(VARIANTS))}
         for r in range(args.repeat):
             for k, (_, workers, freeze) in enumerate(VARIANTS):  # alternated: the machine's load falls on all alike
                 runs[k].append(measured(docs, built, Path(tmp) / f"out_{k}_{r}", workers, freeze))

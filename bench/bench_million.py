@@ -37,7 +37,6 @@ import json
 import resource
 import subprocess
 import sys
-import threading
 import time
 import zlib
 from collections.abc import Iterator, Sequence
@@ -77,46 +76,6 @@ BATCH = 65_536  # rows of vectors made and written at a time
 
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-SAMPLE_EVERY_S = 0.2
-
-
-def _status_mib(pid: int | str) -> dict[str, float]:
-    """``VmRSS`` and ``VmHWM`` of ``pid`` in MiB, from ``/proc/<pid>/status`` (empty once it has gone)."""
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return {}
-    return {
-        k: int(v.split()[0]) / 1024 for k, _, v in (line.partition(":") for line in lines) if k in ("VmRSS", "VmHWM")
-    }
-
-
-class WorkersPeak(threading.Thread):
-    """The largest worker's own peak and the largest sum of this process's and its workers' resident
-    memory at once, sampled every :data:`SAMPLE_EVERY_S`.  ``RUSAGE_CHILDREN`` cannot say it: a
-    spawned worker is forked before it runs Python, and Linux counts the pages it shared with the
-    build then (its parent's RSS at that moment) as its own peak."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.worker = 0.0
-        self.together = 0.0
-
-    def run(self) -> None:
-        while True:
-            time.sleep(SAMPLE_EVERY_S)
-            kids = []
-            for task in Path("/proc/self/task").iterdir():  # a pool may start its workers from any thread
-                try:
-                    kids += (task / "children").read_text().split()
-                except OSError:
-                    pass
-            rolls = [r for r in map(_status_mib, kids) if r]
-            self.worker = max([self.worker, *(r.get("VmHWM", 0.0) for r in rolls)])
-            here = _status_mib("self").get("VmRSS", 0.0)
-            self.together = max(self.together, here + sum(r.get("VmRSS", 0.0) for r in rolls))
 
 
 def _mixed(x: str, y: str) -> str:
@@ -210,6 +169,7 @@ def build_stages(n: int, folder: Path, graph: bool = True) -> dict[str, float]:
     and lint of a large corpus are measured without the hours the graph files take."""
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_scale import write_corpus
+    from proc_memory import ProcPeaks
 
     from analysis.lint import write_findings
     from graph.knowledge import build_graph
@@ -222,18 +182,19 @@ def build_stages(n: int, folder: Path, graph: bool = True) -> dict[str, float]:
     src.mkdir(parents=True, exist_ok=True)
     paths = sorted(src.glob("*.txt")) or write_corpus(n, src)
     got: dict[str, float] = {}
-    workers = WorkersPeak()
+    workers = ProcPeaks("status", ("VmRSS", "VmHWM"))  # RUSAGE_CHILDREN counts a spawned worker's parent at its fork
     workers.start()
     t = time.perf_counter()
 
     def mark(stage: str) -> None:
         nonlocal t
         got[f"{stage}_s"], got[f"{stage}_mib"] = time.perf_counter() - t, _peak_mib()
-        got[f"{stage}_worker_mib"], got[f"{stage}_together_mib"] = workers.worker, workers.together
+        worker, together = workers.child["VmHWM"], workers.together["VmRSS"]
+        got[f"{stage}_worker_mib"], got[f"{stage}_together_mib"] = worker, together
         # each stage as it ends, so a run stopped part way still says what it measured
         print(f"{got['projects']:,} projects: {stage} {got[f'{stage}_s']:.0f} s, peak {got[f'{stage}_mib']:,.0f} MiB "
-              f"(so far: the largest worker's own {workers.worker:,.0f} MiB, the build and its workers at once "
-              f"{workers.together:,.0f} MiB)", file=sys.stderr, flush=True)  # fmt: skip
+              f"(so far: the largest worker's own {worker:,.0f} MiB, the build and its workers at once "
+              f"{together:,.0f} MiB)", file=sys.stderr, flush=True)  # fmt: skip
         t = time.perf_counter()
 
     resolver = IssuerResolver.from_package()
