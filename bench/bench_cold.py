@@ -132,6 +132,46 @@ def warm(index: Path, questions: list[str]) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
+def parts(index: Path, questions: list[str]) -> dict[str, float]:
+    """Median ms of each step of a warm question through one loaded Searcher, the steps timed one by
+    one as ``Searcher._query`` runs them (encoder, BM25, lexical order, faiss, scoring the candidates,
+    the relevance sample), then the whole question."""
+    import time
+
+    from graph.constants import CANDIDATES
+    from index.searcher import Searcher, _one_thread
+    from index.store import FIELDS, nearest_rows
+
+    s = Searcher.load(index)
+    for q in questions:
+        s.query(q, 10)
+    steps = ("encoder", "tokens + BM25", "lexical order", "faiss", "candidates scored", "relevance sample", "whole")
+    took: dict[str, list[float]] = {k: [] for k in steps}
+    with _one_thread():
+        for _ in range(RUNS):
+            for q in questions:
+                t = [time.perf_counter()]
+                qv = s.encoder.queries([q])[0]
+                t.append(time.perf_counter())
+                lex = s.bm25.scores(s.tokens.cut(q))
+                t.append(time.perf_counter())
+                order = np.argsort(-lex)[:CANDIDATES]
+                top = order[lex[order] > 0]
+                t.append(time.perf_counter())
+                found = nearest_rows(s.index.faiss, qv[None, :], CANDIDATES)[0]
+                rows = np.union1d(found[found >= 0], top)
+                t.append(time.perf_counter())
+                dense, _ = s._dense(dict.fromkeys(FIELDS, qv), rows)
+                t.append(time.perf_counter())
+                s._weak(qv, float(dense.max()), 0.0)
+                t.append(time.perf_counter())
+                s.query(q, 10)
+                t.append(time.perf_counter())
+                for k, a, b in zip(steps, t[:-1], t[1:], strict=True):
+                    took[k].append((b - a) * 1e3)
+    return {k: statistics.median(v) for k, v in took.items()}
+
+
 def check(index: Path) -> dict[str, bool]:
     """Whether each part read answers as the whole does on ``index``: ``cited-by`` and ``funded-by``
     on graph.sqlite against graph.json, the kept lint findings against linting the records, a
@@ -173,6 +213,7 @@ def main() -> None:
     )
     ap.add_argument("--commands", nargs="+", default=list(COMMANDS), choices=list(COMMANDS))
     ap.add_argument("--warm", action="store_true", help="also warm query p50/p95 through one Searcher per index")
+    ap.add_argument("--parts", action="store_true", help="also the median ms of each step of a warm query")
     ap.add_argument("--plain", action="store_true", help="also the plain sentence-transformers + faiss script")
     ap.add_argument("--check", action="store_true", help="also: each part read answers as the whole does")
     args = ap.parse_args()
@@ -216,6 +257,13 @@ def main() -> None:
         for k, path in indexes.items():
             p50, p95 = warm(path, questions)
             print(f"warm query {k:>8}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    if args.parts:
+        questions = [json.loads(x)["query"] for x in open(ROOT / "bench" / "queries.jsonl", encoding="utf-8")][:40]
+        for k, path in indexes.items():
+            print(
+                f"warm query {k:>8}, median ms: "
+                + ", ".join(f"{s} {ms:.2f}" for s, ms in parts(path, questions).items())
+            )
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ from index.store import (
     SEARCH_DIR,
     USERDICT,
     SearchIndex,
+    inner_products,
     load_search,
     nearest_rows,
     project_fields,
@@ -124,13 +125,14 @@ class Hit:
 
 
 def _dense_of(
-    qvecs: dict[str, np.ndarray], take: Callable[[str], np.ndarray], empty: np.ndarray
+    qvecs: dict[str, np.ndarray], score: Callable[[str, np.ndarray], np.ndarray], empty: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Dense score of each row ``take(field)`` gives, and the index of its best sub-field; an empty
-    field (no goals written) must not win by accident.  Each field's rows are taken and dropped in
-    turn: holding all five (30 MiB at 4,000 rows) made every question fault in fresh pages."""
-    s_all = take("all") @ qvecs["all"]
-    per_field = np.stack([take(f) @ qvecs[f] for f in _SUBFIELDS], axis=1)
+    """Dense score of each row ``score(field, query)`` gives, and the index of its best sub-field; an
+    empty field (no goals written) must not win by accident.  The rows are scored where they lie
+    (:func:`~index.store.inner_products`): gathering five fields' rows (30 MiB at 4,000) first cost
+    as much again as their products."""
+    s_all = score("all", qvecs["all"])
+    per_field = np.stack([score(f, qvecs[f]) for f in _SUBFIELDS], axis=1)
     per_field[empty] = -1.0
     return (1 - FIELD_WEIGHT) * s_all + FIELD_WEIGHT * per_field.max(1), per_field.argmax(1)
 
@@ -281,14 +283,19 @@ class Searcher:
 
     def _dense(self, qvecs: dict[str, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Dense score of each candidate row, and the index of its best sub-field."""
-        return _dense_of(qvecs, lambda f: self._take(f, rows), self._empty[rows])
+        return _dense_of(qvecs, lambda f, q: self._scores(f, rows, q), self._empty[rows])
 
     def _take(self, field: str, rows: np.ndarray) -> np.ndarray:
-        """The vectors of ``rows``: read (no pages of the matrix kept) for a process's first question,
-        a command; gathered from the map for later ones, as a notebook or server asks (p50 16 ms
-        against 42 ms at 10^5, the matrices' pages then shared with the page cache)."""
-        matrix = self.index.vectors[field]
-        return read_rows(matrix, rows) if self._asked <= 1 else np.asarray(matrix[rows])
+        """The vectors of ``rows``, read with ``pread`` (no pages of the matrix kept in the process)."""
+        return read_rows(self.index.vectors[field], rows)
+
+    def _scores(self, field: str, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """``field``'s vectors of ``rows`` times ``q``: the rows read for a process's first question, a
+        command; scored in the map for later ones, as a notebook or server asks (p50 16 ms against 42
+        ms at 10^5, the matrices' pages then shared with the page cache).  The same bits either way."""
+        if self._asked <= 1:
+            return inner_products(self._take(field, rows), q)
+        return inner_products(self.index.vectors[field], q, rows)
 
     def _rank(self, rows: np.ndarray, scores: np.ndarray, k: int, exclude: int | None = None) -> list[int]:
         keep = rows != exclude if exclude is not None else np.ones(len(rows), dtype=bool)
@@ -335,7 +342,7 @@ class Searcher:
         if evidence >= LEXICAL_GOOD:
             return False
         vectors, empty = self._typical
-        typical, _ = _dense_of(dict.fromkeys(FIELDS, qv), vectors.__getitem__, empty)
+        typical, _ = _dense_of(dict.fromkeys(FIELDS, qv), lambda f, q: inner_products(vectors[f], q), empty)
         return bool(best - float(np.median(typical)) < RELEVANCE_MARGIN)
 
     @functools.cached_property

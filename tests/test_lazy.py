@@ -19,7 +19,7 @@ from graph.manifest import VERIFIED
 from graph.records import OFFSETS, ProjectRecords
 from graph.store import load_index
 from index.searcher import Searcher
-from index.store import COLUMNS, EMPTY, empty_fields, load_search, read_rows, search_columns
+from index.store import COLUMNS, EMPTY, empty_fields, inner_products, load_search, read_rows, search_columns
 
 
 @pytest.fixture
@@ -64,6 +64,21 @@ def test_rows_read_without_mapping_are_the_mapped_rows(copied: Path, tmp_path: P
     os.truncate(path, path.stat().st_size - 100)  # cut under a live map: the last row is short
     with pytest.raises(IndexFormatError, match="shorter than its shape"):
         read_rows(mapped, np.array([93]))
+
+
+def test_rows_scored_where_they_lie_are_their_products(copied: Path) -> None:
+    v = load_search(copied / "search").vectors["overview"]
+    q = np.asarray(v[5], dtype=np.float32)
+    rows = np.array([93, 0, 1, 2, 50, 49, 7, 7])
+    mapped = inner_products(v, q, rows)
+    assert np.allclose(mapped, np.asarray(v)[rows] @ q, atol=1e-6)  # BLAS sums in another order
+    assert np.array_equal(mapped, inner_products(read_rows(v, rows), q))  # read or mapped: the same bits
+    assert np.array_equal(inner_products(v, q), inner_products(v, q, np.arange(len(v))))
+    assert inner_products(v, q, np.array([], dtype=np.int64)).shape == (0,)
+    with pytest.raises(IndexError, match="outside the matrix's 94"):
+        inner_products(v, q, np.array([94]))
+    halves = np.asarray(v, dtype=np.float16)  # not float32: plain products
+    assert np.allclose(inner_products(halves, q, rows), mapped, atol=1e-2)
 
 
 def test_the_first_question_read_and_the_next_mapped_answer_alike(copied: Path) -> None:
