@@ -252,13 +252,12 @@ def main() -> None:
         for k, path in indexes.items():
             said = ", ".join(f"{what} {'identical' if ok else 'DIFFER'}" for what, ok in check(path).items())
             print(f"check {k:>8}: {said}")
+    questions = [json.loads(x)["query"] for x in open(ROOT / "bench" / "queries.jsonl", encoding="utf-8")][:40]
     if args.warm:
-        questions = [json.loads(x)["query"] for x in open(ROOT / "bench" / "queries.jsonl", encoding="utf-8")][:40]
         for k, path in indexes.items():
             p50, p95 = warm(path, questions)
             print(f"warm query {k:>8}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     if args.parts:
-        questions = [json.loads(x)["query"] for x in open(ROOT / "bench" / "queries.jsonl", encoding="utf-8")][:40]
         for k, path in indexes.items():
             print(
                 f"warm query {k:>8}, median ms: "
