@@ -4,7 +4,9 @@ A bench helper (Linux only).  ``RUSAGE_CHILDREN`` cannot say a worker's memory: 
 is forked before it runs Python, and Linux counts the pages it shared with its parent then as its
 own peak.  So a thread reads ``/proc/<pid>/status`` (``VmRSS``, ``VmHWM``) or
 ``/proc/<pid>/smaps_rollup`` (``Private_Dirty``, ``Pss``, ``Rss``) of this process and of every
-child every :data:`SAMPLE_EVERY_S` and keeps the peaks:
+child every :data:`SAMPLE_EVERY_S` and keeps the peaks.  A child that still shares this process's
+address space (``subprocess`` starts a child with ``vfork``: until it execs, its ``/proc`` figures
+are this process's) is left out of a reading; ``kcmp(2)`` tells (:func:`shares_our_memory`):
 
 >>> with ProcPeaks("status", ("VmRSS",)) as peaks:
 ...     _ = bytearray(1 << 20)
@@ -14,12 +16,19 @@ child every :data:`SAMPLE_EVERY_S` and keeps the peaks:
 
 from __future__ import annotations
 
+import ctypes
+import os
+import platform
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
 SAMPLE_EVERY_S = 0.2
 PROC = Path("/proc")
+KCMP_SYSCALL = {"x86_64": 312, "aarch64": 272}  # kcmp(2)'s number, per machine
+KCMP_VM = 1  # kcmp's type: do the two share one address space?
 
 
 def fields_mib(pid: int | str, file: str, names: tuple[str, ...]) -> dict[str, float]:
@@ -48,6 +57,38 @@ def children() -> list[int]:
     return kids
 
 
+def _kcmp_vm() -> Callable[[int], int] | None:
+    """kcmp(2) of this process's address space against a pid's (0: the same), where it works."""
+    number = KCMP_SYSCALL.get(platform.machine())
+    if number is None or not sys.platform.startswith("linux"):
+        return None
+    syscall = ctypes.CDLL(None, use_errno=True).syscall
+    me = os.getpid()
+    if syscall(number, me, me, KCMP_VM, 0, 0) != 0:  # refused (seccomp, an older kernel)
+        return None
+    return lambda pid: syscall(number, me, pid, KCMP_VM, 0, 0)
+
+
+_KCMP = _kcmp_vm()
+KCMP_WORKS = _KCMP is not None
+if not KCMP_WORKS:
+    print(
+        "proc_memory: kcmp(2) is not available here, so a child read between its vfork and its exec"
+        " counts this process's memory as its own",
+        file=sys.stderr,
+    )
+
+
+def shares_our_memory(pid: int) -> bool:
+    """Whether ``pid`` shares this process's address space (a ``vfork`` child before its exec;
+    this process itself).  False where :data:`KCMP_WORKS` is not, or once ``pid`` has gone.
+
+    >>> shares_our_memory(os.getpid()) == KCMP_WORKS
+    True
+    """
+    return _KCMP is not None and _KCMP(pid) == 0
+
+
 class ProcPeaks(threading.Thread):
     """Peaks of ``names`` from ``file`` while it runs (a context manager, or ``start`` and ``stop``):
     ``parent`` this process's, ``child`` the largest of any one child, ``children`` the largest sum
@@ -65,7 +106,8 @@ class ProcPeaks(threading.Thread):
     def sample(self) -> None:
         """One reading of this process and its children, folded into the peaks."""
         here = fields_mib("self", self.file, self.names)
-        kids = [r for r in (fields_mib(c, self.file, self.names) for c in children()) if r]
+        own = [c for c in children() if not shares_our_memory(c)]
+        kids = [r for r in (fields_mib(c, self.file, self.names) for c in own) if r]
         for k in self.names:
             theirs = [r.get(k, 0.0) for r in kids]
             self.parent[k] = max(self.parent[k], here.get(k, 0.0))
