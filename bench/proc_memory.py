@@ -63,20 +63,13 @@ def _kcmp_vm() -> Callable[[int], int] | None:
     if number is None or not sys.platform.startswith("linux"):
         return None
     syscall = ctypes.CDLL(None, use_errno=True).syscall
-    me = os.getpid()
-    if syscall(number, me, me, KCMP_VM, 0, 0) != 0:  # refused (seccomp, an older kernel)
+    if syscall(number, os.getpid(), os.getpid(), KCMP_VM, 0, 0) != 0:  # refused (seccomp, an older kernel)
         return None
-    return lambda pid: syscall(number, me, pid, KCMP_VM, 0, 0)
+    return lambda pid: syscall(number, os.getpid(), pid, KCMP_VM, 0, 0)  # getpid each time: a fork has its own
 
 
 _KCMP = _kcmp_vm()
 KCMP_WORKS = _KCMP is not None
-if not KCMP_WORKS:
-    print(
-        "proc_memory: kcmp(2) is not available here, so a child read between its vfork and its exec"
-        " counts this process's memory as its own",
-        file=sys.stderr,
-    )
 
 
 def shares_our_memory(pid: int) -> bool:
@@ -96,6 +89,12 @@ class ProcPeaks(threading.Thread):
 
     def __init__(self, file: str, names: tuple[str, ...], every_s: float = SAMPLE_EVERY_S) -> None:
         super().__init__(daemon=True)
+        if not KCMP_WORKS:
+            print(
+                "proc_memory: kcmp(2) is not available here, so a child read between its vfork and its"
+                " exec counts this process's memory as its own",
+                file=sys.stderr,
+            )
         self.file, self.names, self.every_s = file, names, every_s
         self._stop_event = threading.Event()
         self.parent = dict.fromkeys(names, 0.0)

@@ -41,7 +41,7 @@ needs_kcmp = pytest.mark.skipif(not KCMP_WORKS, reason="kcmp(2) is refused on th
 
 
 @needs_kcmp
-def test_only_this_process_and_a_vfork_child_share_its_memory() -> None:
+def test_this_process_shares_its_memory_and_an_execd_or_forked_child_does_not() -> None:
     assert shares_our_memory(os.getpid())
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(2)"])
     forked = os.fork()
